@@ -1,0 +1,247 @@
+"""The input check: what a planner should see before trusting any map made from the inputs.
+
+:func:`summarise` loads nothing itself; it reads loaded layers and returns a
+:class:`CheckSummary`; :func:`format_text` renders it as the report ``geohealth check``
+prints, and :func:`township_table` gives the per-township comparison as a table.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geohealth.inputs import levels, population
+from geohealth.inputs.layers import InputLayers
+from geohealth.network import extract
+
+
+@dataclass(frozen=True)
+class CheckSummary:
+    """Facts about a run's inputs.
+
+    Attributes
+    ----------
+    layers
+        The loaded layers.
+    facilities_by_level
+        Facility count per level key, in the vocabulary's order.
+    facilities_outside
+        Facilities outside every township (kept within the tolerated buffer).
+    townships
+        Per township: ``code``, ``name``, ``census`` (persons from the boundaries file),
+        ``raster`` (persons summed from the population grid), ``difference`` (raster −
+        census), ``facilities`` (count inside).
+    raster_inside, raster_outside
+        Grid persons inside the townships and outside all of them.
+    roads
+        Road inventory of the OSM extract, or None when no extract is configured.
+    """
+
+    layers: InputLayers
+    facilities_by_level: dict[str, int]
+    facilities_outside: pd.DataFrame
+    townships: pd.DataFrame
+    raster_inside: float
+    raster_outside: float
+    roads: extract.ExtractSummary | None
+
+    @property
+    def census_total(self) -> float:
+        """Sum of township census totals (persons; NaN if the file has none)."""
+        return float(self.townships["census"].sum(min_count=1))
+
+
+def summarise(layers: InputLayers) -> CheckSummary:
+    """Summarise loaded inputs.
+
+    Parameters
+    ----------
+    layers
+        As returned by :func:`geohealth.inputs.layers.load`.
+
+    Returns
+    -------
+    CheckSummary
+        Counts, totals and comparisons.
+
+    Raises
+    ------
+    NetworkError
+        If the configured OSM extract has no roads or does not overlap the townships.
+    """
+    townships = layers.townships
+    points = layers.facilities
+    counts = points["level"].value_counts()
+    by_level = {lv.key: int(counts.get(lv.key, 0)) for lv in levels.LEVELS if counts.get(lv.key, 0)}
+    per_township, outside = population.zonal_totals(layers.population, townships)
+    joined = gpd.sjoin(
+        points[["geometry"]], townships[["code", "geometry"]], predicate="within", how="inner"
+    )
+    facility_counts = joined["code"].value_counts()
+    table = pd.DataFrame(
+        {
+            "code": townships["code"].to_numpy(),
+            "name": townships["name"].to_numpy(),
+            "census": townships["population"].to_numpy(dtype=float),
+            "raster": per_township.to_numpy(),
+        }
+    )
+    table["difference"] = table["raster"] - table["census"]
+    table["facilities"] = [int(facility_counts.get(c, 0)) for c in table["code"]]
+    roads = None
+    osm = layers.settings.network.osm
+    if osm is not None:
+        roads = extract.summarise(osm)
+        _check_overlap(roads, layers)
+    return CheckSummary(
+        layers=layers,
+        facilities_by_level=by_level,
+        facilities_outside=points.loc[
+            ~points["inside_region"], ["facility_id", "name", "level"]
+        ].reset_index(drop=True),
+        townships=table,
+        raster_inside=float(per_township.sum()),
+        raster_outside=outside,
+        roads=roads,
+    )
+
+
+def _check_overlap(roads: extract.ExtractSummary, layers: InputLayers) -> None:
+    from geohealth.errors import NetworkError
+
+    west, south, east, north = roads.bounds
+    r_west, r_south, r_east, r_north = layers.region.bounds
+    if west > r_east or east < r_west or south > r_north or north < r_south:
+        msg = (
+            f"{roads.path.name}: the roads ({west:.2f}–{east:.2f}°E, {south:.2f}–{north:.2f}°N) "
+            f"do not overlap the townships ({r_west:.2f}–{r_east:.2f}°E, "
+            f"{r_south:.2f}–{r_north:.2f}°N) — give an extract that covers the region"
+        )
+        raise NetworkError(msg)
+
+
+def township_table(summary: CheckSummary) -> pd.DataFrame:
+    """Return the per-township comparison with readable column names.
+
+    Parameters
+    ----------
+    summary
+        A check summary.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``code``, ``name``, ``census_persons``, ``raster_persons``,
+        ``difference_persons``, ``difference_pct``, ``facilities``.
+    """
+    t = summary.townships
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = 100.0 * t["difference"] / t["census"]
+    return pd.DataFrame(
+        {
+            "code": t["code"],
+            "name": t["name"],
+            "census_persons": t["census"].round(0),
+            "raster_persons": t["raster"].round(0),
+            "difference_persons": t["difference"].round(0),
+            "difference_pct": pct.round(1),
+            "facilities": t["facilities"],
+        }
+    )
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int, *, right: bool = False) -> str:
+    gap = " " * max(0, width - _width(text))
+    return gap + text if right else text + gap
+
+
+def _persons(value: float) -> str:
+    return "—" if not np.isfinite(value) else f"{value:,.0f}"
+
+
+def format_text(summary: CheckSummary) -> str:
+    """Render a check summary as the plain-text report a planner reads.
+
+    Parameters
+    ----------
+    summary
+        A check summary.
+
+    Returns
+    -------
+    str
+        Several lines of text (no trailing newline).
+    """
+    layers = summary.layers
+    s = layers.settings
+    region = layers.region
+    west, south, east, north = region.bounds
+    lines = [
+        f"Input check — {s.region.name}" + (f" ({s.source})" if s.source else ""),
+        "",
+        f"Townships   {len(layers.townships)} from {s.boundaries.path.name} "
+        f"(CRS {layers.townships.attrs.get('source_crs', 'EPSG:4326')} → EPSG:4326)",
+        f"            area {region.area_km2:,.0f} km² (measured in {region.metric_crs.name})",
+        f"            extent {west:.3f}–{east:.3f}°E, {south:.3f}–{north:.3f}°N",
+        f"Facilities  {len(layers.facilities)} from {s.facilities.path.name} "
+        f"(encoding {layers.facilities.attrs.get('encoding', '?')}, coordinates "
+        f"{layers.facilities.attrs.get('coordinate_system', '?').upper()} → WGS-84)",
+    ]
+    for key, n in summary.facilities_by_level.items():
+        level = levels.BY_KEY[key]
+        lines.append(f"            {n:5d}  {_pad(level.label_zh, 24)}{level.label_en}")
+    outside = summary.facilities_outside
+    lines.append(
+        f"            outside every township: {len(outside)}"
+        + (": " + ", ".join(outside["name"].astype(str).head(8)) if len(outside) else "")
+    )
+    grid = layers.population
+    census = summary.census_total
+    diff = summary.raster_inside - census
+    pct = f" ({100 * diff / census:+.1f} %)" if np.isfinite(census) and census else ""
+    lines += [
+        f"Population  source: {grid.source}, {grid.shape[0]}×{grid.shape[1]} cells, "
+        f"{grid.nodata_cells:,} nodata",
+        f"            grid total inside townships {_persons(summary.raster_inside)}, "
+        f"outside {_persons(summary.raster_outside)}",
+        f"            township totals (census)    {_persons(census)}",
+        f"            difference grid − census     {_persons(diff)}{pct}",
+    ]
+    if summary.roads is not None:
+        r = summary.roads
+        classes = ", ".join(f"{c} {r.km[c]:,.0f}" for c in r.ways)
+        lines += [
+            f"Roads       {r.path.name}: {sum(r.ways.values()):,} ways, {r.total_km:,.0f} km "
+            f"(km by class: {classes})",
+            f"            one-way ways {r.oneway_ways}, ferry routes {r.ferry_routes}; "
+            "road data © OpenStreetMap contributors, ODbL (or the file's own licence)",
+        ]
+    else:
+        lines.append("Roads       none configured ([network] osm)")
+    lines += ["", "Per township"]
+    table = township_table(summary)
+    header = ["code", "name", "census", "grid", "diff %", "facilities"]
+    rows = [
+        [
+            str(r.code),
+            str(r.name),
+            _persons(r.census_persons),
+            _persons(r.raster_persons),
+            "—" if not np.isfinite(r.difference_pct) else f"{r.difference_pct:+.1f}",
+            str(r.facilities),
+        ]
+        for r in table.itertuples()
+    ]
+    widths = [max(_width(x) for x in col) for col in zip(header, *rows, strict=True)]
+    for row in [header, *rows]:
+        cells = [_pad(c, w, right=i >= 2) for i, (c, w) in enumerate(zip(row, widths, strict=True))]
+        lines.append("  " + "  ".join(cells))
+    return "\n".join(lines)

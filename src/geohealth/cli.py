@@ -1,0 +1,155 @@
+"""The ``geohealth`` command: a thin layer that parses, calls the API and prints.
+
+Errors geohealth raises on purpose become one line on stderr and exit status 2; anything
+else is reported in one line with exit status 1. ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from geohealth import __version__, check, config, sample
+from geohealth.errors import GeohealthError
+from geohealth.inputs import layers
+from geohealth.outputs import refuse_inputs, write_text
+
+log = logging.getLogger("geohealth")
+
+#: Where ``geohealth demo`` looks for the bundled sample county, in order.
+SAMPLE_CONFIG = Path("data") / "sample_county.toml"
+
+
+def _configure_logging(verbose: int, quiet: int) -> None:
+    level = max(logging.DEBUG, logging.INFO - 10 * verbose + 10 * quiet)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        logging.Formatter("%(levelname)s: %(message)s" if level <= logging.DEBUG else "%(message)s")
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)
+    logging.getLogger("geohealth").setLevel(level)
+    logging.captureWarnings(True)
+    logging.getLogger("py.warnings").setLevel(logging.WARNING)
+
+
+class _Group(click.Group):
+    """Turns geohealth errors into one line and an exit status, unless --debug."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except GeohealthError as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(2)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo(
+                f"error: unexpected {type(exc).__name__}: {exc} "
+                "(run again with --debug for the details)",
+                err=True,
+            )
+            ctx.exit(1)
+
+
+@click.group(cls=_Group)
+@click.version_option(__version__, prog_name="geohealth")
+@click.option("-v", "--verbose", count=True, help="More detail (repeat for debug output).")
+@click.option("-q", "--quiet", count=True, help="Less output: warnings and errors only.")
+@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+@click.pass_context
+def main(ctx: click.Context, verbose: int, quiet: int, debug: bool) -> None:
+    """Health-care access for Chinese counties: who reaches care in 15 minutes."""
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+    _configure_logging(verbose, quiet)
+
+
+def _run_check(settings: config.Settings, out_dir: Path | None) -> check.CheckSummary:
+    log.info("loading and validating the inputs …")
+    loaded = layers.load(settings)
+    summary = check.summarise(loaded)
+    click.echo(check.format_text(summary))
+    if out_dir is not None:
+        outputs = [out_dir / "check.txt", out_dir / "check_townships.csv"]
+        refuse_inputs(
+            outputs,
+            [
+                settings.boundaries.path,
+                settings.facilities.path,
+                settings.population.raster,
+                settings.network.osm,
+            ],
+        )
+        write_text(outputs[0], check.format_text(summary) + "\n")
+        table = check.township_table(summary).to_csv(index=False)
+        write_text(outputs[1], table, encoding="utf-8-sig")  # BOM: Excel reads Chinese right
+        click.echo(f"\nwritten: {outputs[0]}\n         {outputs[1]}")
+    return summary
+
+
+@main.command("check")
+@click.argument("config_file", metavar="CONFIG", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Also write check.txt and check_townships.csv into this folder.",
+)
+def check_command(config_file: Path, out_dir: Path | None) -> None:
+    """Load and validate every input layer in CONFIG and print a summary."""
+    _run_check(config.load(config_file), out_dir)
+
+
+def _find_sample_config() -> Path | None:
+    here = Path(__file__).resolve()
+    for base in (Path.cwd(), *here.parents[:4]):
+        candidate = base / SAMPLE_CONFIG
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+@main.command("demo")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Output folder (default: the sample configuration's, maps/sample-county).",
+)
+def demo_command(out_dir: Path | None) -> None:
+    """Run the main job on the bundled sample county and write into maps/."""
+    found = _find_sample_config()
+    if found is None:
+        target = (out_dir or Path("maps") / "sample-county") / "sample-data"
+        log.info("bundled sample not found; generating it in %s …", target)
+        found = sample.make_sample_county(target).config
+    log.info("sample county: %s", found)
+    settings = config.load(found)
+    _run_check(settings, out_dir or settings.output_dir)
+
+
+@main.command("sample")
+@click.argument("out_dir", metavar="OUT_DIR", type=click.Path(path_type=Path))
+@click.option(
+    "--seed",
+    type=int,
+    default=sample.DEFAULT_SEED,
+    show_default=True,
+    help="Random seed; the same seed gives the same county.",
+)
+def sample_command(out_dir: Path, seed: int) -> None:
+    """Generate the synthetic sample county's files into OUT_DIR."""
+    files = sample.make_sample_county(out_dir, seed=seed)
+    click.echo(f"sample county written; run: geohealth check {files.config}")

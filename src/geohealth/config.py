@@ -1,0 +1,436 @@
+"""Run configuration: a TOML file → a typed, frozen :class:`Settings` object.
+
+Defaults live here and only here. Paths in the file are relative to the file itself, so a
+configuration and its data can be moved together. Unknown keys are an error that names the
+nearest valid key, because a misspelt key silently ignored is a wrong map in a plan appendix.
+The README documents every key with a complete example.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from geohealth.errors import ConfigError
+
+MODES = ("walk", "two_wheeler", "drive")
+COORDINATE_SYSTEMS = ("wgs84", "gcj02", "bd09")
+POPULATION_SOURCES = ("raster", "townships")
+
+
+@dataclass(frozen=True)
+class RegionSettings:
+    """The study region.
+
+    Attributes
+    ----------
+    name
+        Name used in titles and the default output folder.
+    metric_crs
+        CRS for metric work (areas, distances); ``"auto"`` picks the UTM zone of the region.
+    """
+
+    name: str = "study area"
+    metric_crs: str = "auto"
+
+
+@dataclass(frozen=True)
+class BoundariesSettings:
+    """Township boundaries (GeoPackage, GeoJSON or Shapefile).
+
+    Attributes
+    ----------
+    path
+        The file.
+    layer
+        Layer name for multi-layer files (GeoPackage); the first layer when omitted.
+    crs
+        CRS to assume when the file declares none (e.g. ``"EPSG:4490"`` for CGCS2000).
+    encoding
+        Attribute encoding for Shapefiles without a ``.cpg`` file (``"gbk"``).
+    name_column, code_column, population_column
+        Column names; recognised automatically when omitted (名称/乡镇, 代码, 人口 …).
+    """
+
+    path: Path
+    layer: str | None = None
+    crs: str | None = None
+    encoding: str | None = None
+    name_column: str | None = None
+    code_column: str | None = None
+    population_column: str | None = None
+
+
+@dataclass(frozen=True)
+class FacilitiesSettings:
+    """Health facilities (CSV, Excel .xlsx, or a vector file such as GeoJSON).
+
+    Attributes
+    ----------
+    path
+        The file.
+    coordinate_system
+        What the coordinates are: ``"wgs84"`` (GPS, OSM, CGCS2000), ``"gcj02"`` (AMap/GaoDe,
+        Tencent) or ``"bd09"`` (Baidu). Required for CSV and Excel, which carry no CRS.
+    encoding
+        ``"auto"`` (UTF-8, else GBK/GB18030) or a codec name.
+    sheet
+        Excel sheet name; the first sheet when omitted.
+    layer
+        Layer of a multi-layer vector file.
+    id_column, name_column, lon_column, lat_column, level_column, beds_column, township_column
+        Column names; recognised automatically when omitted (机构编码, 机构名称, 经度, 纬度,
+        机构类别, 床位数, 所属乡镇 …).
+    levels
+        Exact level text → canonical level key, for spellings not recognised automatically.
+    outside_buffer_km
+        Facilities outside every township but within this distance are kept (they serve
+        residents across the border) with a warning; farther ones are an error (km).
+    drop_outside
+        Drop facilities beyond ``outside_buffer_km`` with a warning instead of failing.
+    drop_missing_coordinates
+        Drop rows without coordinates with a warning instead of failing.
+    """
+
+    path: Path
+    coordinate_system: str | None = None
+    encoding: str = "auto"
+    sheet: str | None = None
+    layer: str | None = None
+    id_column: str | None = None
+    name_column: str | None = None
+    lon_column: str | None = None
+    lat_column: str | None = None
+    level_column: str | None = None
+    beds_column: str | None = None
+    township_column: str | None = None
+    levels: dict[str, str] = field(default_factory=dict)
+    outside_buffer_km: float = 20.0
+    drop_outside: bool = False
+    drop_missing_coordinates: bool = False
+
+
+@dataclass(frozen=True)
+class PopulationSettings:
+    """Where people live.
+
+    Attributes
+    ----------
+    source
+        ``"raster"`` (a population raster such as WorldPop) or ``"townships"`` (township
+        totals spread evenly over each township). Defaults to ``"raster"`` when a raster is
+        named, else ``"townships"``.
+    raster
+        A GeoTIFF of persons per cell.
+    crs
+        CRS to assume when the raster declares none.
+    nodata
+        Nodata value to use when the raster declares none (or declares the wrong one).
+    band
+        Band number (1-based).
+    resolution_m
+        Cell size for spreading township totals (metres).
+    mismatch_warn_share
+        Warn when raster and township totals differ by more than this share (0.05 = 5 %).
+    """
+
+    source: str | None = None
+    raster: Path | None = None
+    crs: str | None = None
+    nodata: float | None = None
+    band: int = 1
+    resolution_m: float = 100.0
+    mismatch_warn_share: float = 0.05
+
+
+@dataclass(frozen=True)
+class NetworkSettings:
+    """Road network.
+
+    Attributes
+    ----------
+    osm
+        An OpenStreetMap extract (``.osm.pbf`` or ``.osm`` XML) covering the region.
+    """
+
+    osm: Path | None = None
+
+
+@dataclass(frozen=True)
+class AnalysisSettings:
+    """What to compute.
+
+    Attributes
+    ----------
+    modes
+        Travel modes: ``"walk"``, ``"two_wheeler"`` (e-bike / motorbike), ``"drive"``.
+    thresholds_min
+        Travel-time thresholds (minutes); 15 is the service-circle target.
+    """
+
+    modes: tuple[str, ...] = MODES
+    thresholds_min: tuple[float, ...] = (5.0, 10.0, 15.0, 30.0)
+
+
+@dataclass(frozen=True)
+class OutputSettings:
+    """Where results go.
+
+    Attributes
+    ----------
+    dir
+        Output folder; ``maps/<region name>`` under the current folder when omitted.
+    """
+
+    dir: Path | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """A whole run configuration.
+
+    Attributes
+    ----------
+    source
+        The configuration file it was read from (None when built in code).
+    """
+
+    boundaries: BoundariesSettings
+    facilities: FacilitiesSettings
+    region: RegionSettings = field(default_factory=RegionSettings)
+    population: PopulationSettings = field(default_factory=PopulationSettings)
+    network: NetworkSettings = field(default_factory=NetworkSettings)
+    analysis: AnalysisSettings = field(default_factory=AnalysisSettings)
+    output: OutputSettings = field(default_factory=OutputSettings)
+    source: Path | None = None
+
+    @property
+    def output_dir(self) -> Path:
+        """The output folder: ``output.dir``, else ``maps/<slug of region name>``."""
+        if self.output.dir is not None:
+            return self.output.dir
+        return Path("maps") / slug(self.region.name)
+
+
+def slug(name: str) -> str:
+    """Make a folder-safe name, keeping Chinese characters.
+
+    Parameters
+    ----------
+    name
+        A region name.
+
+    Returns
+    -------
+    str
+        Lower-case words joined by hyphens; ``"region"`` when nothing is left.
+    """
+    text = re.sub(r"[^\w\u4e00-\u9fff]+", "-", name.strip().lower()).strip("-")
+    return text or "region"
+
+
+_SECTIONS: dict[str, type] = {
+    "region": RegionSettings,
+    "boundaries": BoundariesSettings,
+    "facilities": FacilitiesSettings,
+    "population": PopulationSettings,
+    "network": NetworkSettings,
+    "analysis": AnalysisSettings,
+    "output": OutputSettings,
+}
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "facilities.coordinate_system": COORDINATE_SYSTEMS,
+    "population.source": POPULATION_SOURCES,
+}
+
+
+def _unknown_key(key: str, valid: list[str], where: str) -> ConfigError:
+    scope = f"{where}." if where else ""
+    near = difflib.get_close_matches(key, valid, n=1, cutoff=0.5)
+    hint = f"did you mean '{scope}{near[0]}'?" if near else f"valid keys are: {', '.join(valid)}"
+    return ConfigError(f"unknown key '{scope}{key}' — {hint}")
+
+
+def _convert(value: Any, hint: Any, key: str, base: Path) -> Any:
+    """Check and convert one TOML value against a dataclass field's type hint."""
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in typing.get_args(hint) if a is not type(None)]
+        return _convert(value, options[0], key, base)
+    if hint is Path:
+        if not isinstance(value, str) or not value:
+            msg = f"{key} must be a file path in quotes, got {value!r}"
+            raise ConfigError(msg)
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else (base / path)
+    if hint is str:
+        if not isinstance(value, str):
+            msg = f"{key} must be text in quotes, got {value!r}"
+            raise ConfigError(msg)
+        choices = _CHOICES.get(key)
+        if choices and value.lower() not in choices:
+            msg = f"{key} = '{value}' is not one of: {', '.join(choices)}"
+            raise ConfigError(msg)
+        return value.lower() if choices else value
+    if hint is bool:
+        if not isinstance(value, bool):
+            msg = f"{key} must be true or false, got {value!r}"
+            raise ConfigError(msg)
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            msg = f"{key} must be a whole number, got {value!r}"
+            raise ConfigError(msg)
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            msg = f"{key} must be a number, got {value!r}"
+            raise ConfigError(msg)
+        return float(value)
+    if origin is tuple:
+        item = typing.get_args(hint)[0]
+        if not isinstance(value, list):
+            msg = f"{key} must be a list like [1, 2], got {value!r}"
+            raise ConfigError(msg)
+        return tuple(_convert(v, item, f"{key}[{i}]", base) for i, v in enumerate(value))
+    if origin is dict:
+        if not isinstance(value, dict):
+            msg = f'{key} must be a table of "text" = "value" pairs'
+            raise ConfigError(msg)
+        return {str(k): _convert(v, str, f"{key}.{k}", base) for k, v in value.items()}
+    msg = f"{key}: unsupported setting type {hint!r}"
+    raise ConfigError(msg)  # pragma: no cover
+
+
+def _section(cls: type, table: dict[str, Any], name: str, base: Path) -> Any:
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    for key in table:
+        if key not in fields:
+            raise _unknown_key(key, list(fields), name)
+    values = {}
+    for fname, fdef in fields.items():
+        if fname in table:
+            values[fname] = _convert(table[fname], hints[fname], f"{name}.{fname}", base)
+        elif fdef.default is dataclasses.MISSING and fdef.default_factory is dataclasses.MISSING:
+            msg = f"missing required key '{name}.{fname}' — add it to [{name}]"
+            raise ConfigError(msg)
+    return cls(**values)
+
+
+def from_dict(data: dict[str, Any], *, base_dir: Path, source: Path | None = None) -> Settings:
+    """Build settings from an already parsed TOML document.
+
+    Parameters
+    ----------
+    data
+        The parsed document.
+    base_dir
+        Folder that relative paths are resolved against.
+    source
+        The file the document came from, recorded in the result.
+
+    Returns
+    -------
+    Settings
+        Validated settings.
+
+    Raises
+    ------
+    ConfigError
+        On unknown or missing keys, wrong value types or invalid choices.
+    """
+    for key, value in data.items():
+        if key not in _SECTIONS:
+            raise _unknown_key(key, list(_SECTIONS), "")
+        if not isinstance(value, dict):
+            msg = f"'{key}' must be a section: write [{key}] on its own line"
+            raise ConfigError(msg)
+    for required in ("boundaries", "facilities"):
+        if required not in data:
+            msg = f"missing section [{required}] — see the README's example"
+            raise ConfigError(msg)
+    sections = {
+        name: _section(cls, data[name], name, base_dir)
+        for name, cls in _SECTIONS.items()
+        if name in data
+    }
+    settings = Settings(**sections, source=source)
+    _check_consistency(settings)
+    return settings
+
+
+def _check_consistency(settings: Settings) -> None:
+    population = settings.population
+    if population.source == "raster" and population.raster is None:
+        msg = (
+            "population.source is 'raster' but population.raster is not set "
+            "— name the GeoTIFF, or use source = 'townships'"
+        )
+        raise ConfigError(msg)
+    for mode in settings.analysis.modes:
+        if mode not in MODES:
+            near = difflib.get_close_matches(mode, MODES, n=1)
+            hint = f"did you mean '{near[0]}'?" if near else f"use {', '.join(MODES)}"
+            msg = f"analysis.modes: unknown mode '{mode}' — {hint}"
+            raise ConfigError(msg)
+    for threshold in settings.analysis.thresholds_min:
+        if threshold < 0:
+            msg = f"analysis.thresholds_min: {threshold} is negative — use minutes ≥ 0"
+            raise ConfigError(msg)
+    if settings.facilities.outside_buffer_km < 0:
+        msg = "facilities.outside_buffer_km must be ≥ 0 (kilometres)"
+        raise ConfigError(msg)
+    if population.resolution_m <= 0:
+        msg = "population.resolution_m must be > 0 (metres)"
+        raise ConfigError(msg)
+    if population.band < 1:
+        msg = "population.band counts from 1"
+        raise ConfigError(msg)
+
+
+def load(path: str | Path) -> Settings:
+    """Read a run configuration file.
+
+    Parameters
+    ----------
+    path
+        A TOML file.
+
+    Returns
+    -------
+    Settings
+        Validated settings with paths resolved against the file's folder.
+
+    Raises
+    ------
+    ConfigError
+        If the file is missing, not valid TOML, or its contents are invalid.
+    """
+    path = Path(path)
+    if not path.is_file():
+        msg = (
+            f"{path}: configuration file not found — give the path to a .toml "
+            "file (see the README's example)"
+        )
+        raise ConfigError(msg)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except tomllib.TOMLDecodeError as exc:
+        msg = f"{path.name}: not valid TOML ({exc}) — fix the line it names"
+        raise ConfigError(msg) from None
+    except UnicodeDecodeError:
+        msg = f"{path.name}: configuration files must be saved as UTF-8"
+        raise ConfigError(msg) from None
+    try:
+        return from_dict(data, base_dir=path.resolve().parent, source=path)
+    except ConfigError as exc:
+        msg = f"{path.name}: {exc}"
+        raise ConfigError(msg) from None

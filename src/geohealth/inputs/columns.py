@@ -1,0 +1,215 @@
+"""Recognising columns as Chinese offices and English sources name them.
+
+A column role (longitude, facility name, township population …) is found by, in order:
+the name configured for it, an exact match of a known alias, then an alias match after
+removing units in brackets (``常住人口（人）`` → ``常住人口``). Matching ignores case, spaces
+and full-width/half-width differences.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Sequence
+
+from geohealth.errors import MissingColumnError
+
+log = logging.getLogger(__name__)
+
+#: Known names per layer and role, most specific first. The first alias that matches wins.
+ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
+    "facilities": {
+        "id": (
+            "机构编码",
+            "机构代码",
+            "机构id",
+            "统一社会信用代码",
+            "组织机构代码",
+            "编码",
+            "编号",
+            "代码",
+            "facility_id",
+            "id",
+            "code",
+        ),
+        "name": ("机构名称", "医疗机构名称", "单位名称", "机构名", "名称", "facility_name", "name"),
+        "lon": ("经度", "x坐标", "lon", "lng", "long", "longitude", "x"),
+        "lat": ("纬度", "y坐标", "lat", "latitude", "y"),
+        "level": (
+            "机构类别",
+            "机构类型",
+            "机构级别",
+            "级别",
+            "类别",
+            "类型",
+            "等级",
+            "level",
+            "facility_type",
+            "type",
+            "category",
+        ),
+        "beds": (
+            "床位数",
+            "编制床位数",
+            "实有床位数",
+            "开放床位数",
+            "床位",
+            "编制床位",
+            "实有床位",
+            "开放床位",
+            "beds",
+            "bed_count",
+            "n_beds",
+        ),
+        "township": (
+            "所属乡镇",
+            "所在乡镇",
+            "乡镇/街道",
+            "乡镇街道",
+            "乡镇",
+            "街道",
+            "township",
+            "town",
+        ),
+    },
+    "boundaries": {
+        "name": (
+            "乡镇名称",
+            "乡镇/街道",
+            "乡镇街道",
+            "名称",
+            "乡镇",
+            "街道",
+            "name",
+            "township",
+            "town",
+        ),
+        "code": (
+            "统计用区划代码",
+            "区划代码",
+            "乡镇代码",
+            "行政区划代码",
+            "代码",
+            "编码",
+            "code",
+            "adcode",
+            "township_code",
+        ),
+        "population": (
+            "常住人口",
+            "人口",
+            "总人口",
+            "人口数",
+            "户籍人口",
+            "population",
+            "pop",
+            "pop_total",
+        ),
+    },
+}
+
+#: What each role is called in messages.
+ROLE_LABELS = {
+    "id": "facility ID",
+    "name": "name",
+    "lon": "longitude",
+    "lat": "latitude",
+    "level": "facility level/type",
+    "beds": "beds",
+    "township": "township",
+    "code": "township code",
+    "population": "population",
+}
+
+_BRACKETED = re.compile(r"[(\[（【].*?[)\]）】]")
+
+
+def normalise(name: str) -> str:
+    """Fold a column name for matching: NFKC, lower case, no spaces or underscores.
+
+    Parameters
+    ----------
+    name
+        A column name as it appears in a file.
+
+    Returns
+    -------
+    str
+        The folded name.
+    """
+    folded = unicodedata.normalize("NFKC", str(name)).strip().lower()
+    return re.sub(r"[\s_\-]+", "", folded)
+
+
+def _without_units(name: str) -> str:
+    return normalise(_BRACKETED.sub("", unicodedata.normalize("NFKC", str(name))))
+
+
+def find(
+    columns: Sequence[str],
+    role: str,
+    *,
+    layer: str,
+    configured: str | None = None,
+    source: str,
+    required: bool = True,
+) -> str | None:
+    """Find the column that plays ``role`` in a layer.
+
+    Parameters
+    ----------
+    columns
+        The columns present in the file.
+    role
+        A key of :data:`ALIASES` for ``layer`` (``"lon"``, ``"name"``, ``"population"`` …).
+    layer
+        ``"facilities"`` or ``"boundaries"``; also the configuration section named in messages.
+    configured
+        The column name given in the configuration, if any; it must exist.
+    source
+        The file name, for messages.
+    required
+        Raise when nothing is found; otherwise return None.
+
+    Returns
+    -------
+    str or None
+        The column's name as it appears in ``columns``.
+
+    Raises
+    ------
+    MissingColumnError
+        If ``configured`` is absent, or nothing matches a required role.
+    """
+    present = ", ".join(map(str, columns)) or "(none)"
+    key = f"{layer}.{role}_column"
+    if configured is not None:
+        if configured in columns:
+            return configured
+        folded = {normalise(c): c for c in columns}
+        if normalise(configured) in folded:
+            return folded[normalise(configured)]
+        msg = (
+            f"{source}: column '{configured}' not found; columns are: {present} "
+            f"— set {key} to one of them"
+        )
+        raise MissingColumnError(msg)
+    aliases = ALIASES[layer][role]
+    for fold in (normalise, _without_units):
+        folded = {}
+        for column in columns:
+            folded.setdefault(fold(column), column)
+        for alias in aliases:
+            if normalise(alias) in folded:
+                found = folded[normalise(alias)]
+                log.debug("%s: %s column is %r", source, ROLE_LABELS[role], found)
+                return str(found)
+    if not required:
+        return None
+    looked_for = ", ".join(aliases[:6])
+    msg = (
+        f"{source}: no {ROLE_LABELS[role]} column recognised (looked for {looked_for} …); "
+        f"columns are: {present} — set {key}"
+    )
+    raise MissingColumnError(msg)

@@ -1,0 +1,95 @@
+"""Writing output files safely: atomically, and never over an input.
+
+A run that fails leaves no half-written file: everything is written to a temporary file in
+the destination folder and moved into place only when complete (``os.replace`` is atomic on
+one file system).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from geohealth.errors import InputError
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path that replaces ``path`` when the block succeeds.
+
+    Parameters
+    ----------
+    path
+        The final file. Its folder is created if needed.
+
+    Yields
+    ------
+    pathlib.Path
+        A temporary file name in the same folder, with the same suffix (so drivers that
+        choose a format by suffix still work). On error it is removed and ``path`` is left
+        as it was.
+    """
+    final = Path(path)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(
+        dir=final.parent, prefix=f".{final.stem}.", suffix="".join(final.suffixes) or ".tmp"
+    )
+    os.close(handle)
+    tmp = Path(name)
+    tmp.unlink()  # writers such as GDAL refuse to write over an existing file
+    try:
+        yield tmp
+        os.replace(tmp, final)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def write_text(path: str | Path, text: str, *, encoding: str = "utf-8") -> Path:
+    """Write a text file atomically.
+
+    Parameters
+    ----------
+    path
+        The file.
+    text
+        Its contents.
+    encoding
+        Text encoding (``"utf-8-sig"`` for CSV that Excel opens correctly).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding=encoding)
+    return Path(path)
+
+
+def refuse_inputs(outputs: Iterable[Path], inputs: Iterable[Path | None]) -> None:
+    """Fail if any output path is one of the inputs.
+
+    Parameters
+    ----------
+    outputs
+        Files about to be written.
+    inputs
+        Files a run reads.
+
+    Raises
+    ------
+    InputError
+        If an output would overwrite an input.
+    """
+    protected = {Path(p).resolve() for p in inputs if p is not None}
+    for out in outputs:
+        if Path(out).resolve() in protected:
+            msg = (
+                f"{out}: this is an input file; refusing to overwrite it — choose another "
+                "output folder"
+            )
+            raise InputError(msg)
