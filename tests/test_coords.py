@@ -79,7 +79,7 @@ def test_vectorised_shapes_and_unknown_system():
     out_lon, out_lat = coords.to_wgs84(lon, lat, "gcj02")
     assert out_lon.shape == (50,)
     assert out_lat.shape == (50,)
-    with pytest.raises(ValueError, match="unknown coordinate system"):
+    with pytest.raises(ValueError, match=r"unknown coordinate system"):
         coords.to_wgs84(lon, lat, "mars")  # type: ignore[arg-type]
 
 

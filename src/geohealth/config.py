@@ -377,7 +377,7 @@ def _check_consistency(settings: Settings) -> None:
         raise ConfigError(msg)
     for mode in settings.analysis.modes:
         if mode not in MODES:
-            near = difflib.get_close_matches(mode, MODES, n=1)
+            near = difflib.get_close_matches(mode, MODES, n=1, cutoff=0.5)
             hint = f"did you mean '{near[0]}'?" if near else f"use {', '.join(MODES)}"
             msg = f"analysis.modes: unknown mode '{mode}' — {hint}"
             raise ConfigError(msg)

@@ -196,15 +196,18 @@ def find(
         )
         raise MissingColumnError(msg)
     aliases = ALIASES[layer][role]
-    for fold in (normalise, _without_units):
-        folded = {}
-        for column in columns:
-            folded.setdefault(fold(column), column)
-        for alias in aliases:
-            if normalise(alias) in folded:
-                found = folded[normalise(alias)]
-                log.debug("%s: %s column is %r", source, ROLE_LABELS[role], found)
-                return str(found)
+    exact: dict[str, str] = {}
+    unitless: dict[str, str] = {}
+    for column in columns:
+        exact.setdefault(normalise(column), str(column))
+        unitless.setdefault(_without_units(column), str(column))
+    # the most specific alias wins, whether or not the column carries a unit in brackets
+    for alias in aliases:
+        folded = normalise(alias)
+        found = exact.get(folded) or unitless.get(folded)
+        if found is not None:
+            log.debug("%s: %s column is %r", source, ROLE_LABELS[role], found)
+            return found
     if not required:
         return None
     looked_for = ", ".join(aliases[:6])

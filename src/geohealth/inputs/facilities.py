@@ -135,6 +135,7 @@ def _coordinates(
         warnings.warn(msg, DroppedRowsWarning, stacklevel=4)
     keep = ~missing
     lon_k, lat_k = lon[keep], lat[keep]
+    _check_swapped(lon_k, lat_k, source=source, lon_col=lon_col, lat_col=lat_col)
     out_of_range = (np.abs(lon_k) > 180) | (np.abs(lat_k) > 90)
     if out_of_range.any():
         listed = _rows(out_of_range, names[keep], row_numbers[keep])
@@ -143,7 +144,6 @@ def _coordinates(
             f"— '{lon_col}'/'{lat_col}' must be longitude/latitude in decimal degrees"
         )
         raise CoordinateError(msg)
-    _check_swapped(lon_k, lat_k, source=source, lon_col=lon_col, lat_col=lat_col)
     if declared != "wgs84":
         lon_k, lat_k = coords.to_wgs84(lon_k, lat_k, declared)  # type: ignore[arg-type]
     return lon_k, lat_k, keep

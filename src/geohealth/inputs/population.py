@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import rasterio
 import rasterio.features
+import rasterio.transform
 from affine import Affine
 from pyproj import CRS
 
@@ -266,7 +267,7 @@ def from_township_totals(
     values[inside] = per_cell[index[inside]]
     for i in np.flatnonzero(counts == 0):
         point = metric.geometry.iloc[i].representative_point()
-        col, row = ~transform * (point.x, point.y)
+        row, col = rasterio.transform.rowcol(transform, point.x, point.y)
         r = min(max(int(row), 0), rows - 1)
         c = min(max(int(col), 0), cols - 1)
         values[r, c] = np.nan_to_num(values[r, c]) + totals[i]

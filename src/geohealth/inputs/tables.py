@@ -173,7 +173,8 @@ def read(
             frame = pd.read_excel(path, sheet_name=sheet or 0, dtype=str, engine="openpyxl")
         except ValueError as exc:
             if sheet is not None and "not found" in str(exc).lower():
-                names = pd.ExcelFile(path, engine="openpyxl").sheet_names
+                with pd.ExcelFile(path, engine="openpyxl") as book:
+                    names = [str(n) for n in book.sheet_names]
                 msg = (
                     f"{source}: sheet '{sheet}' not found; sheets are: {', '.join(names)} "
                     "— set the layer's sheet key"

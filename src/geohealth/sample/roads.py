@@ -339,22 +339,21 @@ def _village_roads(
             by_distance = sorted(
                 targets, key=lambda n: float(np.hypot(*(builder.at(n) - (v["x"], v["y"]))))
             )
-            links = 2 if rng.random() < 0.25 else 1
-            for target in by_distance[:12]:
+            wanted = 2 if rng.random() < 0.25 else 1
+            road = {"highway": "unclassified", "surface": "asphalt", "name": f"{v['name']}路"}
+            made = 0
+            for target in by_distance:
                 start = _nearest(builder, hub.ports, builder.at(target))
                 if _crosses_lake(builder, start, target, layout.lake):
                     continue
-                builder.road(
-                    start,
-                    target,
-                    {"highway": "unclassified", "surface": "asphalt", "name": f"{v['name']}路"},
-                    rng,
-                    spacing=200.0,
-                    wiggle=0.06,
-                )
-                links -= 1
-                if links == 0:
+                builder.road(start, target, road, rng, spacing=200.0, wiggle=0.06)
+                made += 1
+                if made == wanted:
                     break
+            if made == 0:  # every straight link would cross the reservoir: bridge it
+                start = _nearest(builder, hub.ports, builder.at(by_distance[0]))
+                bridge = {**road, "bridge": "yes", "layer": "1"}
+                builder.road(start, by_distance[0], bridge, rng, spacing=200.0, wiggle=0.0)
             targets += hub.ports
     hamlets = settlements[settlements["kind"] == "hamlet"]
     for _, h in hamlets.iterrows():

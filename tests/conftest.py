@@ -1,0 +1,84 @@
+"""Shared fixtures: tiny inputs built in code, the committed sample county, real OSM extracts."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+import shapely
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_DIR = ROOT / "data"
+SAMPLE_CONFIG = SAMPLE_DIR / "sample_county.toml"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+def square(lon: float, lat: float, size: float = 0.1) -> shapely.Polygon:
+    """A lon/lat square with its south-west corner at (lon, lat)."""
+    return shapely.box(lon, lat, lon + size, lat + size)
+
+
+@pytest.fixture
+def townships_gdf() -> gpd.GeoDataFrame:
+    """Two adjacent townships near 127°E 46°N, Chinese columns, CGCS2000."""
+    return gpd.GeoDataFrame(
+        {
+            "名称": ["永安镇", "太平乡"],
+            "代码": ["010101100000", "010101200000"],  # leading zero on purpose
+            "人口": [12000, 8000],
+        },
+        geometry=[square(127.0, 46.0), square(127.1, 46.0)],
+        crs="EPSG:4490",
+    )
+
+
+@pytest.fixture
+def townships_file(tmp_path: Path, townships_gdf: gpd.GeoDataFrame) -> Path:
+    path = tmp_path / "townships.gpkg"
+    townships_gdf.to_file(path, layer="townships", engine="pyogrio")
+    return path
+
+
+def write_csv(
+    path: Path, header: list[str], rows: list[list[object]], encoding: str = "utf-8"
+) -> Path:
+    """Write a small CSV in the given encoding."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows([["" if v is None else v for v in row] for row in rows])
+    path.write_bytes(buffer.getvalue().encode(encoding))
+    return path
+
+
+FACILITY_HEADER = ["机构编码", "机构名称", "机构类别", "经度", "纬度", "床位数"]
+FACILITY_ROWS = [
+    ["00101", "永安镇卫生院", "乡镇卫生院", 127.05, 46.05, 40],
+    ["00102", "永安镇前进村卫生室", "村卫生室", 127.02, 46.08, None],
+    ["00201", "太平乡卫生院", "乡镇卫生院", 127.15, 46.05, 20],
+]
+
+
+@pytest.fixture
+def facilities_csv(tmp_path: Path) -> Path:
+    return write_csv(tmp_path / "facilities.csv", FACILITY_HEADER, FACILITY_ROWS, "gbk")
+
+
+@pytest.fixture(scope="session")
+def sample_layers():
+    """The committed sample county, loaded once."""
+    from geohealth import config
+    from geohealth.inputs import layers
+
+    return layers.load(config.load(SAMPLE_CONFIG))
+
+
+def shared_extract(name: str) -> Path:
+    """A real OSM extract from ../shared/data (CI has it there too)."""
+    path = SHARED_DATA / name
+    if not path.is_file():
+        pytest.fail(f"real OSM extract missing: {path} (see ../shared/data/README.md)")
+    return path

@@ -1,0 +1,81 @@
+"""The input check summary: counts, totals that add up, overlap of roads and townships."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import osmium
+import pytest
+
+from geohealth import check, config
+from geohealth.errors import NetworkError
+from geohealth.inputs import layers
+
+from .conftest import FACILITY_HEADER, FACILITY_ROWS, write_csv
+
+
+def test_sample_summary(sample_layers):
+    summary = check.summarise(sample_layers)
+    assert sum(summary.facilities_by_level.values()) == len(sample_layers.facilities)
+    assert next(iter(summary.facilities_by_level)) == "village_clinic"
+    table = summary.townships
+    assert len(table) == 20
+    assert summary.raster_inside + summary.raster_outside == pytest.approx(
+        sample_layers.population.total
+    )
+    assert table["difference"].to_numpy() == pytest.approx(
+        (table["raster"] - table["census"]).to_numpy()
+    )
+    assert table["facilities"].sum() == len(sample_layers.facilities)
+    assert summary.roads is not None
+    assert summary.roads.ways["trunk"] > 0
+    text = check.format_text(summary)
+    assert "Townships   20 from sample_townships.gpkg (CRS EPSG:4490 → EPSG:4326)" in text
+    assert "村卫生室" in text
+    assert "encoding gbk, coordinates GCJ02 → WGS-84" in text
+    assert "© OpenStreetMap contributors, ODbL" in text
+    csv_table = check.township_table(summary)
+    assert csv_table["code"].str.len().eq(12).all()
+
+
+def _settings(tmp_path, townships_file, facility_rows, osm=None):
+    facilities_csv = write_csv(tmp_path / "f.csv", FACILITY_HEADER, facility_rows, "gbk")
+    return config.Settings(
+        boundaries=config.BoundariesSettings(path=townships_file),
+        facilities=config.FacilitiesSettings(path=facilities_csv, coordinate_system="wgs84"),
+        network=config.NetworkSettings(osm=osm),
+    )
+
+
+def test_township_totals_source_and_outside_facilities(tmp_path, townships_file):
+    rows = [*FACILITY_ROWS, ["near", "邻县医院", "二级医院", 127.25, 46.05, 100]]
+    settings = _settings(tmp_path, townships_file, rows)
+    with pytest.warns(UserWarning, match=r"邻县医院"):
+        loaded = layers.load(settings)
+    summary = check.summarise(loaded)
+    assert summary.facilities_outside["name"].tolist() == ["邻县医院"]
+    # township totals spread: grid equals census exactly
+    np.testing.assert_allclose(summary.townships["raster"], summary.townships["census"])
+    assert summary.roads is None
+    assert "outside every township: 1: 邻县医院" in check.format_text(summary)
+
+
+def test_roads_that_miss_the_region(tmp_path, townships_file):
+    osm = tmp_path / "far.osm.pbf"
+    with osmium.SimpleWriter(str(osm)) as writer:
+        writer.add_node(osmium.osm.mutable.Node(id=1, location=(1.5, 42.5), tags={}))
+        writer.add_node(osmium.osm.mutable.Node(id=2, location=(1.6, 42.5), tags={}))
+        writer.add_way(osmium.osm.mutable.Way(id=1, nodes=[1, 2], tags={"highway": "primary"}))
+    settings = _settings(tmp_path, townships_file, FACILITY_ROWS, osm=osm)
+    with pytest.raises(NetworkError, match=r"do not overlap the townships"):
+        check.summarise(layers.load(settings))
+
+
+def test_raster_source_selected_by_config(tmp_path, townships_file):
+    settings = _settings(tmp_path, townships_file, FACILITY_ROWS)
+    assert layers.population_source(settings) == "townships"
+    with_raster = dataclasses.replace(
+        settings, population=config.PopulationSettings(raster=tmp_path / "p.tif")
+    )
+    assert layers.population_source(with_raster) == "raster"

@@ -1,0 +1,127 @@
+"""Run configuration: parsing, defaults, relative paths and errors that name the fix."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import pytest
+
+from geohealth import config
+from geohealth.errors import ConfigError
+
+from .conftest import ROOT, SAMPLE_CONFIG
+
+MINIMAL = """
+[boundaries]
+path = "b/townships.gpkg"
+[facilities]
+path = "f/facilities.csv"
+coordinate_system = "gcj02"
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "run.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_minimal_config_defaults_and_relative_paths(tmp_path):
+    settings = config.load(write(tmp_path, MINIMAL))
+    assert settings.boundaries.path == tmp_path / "b" / "townships.gpkg"
+    assert settings.facilities.coordinate_system == "gcj02"
+    assert settings.analysis.modes == ("walk", "two_wheeler", "drive")
+    assert 15.0 in settings.analysis.thresholds_min
+    assert settings.population.raster is None
+    assert settings.output_dir == Path("maps") / "study-area"
+
+
+def test_sample_config_loads():
+    settings = config.load(SAMPLE_CONFIG)
+    assert settings.population.raster.is_file()
+    assert settings.network.osm.is_file()
+    assert settings.output_dir.resolve() == (ROOT / "maps" / "sample-county").resolve()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            MINIMAL + 'lon_col = "x"\n',
+            "unknown key 'facilities.lon_col' — did you mean 'facilities.lon_column'?",
+        ),
+        (MINIMAL + "[anaylsis]\nmodes = []\n", "did you mean 'analysis'?"),
+        (MINIMAL + "[analysis]\nthreshold_min = [15]\n", "did you mean 'analysis.thresholds_min'"),
+        (MINIMAL + "[analysis]\nzzz = 1\n", "valid keys are: modes, thresholds_min"),
+    ],
+)
+def test_unknown_keys_name_the_nearest_valid_key(tmp_path, text, expected):
+    with pytest.raises(ConfigError, match=re.escape(expected)):
+        config.load(write(tmp_path, text))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('[facilities]\npath = "f.csv"\n', "missing section [boundaries]"),
+        ("[boundaries]\n[facilities]\npath = 'f.csv'\n", "missing required key 'boundaries.path'"),
+        (MINIMAL.replace('"gcj02"', '"mars"'), "facilities.coordinate_system = 'mars' is not one"),
+        (MINIMAL + "[analysis]\nthresholds_min = 15\n", "must be a list"),
+        (MINIMAL + "[analysis]\nthresholds_min = [-5]\n", "negative"),
+        (MINIMAL + "[analysis]\nmodes = ['drving']\n", "did you mean 'drive'?"),
+        (MINIMAL + "[population]\nsource = 'raster'\n", "population.raster is not set"),
+        (MINIMAL + "[population]\nband = 'one'\n", "population.band must be a whole number"),
+        (MINIMAL + "[facilities.levels]\n'卫生室' = 3\n", "must be text"),
+        (MINIMAL + "region = 'x'\n", None),  # a key under [facilities]: unknown key
+        ("boundaries = 3\n", "'boundaries' must be a section"),
+        ("[boundaries\n", "not valid TOML"),
+    ],
+)
+def test_invalid_configs_say_what_to_fix(tmp_path, text, expected):
+    with pytest.raises(ConfigError) as info:
+        config.load(write(tmp_path, text))
+    message = str(info.value)
+    assert message.startswith("run.toml: ")
+    assert "\n" not in message
+    if expected:
+        assert expected in message
+
+
+def test_missing_config_file(tmp_path):
+    with pytest.raises(ConfigError, match=r"configuration file not found"):
+        config.load(tmp_path / "nope.toml")
+
+
+def test_config_error_is_also_a_value_error(tmp_path):
+    with pytest.raises(ValueError, match=r"unknown key"):
+        config.load(write(tmp_path, MINIMAL + "bogus = 1\n"))
+
+
+def _readme_example() -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```toml\n(.*?)```", readme, flags=re.S)
+    assert blocks, "README has no ```toml example"
+    return max(blocks, key=len)
+
+
+def test_readme_documents_every_key_with_a_valid_example(tmp_path):
+    example = _readme_example()
+    documented = set(re.findall(r"^\s*#?\s*([a-z_]+)\s*=", example, flags=re.M))
+    sections = set(re.findall(r"^\[([a-z_.]+)\]", example, flags=re.M))
+    for name, cls in config._SECTIONS.items():
+        assert name in sections, f"README example lacks [{name}]"
+        for f in dataclasses.fields(cls):
+            if f.name == "levels":  # a sub-table
+                assert f"{name}.levels" in sections
+                continue
+            assert f.name in documented, f"README example does not document {name}.{f.name}"
+    # and the example itself is a valid configuration
+    settings = config.load(write(tmp_path, example))
+    assert settings.facilities.coordinate_system in config.COORDINATE_SYSTEMS
+
+
+def test_slug_keeps_chinese():
+    assert config.slug("样例县 Sample County") == "样例县-sample-county"
+    assert config.slug("  ") == "region"
