@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import os
 import re
 import tomllib
 import types
@@ -269,7 +270,8 @@ def _convert(value: Any, hint: Any, key: str, base: Path) -> Any:
             msg = f"{key} must be a file path in quotes, got {value!r}"
             raise ConfigError(msg)
         path = Path(value).expanduser()
-        return path if path.is_absolute() else (base / path)
+        # normpath folds "data/../maps" into "maps" without resolving symlinks
+        return Path(os.path.normpath(path if path.is_absolute() else base / path))
     if hint is str:
         if not isinstance(value, str):
             msg = f"{key} must be text in quotes, got {value!r}"
