@@ -9,7 +9,7 @@ import osmium
 import pytest
 
 from geohealth import check, config
-from geohealth.errors import NetworkError
+from geohealth.errors import NetworkError, PopulationMismatchWarning
 from geohealth.inputs import layers
 
 from .conftest import FACILITY_HEADER, FACILITY_ROWS, write_csv
@@ -79,3 +79,37 @@ def test_raster_source_selected_by_config(tmp_path, townships_file):
         settings, population=config.PopulationSettings(raster=tmp_path / "p.tif")
     )
     assert layers.population_source(with_raster) == "raster"
+
+
+def test_stated_township_checked_against_location(tmp_path, townships_file):
+    header = [*FACILITY_HEADER, "所属乡镇"]
+    rows = [[*FACILITY_ROWS[0], "永安镇"], [*FACILITY_ROWS[1], "太平乡"], [*FACILITY_ROWS[2], ""]]
+    facilities_csv = write_csv(tmp_path / "f.csv", header, rows, "gbk")
+    settings = config.Settings(
+        boundaries=config.BoundariesSettings(path=townships_file),
+        facilities=config.FacilitiesSettings(path=facilities_csv, coordinate_system="wgs84"),
+    )
+    summary = check.summarise(layers.load(settings))
+    assert summary.misplaced.to_dict("records") == [
+        {
+            "facility_id": "00102",
+            "name": "永安镇前进村卫生室",
+            "stated": "太平乡",
+            "located": "永安镇",
+        }
+    ]
+    assert "says 太平乡, lies in 永安镇" in check.format_text(summary)
+
+
+def test_population_mismatch_warns(tmp_path, townships_file):
+    from .test_population import write_raster
+
+    raster = write_raster(tmp_path / "p.tif", np.full((10, 20), 120.0))  # 12 000 per township
+    settings = dataclasses.replace(
+        _settings(tmp_path, townships_file, FACILITY_ROWS),
+        population=config.PopulationSettings(raster=raster, mismatch_warn_share=0.2),
+    )
+    with pytest.warns(PopulationMismatchWarning, match=r"more than 20% in 1 township\(s\): 太平乡"):
+        summary = check.summarise(layers.load(settings))
+    assert summary.mismatched_townships == ("太平乡",)
+    assert "townships differing by more than 20%: 太平乡" in check.format_text(summary)

@@ -8,12 +8,14 @@ prints, and :func:`township_table` gives the per-township comparison as a table.
 from __future__ import annotations
 
 import unicodedata
+import warnings
 from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geohealth.errors import NetworkError, PopulationMismatchWarning
 from geohealth.inputs import levels, population
 from geohealth.inputs.layers import InputLayers
 from geohealth.network import extract
@@ -37,6 +39,12 @@ class CheckSummary:
         census), ``facilities`` (count inside).
     raster_inside, raster_outside
         Grid persons inside the townships and outside all of them.
+    misplaced
+        Facilities whose stated township (所属乡镇) is not the township their coordinates
+        fall in: ``facility_id``, ``name``, ``stated``, ``located``.
+    mismatched_townships
+        Names of townships whose grid and census totals differ by more than
+        ``population.mismatch_warn_share``.
     roads
         Road inventory of the OSM extract, or None when no extract is configured.
     """
@@ -48,6 +56,8 @@ class CheckSummary:
     raster_inside: float
     raster_outside: float
     roads: extract.ExtractSummary | None
+    misplaced: pd.DataFrame
+    mismatched_townships: tuple[str, ...]
 
     @property
     def census_total(self) -> float:
@@ -72,6 +82,12 @@ def summarise(layers: InputLayers) -> CheckSummary:
     ------
     NetworkError
         If the configured OSM extract has no roads or does not overlap the townships.
+
+    Warns
+    -----
+    PopulationMismatchWarning
+        Naming townships whose grid and census totals differ by more than
+        ``population.mismatch_warn_share``.
     """
     townships = layers.townships
     points = layers.facilities
@@ -79,7 +95,10 @@ def summarise(layers: InputLayers) -> CheckSummary:
     by_level = {lv.key: int(counts.get(lv.key, 0)) for lv in levels.LEVELS if counts.get(lv.key, 0)}
     per_township, outside = population.zonal_totals(layers.population, townships)
     joined = gpd.sjoin(
-        points[["geometry"]], townships[["code", "geometry"]], predicate="within", how="inner"
+        points[["facility_id", "name", "township", "geometry"]],
+        townships[["code", "name", "geometry"]].rename(columns={"name": "located"}),
+        predicate="within",
+        how="inner",
     )
     facility_counts = joined["code"].value_counts()
     table = pd.DataFrame(
@@ -92,6 +111,24 @@ def summarise(layers: InputLayers) -> CheckSummary:
     )
     table["difference"] = table["raster"] - table["census"]
     table["facilities"] = [int(facility_counts.get(c, 0)) for c in table["code"]]
+    stated = joined["township"].astype("string")
+    differs = (stated.notna() & (stated != joined["located"].astype("string"))).fillna(False)
+    misplaced = (
+        joined.loc[differs.to_numpy(), ["facility_id", "name", "township", "located"]]
+        .rename(columns={"township": "stated"})
+        .reset_index(drop=True)
+    )
+    share = layers.settings.population.mismatch_warn_share
+    with np.errstate(divide="ignore", invalid="ignore"):
+        off = (table["difference"].abs() / table["census"]).to_numpy() > share
+    mismatched = tuple(table.loc[off, "name"].astype(str))
+    if mismatched:
+        msg = (
+            f"population grid and census totals differ by more than {share:.0%} in "
+            f"{len(mismatched)} township(s): {', '.join(mismatched[:8])} — check that the "
+            "raster and the census cover the same area and year"
+        )
+        warnings.warn(msg, PopulationMismatchWarning, stacklevel=2)
     roads = None
     osm = layers.settings.network.osm
     if osm is not None:
@@ -107,12 +144,12 @@ def summarise(layers: InputLayers) -> CheckSummary:
         raster_inside=float(per_township.sum()),
         raster_outside=outside,
         roads=roads,
+        misplaced=misplaced,
+        mismatched_townships=mismatched,
     )
 
 
 def _check_overlap(roads: extract.ExtractSummary, layers: InputLayers) -> None:
-    from geohealth.errors import NetworkError
-
     west, south, east, north = roads.bounds
     r_west, r_south, r_east, r_north = layers.region.bounds
     if west > r_east or east < r_west or south > r_north or north < r_south:
@@ -203,6 +240,19 @@ def format_text(summary: CheckSummary) -> str:
         f"            outside every township: {len(outside)}"
         + (": " + ", ".join(outside["name"].astype(str).head(8)) if len(outside) else "")
     )
+    misplaced = summary.misplaced
+    lines.append(
+        f"            stated township (所属乡镇) differs from location: {len(misplaced)}"
+        + (
+            ": "
+            + ", ".join(
+                f"{r.name} (says {r.stated}, lies in {r.located})"
+                for r in misplaced.head(5).itertuples()
+            )
+            if len(misplaced)
+            else ""
+        )
+    )
     grid = layers.population
     census = summary.census_total
     diff = summary.raster_inside - census
@@ -215,6 +265,12 @@ def format_text(summary: CheckSummary) -> str:
         f"            township totals (census)    {_persons(census)}",
         f"            difference grid − census     {_persons(diff)}{pct}",
     ]
+    if summary.mismatched_townships:
+        share = s.population.mismatch_warn_share
+        lines.append(
+            f"            townships differing by more than {share:.0%}: "
+            + ", ".join(summary.mismatched_townships)
+        )
     if summary.roads is not None:
         r = summary.roads
         classes = ", ".join(f"{c} {r.km[c]:,.0f}" for c in r.ways)
