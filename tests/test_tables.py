@@ -91,3 +91,14 @@ def test_to_number_names_bad_rows():
         tables.to_number(pd.Series(["1", "abc"]), column="床位数", source="f.csv")
     with pytest.raises(InputError, match=r"blank in rows 3"):
         tables.to_number(pd.Series(["1", ""]), column="人口", source="b", allow_missing=False)
+
+
+@pytest.mark.parametrize("sep", ["\t", ";", "|"])
+def test_other_delimiters(tmp_path, sep):
+    path = tmp_path / "f.txt"
+    path.write_text(
+        f"机构名称{sep}经度{sep}纬度\n永安镇卫生院{sep}127.0{sep}46.0\n", encoding="utf-8"
+    )
+    table = tables.read(path, config_key="facilities.path")
+    assert table.frame.columns.tolist() == ["机构名称", "经度", "纬度"]
+    assert table.frame.iloc[0, 1] == "127.0"

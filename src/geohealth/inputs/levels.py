@@ -129,7 +129,7 @@ def classify(values: pd.Series, overrides: Mapping[str, str] | None = None) -> p
     """
     unique = values.dropna().astype(str).unique()
     mapping = {text: classify_one(text, overrides) for text in unique}
-    return values.map(lambda v: mapping.get(str(v)) if pd.notna(v) else None).astype("string")
+    return values.astype(object).map(mapping).astype("string")
 
 
 def group_of(level_key: str) -> str:

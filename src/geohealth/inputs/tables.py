@@ -8,9 +8,9 @@ loader that knows what the column means.
 from __future__ import annotations
 
 import codecs
+import csv
 import io
 import logging
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -132,6 +132,15 @@ def decode(raw: bytes, *, encoding: str = "auto", source: str) -> tuple[str, str
     raise EncodingError(msg)
 
 
+def _delimiter(text: str) -> str:
+    """Guess the delimiter from the first lines (comma, tab, semicolon, bar, full-width comma)."""
+    head = "\n".join(text.splitlines()[:20])
+    try:
+        return csv.Sniffer().sniff(head, delimiters=",\t;|，").delimiter
+    except csv.Error:
+        return ","
+
+
 def read(
     path: Path, *, encoding: str = "auto", sheet: str | None = None, config_key: str
 ) -> TextTable:
@@ -192,7 +201,7 @@ def read(
             raise InputError(msg)
         try:
             frame = pd.read_csv(
-                io.StringIO(text), sep=None, engine="python", dtype=str, skipinitialspace=True
+                io.StringIO(text), sep=_delimiter(text), dtype=str, skipinitialspace=True
             )
         except pd.errors.ParserError as exc:
             msg = f"{source}: not a well-formed table ({exc}) — check quoting and delimiters"
@@ -232,13 +241,20 @@ def to_number(
     InputError
         If a cell is not a number (the first few offending rows are named).
     """
-    text = values.astype("string").map(
-        lambda v: (
-            unicodedata.normalize("NFKC", v).replace(",", "").strip() if isinstance(v, str) else v
-        )
-    )
-    text = text.replace("", pd.NA)
+    text = values.astype("string").replace("", pd.NA)
     numbers = pd.to_numeric(text, errors="coerce")
+    retry = numbers.isna() & text.notna()
+    if retry.any():  # only the cells plain parsing missed: "1,200", full-width "３５", spaces
+        cleaned = (
+            text[retry]
+            .str.normalize("NFKC")
+            .str.replace(",", "", regex=False)
+            .str.strip()
+            .replace("", pd.NA)
+        )
+        numbers[retry] = pd.to_numeric(cleaned, errors="coerce")
+        text = text.copy()
+        text[retry] = cleaned
     bad = numbers.isna() & text.notna()
     if bad.any():
         rows = ", ".join(
