@@ -82,3 +82,29 @@ def shared_extract(name: str) -> Path:
     if not path.is_file():
         pytest.fail(f"real OSM extract missing: {path} (see ../shared/data/README.md)")
     return path
+
+
+def write_osm(
+    path: Path,
+    nodes: dict[int, tuple[float, float]],
+    ways: list[tuple[int, list[int], dict[str, str]]],
+) -> Path:
+    """Write a tiny OSM file (.osm.pbf or .osm XML, by suffix) with pyosmium."""
+    import osmium
+
+    if path.exists():
+        path.unlink()
+    with osmium.SimpleWriter(str(path)) as writer:
+        for node_id, (lon, lat) in sorted(nodes.items()):
+            writer.add_node(
+                osmium.osm.mutable.Node(id=node_id, location=(lon, lat), tags={}, version=1)
+            )
+        for way_id, refs, tags in ways:
+            writer.add_way(osmium.osm.mutable.Way(id=way_id, nodes=refs, tags=tags, version=1))
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path_factory, monkeypatch):
+    """Keep the parsed-network cache out of the user's home during tests."""
+    monkeypatch.setenv("GEOHEALTH_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))

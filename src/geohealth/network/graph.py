@@ -1,0 +1,300 @@
+"""Road segments + a travel profile → a timed, directed graph on compact arrays.
+
+The graph keeps one directed edge per usable direction of every segment, with its length
+(metres) and travel time (seconds). Shortest paths run on its CSR matrix with
+``scipy.sparse.csgraph`` (compiled); :meth:`RoadGraph.to_networkx` hands the same graph to
+osmnx/networkx users as a ``MultiDiGraph`` with ``length`` and ``travel_time`` on every edge.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
+
+from geohealth.errors import NetworkError
+from geohealth.network import osm, profiles
+from geohealth.network.osm import RoadSegments
+from geohealth.network.profiles import ModeProfile
+
+log = logging.getLogger(__name__)
+
+_BARRED = ("no", "private")
+_YES = ("yes", "designated", "permissive", "destination", "official")
+_FORWARD = ("yes", "true", "1")
+_BACKWARD = ("-1", "reverse")
+
+
+@dataclass(frozen=True)
+class RoadGraph:
+    """A timed, directed road graph for one travel mode.
+
+    Attributes
+    ----------
+    mode
+        The travel mode.
+    profile
+        The profile the times come from.
+    segments
+        The road segments it was built from (nodes, tags).
+    u, v
+        Directed edges as node indices; at most one edge per ordered pair (the fastest).
+    length_m
+        Edge length (metres).
+    time_s
+        Edge travel time (seconds).
+    way
+        Way index of each edge (into ``segments.tags``).
+    """
+
+    mode: str
+    profile: ModeProfile
+    segments: RoadSegments
+    u: np.ndarray
+    v: np.ndarray
+    length_m: np.ndarray
+    time_s: np.ndarray
+    way: np.ndarray
+    _cache: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes (all nodes of the extract's roads, used by this mode or not)."""
+        return self.segments.n_nodes
+
+    @property
+    def lon(self) -> np.ndarray:
+        """Node longitudes (WGS 84 degrees)."""
+        return self.segments.lon
+
+    @property
+    def lat(self) -> np.ndarray:
+        """Node latitudes (WGS 84 degrees)."""
+        return self.segments.lat
+
+    @cached_property
+    def matrix(self) -> csr_matrix:
+        """CSR matrix of travel times (seconds): row = from-node, column = to-node."""
+        return csr_matrix((self.time_s, (self.u, self.v)), shape=(self.n_nodes,) * 2)
+
+    @cached_property
+    def reverse_matrix(self) -> csr_matrix:
+        """CSR matrix of the reversed graph (row = to-node): for times *to* a place."""
+        return csr_matrix((self.time_s, (self.v, self.u)), shape=(self.n_nodes,) * 2)
+
+    @cached_property
+    def main_component(self) -> np.ndarray:
+        """Boolean mask of nodes in the largest strongly connected component."""
+        used = np.zeros(self.n_nodes, dtype=bool)
+        used[self.u] = True
+        used[self.v] = True
+        if not used.any():
+            return used
+        _, labels = connected_components(self.matrix, directed=True, connection="strong")
+        sizes = np.bincount(labels[used])
+        return used & (labels == int(np.argmax(sizes)))
+
+    def to_networkx(self) -> nx.MultiDiGraph:
+        """Export as an osmnx-style ``MultiDiGraph``.
+
+        Returns
+        -------
+        networkx.MultiDiGraph
+            Nodes keyed by OSM node ID with ``x``/``y`` (lon/lat); edges with ``length``
+            (metres), ``travel_time`` (seconds), ``osmid`` (way ID) and ``highway``; graph
+            attribute ``crs = "epsg:4326"``. Only nodes with an edge are included.
+        """
+        seg = self.segments
+        graph = nx.MultiDiGraph(crs="epsg:4326", mode=self.mode)
+        used = np.unique(np.concatenate([self.u, self.v]))
+        graph.add_nodes_from(
+            (int(seg.node_id[i]), {"x": float(seg.lon[i]), "y": float(seg.lat[i])}) for i in used
+        )
+        highway = seg.tags["highway"]
+        graph.add_edges_from(
+            (
+                int(seg.node_id[a]),
+                int(seg.node_id[b]),
+                {
+                    "length": float(ln),
+                    "travel_time": float(t),
+                    "osmid": int(seg.way_id[w]),
+                    "highway": str(highway[w]) or "ferry",
+                },
+            )
+            for a, b, ln, t, w in zip(
+                self.u, self.v, self.length_m, self.time_s, self.way, strict=True
+            )
+        )
+        return graph
+
+
+def _allowed_ways(tags: dict[str, np.ndarray], keys: tuple[str, ...]) -> np.ndarray:
+    n = len(tags["highway"])
+    allowed = np.ones(n, dtype=bool)
+    decided = np.zeros(n, dtype=bool)
+    for key in keys:
+        values = tags.get(key)
+        if values is None:
+            continue
+        present = (values != "") & ~decided
+        allowed[present & np.isin(values, _BARRED)] = False
+        decided |= present
+    return allowed
+
+
+def _ferry_ways(tags: dict[str, np.ndarray], profile: ModeProfile) -> np.ndarray:
+    ferry = tags["route"] == "ferry"
+    said = np.zeros(len(ferry), dtype=bool)
+    boards = np.zeros(len(ferry), dtype=bool)
+    for key in profile.ferry_keys:
+        values = tags.get(key)
+        if values is None:
+            continue
+        present = (values != "") & ~said
+        boards[present & np.isin(values, _YES)] = True
+        said |= present
+    boards |= ~said & profile.ferry_default
+    return ferry & boards
+
+
+def _oneway(tags: dict[str, np.ndarray]) -> np.ndarray:
+    """Per way: +1 one-way along drawing, -1 against it, 0 both ways."""
+    values = np.char.lower(tags["oneway"])
+    direction = np.zeros(len(values), dtype=np.int8)
+    direction[np.isin(values, _FORWARD)] = 1
+    direction[np.isin(values, _BACKWARD)] = -1
+    implied = np.isin(tags["junction"], ("roundabout", "circular")) | (
+        tags["highway"] == "motorway"
+    )
+    direction[implied & (values == "")] = 1
+    return direction
+
+
+def build(segments: RoadSegments, profile: ModeProfile) -> RoadGraph:
+    """Time a road network for one travel mode.
+
+    Parameters
+    ----------
+    segments
+        From :func:`geohealth.network.osm.read`.
+    profile
+        The mode's travel profile.
+
+    Returns
+    -------
+    RoadGraph
+        The directed, timed graph.
+
+    Raises
+    ------
+    NetworkError
+        If no road in the extract is usable by this mode.
+    """
+    tags = segments.tags
+    n_ways = len(segments.way_id)
+    highway = tags["highway"]
+    speed_of_class = np.array([profile.speeds_kmh.get(h, np.nan) for h in highway], dtype=float)
+    speed_of_class[tags["area"] == "yes"] = np.nan  # pedestrian squares drawn as areas
+    maxspeed = osm.parse_maxspeed(tags["maxspeed"])
+    speed = speed_of_class.copy()
+    posted = np.isfinite(maxspeed) & np.isfinite(speed_of_class)
+    if profile.maxspeed == "average":
+        speed[posted] = maxspeed[posted] * profile.maxspeed_factor
+    elif profile.maxspeed == "cap":
+        speed[posted] = np.minimum(speed_of_class[posted], maxspeed[posted])
+    usable_way = np.isfinite(speed) & _allowed_ways(tags, profile.access_keys)
+    ferry_way = _ferry_ways(tags, profile)
+
+    way = segments.way
+    length = segments.length_m
+    time = np.full(len(way), np.nan)
+    road = usable_way[way] & ~(tags["route"] == "ferry")[way]
+    time[road] = length[road] / (speed[way[road]] / 3.6)
+    # ferries: the tagged duration (or length at ferry speed) plus waiting, spread over the
+    # way's segments in proportion to their length
+    ferry = ferry_way[way]
+    if ferry.any():
+        way_length = np.bincount(way, weights=length, minlength=n_ways)
+        duration_s = osm.parse_duration_min(tags["duration"]) * 60.0
+        crossing_s = np.where(
+            np.isfinite(duration_s), duration_s, way_length / (profile.ferry_kmh / 3.6)
+        )
+        crossing_s += profile.ferry_wait_min * 60.0
+        share = length[ferry] / np.maximum(way_length[way[ferry]], 1e-9)
+        time[ferry] = crossing_s[way[ferry]] * share
+
+    keep = np.isfinite(time)
+    if not keep.any():
+        msg = (
+            f"{segments.source}: no road in the extract is usable for {profile.mode} "
+            f"(classes present: {', '.join(sorted(set(highway) - {''})[:8])}) — check the "
+            f"profile's [{profile.mode}.speeds_kmh]"
+        )
+        raise NetworkError(msg)
+    direction = _oneway(tags)[way] if profile.respect_oneway else np.zeros(len(way), np.int8)
+    forward = keep & (direction >= 0)
+    backward = keep & (direction <= 0)
+    u = np.concatenate([segments.u[forward], segments.v[backward]])
+    v = np.concatenate([segments.v[forward], segments.u[backward]])
+    t = np.concatenate([time[forward], time[backward]])
+    ln = np.concatenate([length[forward], length[backward]])
+    w = np.concatenate([way[forward], way[backward]])
+    # one edge per ordered pair: the fastest (CSR would otherwise add parallel edges up)
+    order = np.lexsort((t, v, u))
+    u, v, t, ln, w = u[order], v[order], t[order], ln[order], w[order]
+    first = np.ones(len(u), dtype=bool)
+    first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
+    graph = RoadGraph(
+        mode=profile.mode,
+        profile=profile,
+        segments=segments,
+        u=u[first].astype(np.int32),
+        v=v[first].astype(np.int32),
+        length_m=ln[first],
+        time_s=t[first],
+        way=w[first].astype(np.int32),
+    )
+    log.info("%s network: %d nodes, %d directed edges", profile.mode, graph.n_nodes, len(graph.u))
+    return graph
+
+
+def from_osm(
+    path: str | Path, mode: str, *, profiles_path: str | Path | None = None, use_cache: bool = True
+) -> RoadGraph:
+    """Read an OSM extract and time it for one mode.
+
+    Parameters
+    ----------
+    path
+        ``.osm.pbf`` or ``.osm`` extract.
+    mode
+        ``"walk"``, ``"two_wheeler"`` or ``"drive"``.
+    profiles_path
+        A profiles TOML file; geohealth's defaults when None.
+    use_cache
+        Reuse the parsed extract from the on-disk cache.
+
+    Returns
+    -------
+    RoadGraph
+        The timed graph.
+
+    Raises
+    ------
+    ConfigError
+        If the mode is not in the profiles file or a profile is invalid.
+    """
+    from geohealth.errors import ConfigError
+
+    table = profiles.load(profiles_path)
+    if mode not in table:
+        msg = f"mode '{mode}' is not in the profiles file — use one of {', '.join(table)}"
+        raise ConfigError(msg)
+    return build(osm.read(path, use_cache=use_cache), table[mode])
