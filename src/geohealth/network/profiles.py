@@ -49,6 +49,8 @@ class ModeProfile:
         Tags whose value ``yes`` lets this mode board a ferry.
     ferry_default
         Whether this mode may board a ferry whose tags say nothing about it.
+    offroad_kmh
+        Walking speed between a point and the nearest road (km/h).
     """
 
     mode: str
@@ -61,6 +63,7 @@ class ModeProfile:
     ferry_wait_min: float
     ferry_keys: tuple[str, ...]
     ferry_default: bool
+    offroad_kmh: float
 
 
 _FIELDS = {
@@ -73,6 +76,7 @@ _FIELDS = {
     "ferry_wait_min": float,
     "ferry_keys": list,
     "ferry_default": bool,
+    "offroad_kmh": float,
 }
 
 
@@ -131,6 +135,7 @@ def _mode(name: str, table: Mapping[str, object], source: str) -> ModeProfile:
         ferry_wait_min=float(wait),
         ferry_keys=tuple(str(k) for k in table["ferry_keys"]),  # type: ignore[union-attr]
         ferry_default=bool(table["ferry_default"]),
+        offroad_kmh=_positive(table["offroad_kmh"], f"{name}.offroad_kmh", source),
     )
 
 

@@ -1,0 +1,223 @@
+"""Travel times on a road graph: nearest facility, reachable sets, facility-to-facility.
+
+All shortest paths run in compiled code (``scipy.sparse.csgraph.dijkstra``) on the graph's
+CSR matrix, extended by one virtual node per facility that joins the road where the facility
+attaches (partway along a segment, plus its off-road walk). Times are *to* the facility,
+so searches from facilities run on the reversed graph. Public results are in minutes;
+unreachable is ``inf`` in arrays and missing in tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+
+from geohealth.network.graph import RoadGraph
+from geohealth.network.snap import Attachment
+
+_UNREACHED = -9999  # scipy's marker for "no source"
+
+
+@dataclass(frozen=True)
+class NearestFacility:
+    """Time from every node to its nearest facility.
+
+    Attributes
+    ----------
+    node_min
+        Minutes from each node to the nearest facility (``inf`` if none is reachable).
+    node_facility
+        Index of that facility (``-1`` if none).
+    """
+
+    node_min: np.ndarray
+    node_facility: np.ndarray
+
+
+def _to_facilities_matrix(
+    graph: RoadGraph, facilities: Attachment
+) -> tuple[csr_matrix, np.ndarray]:
+    """Reversed graph plus a virtual node per facility with edges to its segment's ends."""
+    n = graph.n_nodes
+    virtual = n + np.arange(len(facilities))
+    cost_a = facilities.from_a_s() + facilities.offroad_s  # node a → facility
+    cost_b = facilities.from_b_s() + facilities.offroad_s  # node b → facility
+    ok_a = np.isfinite(cost_a)
+    ok_b = np.isfinite(cost_b)
+    rows = np.concatenate([graph.v, virtual[ok_a], virtual[ok_b]])
+    cols = np.concatenate([graph.u, facilities.a[ok_a], facilities.b[ok_b]])
+    data = np.concatenate([graph.time_s, cost_a[ok_a], cost_b[ok_b]])
+    size = n + len(facilities)
+    return csr_matrix((data, (rows, cols)), shape=(size, size)), virtual
+
+
+def _from_facilities_matrix(
+    graph: RoadGraph, facilities: Attachment
+) -> tuple[csr_matrix, np.ndarray]:
+    """Forward graph plus a virtual node per facility with edges to its segment's ends."""
+    n = graph.n_nodes
+    virtual = n + np.arange(len(facilities))
+    cost_a = facilities.to_a_s() + facilities.offroad_s  # facility → node a
+    cost_b = facilities.to_b_s() + facilities.offroad_s
+    ok_a = np.isfinite(cost_a)
+    ok_b = np.isfinite(cost_b)
+    rows = np.concatenate([graph.u, virtual[ok_a], virtual[ok_b]])
+    cols = np.concatenate([graph.v, facilities.a[ok_a], facilities.b[ok_b]])
+    data = np.concatenate([graph.time_s, cost_a[ok_a], cost_b[ok_b]])
+    size = n + len(facilities)
+    return csr_matrix((data, (rows, cols)), shape=(size, size)), virtual
+
+
+def _along(
+    gap: np.ndarray, time_ab_s: np.ndarray | float, time_ba_s: np.ndarray | float
+) -> np.ndarray:
+    """Time to move ``gap`` (share of a segment, signed: + towards b) along it."""
+    with np.errstate(invalid="ignore"):  # 0 × inf where the gap is zero, masked out
+        along = np.where(gap >= 0, gap * time_ab_s, -gap * time_ba_s)
+    return np.where(gap == 0, 0.0, along)
+
+
+def nearest_facility(graph: RoadGraph, facilities: Attachment) -> NearestFacility:
+    """Time from every node to its nearest facility, in one multi-source search.
+
+    Parameters
+    ----------
+    graph
+        A timed road graph.
+    facilities
+        The facilities, attached to ``graph``.
+
+    Returns
+    -------
+    NearestFacility
+        Minutes and facility index per node.
+    """
+    if len(facilities) == 0:
+        return NearestFacility(
+            node_min=np.full(graph.n_nodes, np.inf), node_facility=np.full(graph.n_nodes, -1)
+        )
+    matrix, virtual = _to_facilities_matrix(graph, facilities)
+    dist, _, sources = dijkstra(matrix, indices=virtual, min_only=True, return_predecessors=True)
+    node_s = dist[: graph.n_nodes]
+    source = sources[: graph.n_nodes]
+    facility = np.where(source == _UNREACHED, -1, source - graph.n_nodes)
+    return NearestFacility(node_min=node_s / 60.0, node_facility=facility.astype(np.int64))
+
+
+def point_times(
+    nearest: NearestFacility, points: Attachment, facilities: Attachment
+) -> tuple[np.ndarray, np.ndarray]:
+    """Time from attached points (homes, population cells) to their nearest facility.
+
+    Leaves by either end of the point's segment (where its direction allows), or goes
+    straight to a facility on the same segment.
+
+    Parameters
+    ----------
+    nearest
+        From :func:`nearest_facility` with the same ``facilities``.
+    points
+        Origins, attached to the same graph.
+    facilities
+        Facilities, attached to the same graph.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Minutes (``inf`` when no facility is reachable) and the facility index (``-1``).
+    """
+    node_s = nearest.node_min * 60.0
+    via_a = points.to_a_s() + node_s[points.a]
+    via_b = points.to_b_s() + node_s[points.b]
+    best_s = np.minimum(via_a, via_b)
+    best_facility = np.where(
+        via_a <= via_b, nearest.node_facility[points.a], nearest.node_facility[points.b]
+    )
+    # a facility on the point's own segment may be reached without passing a node
+    shared = np.intersect1d(points.segment, facilities.segment)
+    for seg in shared:
+        on_seg = np.flatnonzero(points.segment == seg)
+        for j in np.flatnonzero(facilities.segment == seg):
+            gap = facilities.fraction[j] - points.fraction[on_seg]
+            along = _along(gap, points.time_ab_s[on_seg], points.time_ba_s[on_seg])
+            along = along + facilities.offroad_s[j]
+            better = along < best_s[on_seg]
+            best_s[on_seg[better]] = along[better]
+            best_facility[on_seg[better]] = j
+    total_s = points.offroad_s + best_s
+    best_facility = np.where(np.isfinite(total_s), best_facility, -1)
+    return total_s / 60.0, best_facility
+
+
+def reachable(
+    graph: RoadGraph, facilities: Attachment, *, limit_min: float, batch: int = 64
+) -> csr_matrix:
+    """Nodes that can reach each facility within a time limit.
+
+    Parameters
+    ----------
+    graph
+        A timed road graph.
+    facilities
+        The facilities, attached to ``graph``.
+    limit_min
+        Time limit (minutes).
+    batch
+        Facilities searched per call (bounds memory to ``batch × nodes`` floats).
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+        Facilities × nodes; entry = minutes from the node to the facility, stored only where
+        within ``limit_min`` (a stored 0 means the node is at the facility).
+    """
+    matrix, virtual = _to_facilities_matrix(graph, facilities)
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    vals: list[np.ndarray] = []
+    for start in range(0, len(virtual), batch):
+        chunk = virtual[start : start + batch]
+        dist = dijkstra(matrix, indices=chunk, limit=limit_min * 60.0)
+        dist = np.atleast_2d(dist)[:, : graph.n_nodes]
+        r, c = np.nonzero(np.isfinite(dist))
+        rows.append(r + start)
+        cols.append(c)
+        vals.append(dist[r, c] / 60.0)
+    return csr_matrix(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(len(facilities), graph.n_nodes),
+    )
+
+
+def facility_matrix(graph: RoadGraph, origins: Attachment, destinations: Attachment) -> np.ndarray:
+    """Travel time from every origin facility to every destination facility.
+
+    For example township health centres → county hospitals.
+
+    Parameters
+    ----------
+    graph
+        A timed road graph.
+    origins, destinations
+        Facilities attached to ``graph``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Minutes, shape (origins, destinations); ``inf`` where unreachable.
+    """
+    matrix, virtual = _from_facilities_matrix(graph, origins)
+    dist = np.atleast_2d(dijkstra(matrix, indices=virtual))[:, : graph.n_nodes]
+    via_a = dist[:, destinations.a] + destinations.from_a_s()
+    via_b = dist[:, destinations.b] + destinations.from_b_s()
+    best = np.minimum(via_a, via_b)
+    for i in range(len(origins)):  # same segment: straight along it
+        same = np.flatnonzero(destinations.segment == origins.segment[i])
+        if same.size:
+            gap = destinations.fraction[same] - origins.fraction[i]
+            along = _along(gap, origins.time_ab_s[i], origins.time_ba_s[i])
+            best[i, same] = np.minimum(best[i, same], along + origins.offroad_s[i])
+    return (best + destinations.offroad_s[None, :]) / 60.0

@@ -1,0 +1,173 @@
+"""Travel times cross-checked against an independent networkx computation.
+
+The reference graph splits every segment at every attachment point into real nodes, adds the
+off-road walks as real edges, and runs networkx's Dijkstra: no virtual-node arithmetic shared
+with the code under test.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from geohealth import traveltime
+from geohealth.network import graph, osm, profiles, snap
+
+from .conftest import shared_extract, write_osm
+
+PROFILES = profiles.load()
+
+
+def reference_graph(g, attachments):
+    """nx.DiGraph of ``g`` with each attachment's point inserted into its segment."""
+    ref = nx.DiGraph()
+    for a, b, t in zip(g.u.tolist(), g.v.tolist(), g.time_s.tolist(), strict=True):
+        ref.add_edge(a, b, w=t)
+    cuts = defaultdict(list)  # (a, b) -> [(fraction, name)]
+    for tag, att in attachments.items():
+        for i in range(len(att)):
+            cuts[(int(att.a[i]), int(att.b[i]))].append((float(att.fraction[i]), (tag, i)))
+    for (a, b), points in cuts.items():
+        points.sort()
+        chain = [a, *[("cut", name) for _, name in points], b]
+        share = [0.0, *[f for f, _ in points], 1.0]
+        for tag_dir, (x, y) in (("ab", (a, b)), ("ba", (b, a))):
+            if not ref.has_edge(x, y):
+                continue
+            full = ref[x][y]["w"]
+            ref.remove_edge(x, y)
+            nodes = chain if tag_dir == "ab" else chain[::-1]
+            fr = share if tag_dir == "ab" else [1 - s for s in share[::-1]]
+            for k in range(len(nodes) - 1):
+                ref.add_edge(nodes[k], nodes[k + 1], w=(fr[k + 1] - fr[k]) * full)
+        for _, name in points:  # a point can always stand where it is
+            ref.add_node(("cut", name))
+    for tag, att in attachments.items():
+        for i in range(len(att)):
+            here = ("cut", (tag, i))
+            if tag == "facility":
+                ref.add_edge(here, ("door", i), w=float(att.offroad_s[i]))
+            else:
+                ref.add_edge(("home", i), here, w=float(att.offroad_s[i]))
+    return ref
+
+
+@pytest.fixture(
+    scope="module",
+    params=[("andorra.osm.pbf", "drive"), ("andorra.osm.pbf", "walk"), ("monaco.osm.pbf", "drive")],
+)
+def case(request):
+    extract, mode = request.param
+    g = graph.build(osm.read(shared_extract(extract)), PROFILES[mode])
+    rng = np.random.default_rng(7)
+    west, east = np.percentile(g.lon, [5, 95])
+    south, north = np.percentile(g.lat, [5, 95])
+    fac = snap.attach(g, rng.uniform(west, east, 25), rng.uniform(south, north, 25))
+    homes = snap.attach(g, rng.uniform(west, east, 300), rng.uniform(south, north, 300))
+    ref = reference_graph(g, {"facility": fac, "home": homes})
+    doors = [("door", i) for i in range(len(fac))]
+    reverse = ref.reverse(copy=False)
+    ref_times = nx.multi_source_dijkstra_path_length(reverse, doors, weight="w")
+    return g, fac, homes, ref, ref_times
+
+
+def test_nearest_facility_for_every_node(case):
+    g, fac, _, _, ref_times = case
+    ours = traveltime.nearest_facility(g, fac)
+    for node in range(g.n_nodes):
+        expected = ref_times.get(node, np.inf) / 60.0
+        assert ours.node_min[node] == pytest.approx(expected, rel=1e-9, abs=1e-9)
+
+
+def test_nearest_facility_for_points(case):
+    g, fac, homes, _, ref_times = case
+    minutes, which = traveltime.point_times(traveltime.nearest_facility(g, fac), homes, fac)
+    expected = np.array([ref_times.get(("home", i), np.inf) for i in range(len(homes))]) / 60
+    np.testing.assert_allclose(minutes, expected, rtol=1e-9, atol=1e-9)
+    assert ((which >= 0) == np.isfinite(minutes)).all()
+
+
+def test_reachable_sets_and_matrix(case):
+    g, fac, _, ref, _ = case
+    limit = 10.0
+    sets = traveltime.reachable(g, fac, limit_min=limit).toarray()
+    reverse = ref.reverse(copy=False)
+    for j in range(0, len(fac), 6):
+        times = nx.single_source_dijkstra_path_length(
+            reverse, ("door", j), cutoff=limit * 60, weight="w"
+        )
+        expected = {n: t / 60 for n, t in times.items() if isinstance(n, int | np.integer)}
+        got = {int(n): sets[j, n] for n in np.flatnonzero(sets[j] > 0)}
+        for n, t in expected.items():
+            if t > 0:
+                assert got[n] == pytest.approx(t, rel=1e-9)
+        assert set(got) <= set(expected)
+    matrix = traveltime.facility_matrix(g, fac, fac)
+    for i in range(0, len(fac), 5):
+        from_i = nx.single_source_dijkstra_path_length(ref, ("cut", ("facility", i)), weight="w")
+        for j in range(len(fac)):
+            expected = (from_i.get(("door", j), np.inf) + fac.offroad_s[i]) / 60
+            if i == j:
+                expected = min(expected, 2 * fac.offroad_s[i] / 60)
+            assert matrix[i, j] == pytest.approx(expected, rel=1e-9, abs=1e-9)
+
+
+def test_snapping_to_edges_not_nodes(tmp_path):
+    nodes = {1: (127.0, 46.0), 2: (127.02, 46.0)}  # one 1.5 km road
+    g = graph.build(
+        osm.read(
+            write_osm(tmp_path / "r.osm.pbf", nodes, [(1, [1, 2], {"highway": "residential"})]),
+            use_cache=False,
+        ),
+        PROFILES["walk"],
+    )
+    att = snap.attach(g, np.array([127.01]), np.array([46.001]))
+    assert att.fraction[0] == pytest.approx(0.5, abs=1e-3)
+    assert att.offroad_m[0] == pytest.approx(111.2, abs=1.0)  # 0.001° of latitude
+    assert att.offroad_s[0] == pytest.approx(att.offroad_m[0] / (4.0 / 3.6))
+
+
+def test_island_points_attach_to_the_main_network(tmp_path):
+    nodes = {
+        1: (127.0, 46.0),
+        2: (127.02, 46.0),
+        3: (127.0, 46.05),
+        4: (127.02, 46.05),
+        5: (127.04, 46.0),
+    }
+    ways = [
+        (1, [1, 2, 5], {"highway": "residential"}),
+        (2, [3, 4], {"highway": "residential"}),
+    ]  # an unconnected road 5.5 km north
+    g = graph.build(
+        osm.read(write_osm(tmp_path / "i.osm.pbf", nodes, ways), use_cache=False), PROFILES["walk"]
+    )
+    att = snap.attach(g, np.array([127.01]), np.array([46.049]))
+    assert att.island[0]
+    assert set(g.segments.node_id[[att.a[0], att.b[0]]]) <= {1, 2, 5}
+    assert att.offroad_m[0] > 5000
+
+
+def test_one_way_street_directions(tmp_path):
+    nodes = {1: (127.0, 46.0), 2: (127.01, 46.0), 3: (127.02, 46.0), 4: (127.01, 46.01)}
+    ways = [
+        (1, [1, 2, 3], {"highway": "residential", "oneway": "yes"}),
+        (2, [3, 4, 1], {"highway": "residential"}),
+    ]  # the way back, around a block
+    g = graph.build(
+        osm.read(write_osm(tmp_path / "o.osm.pbf", nodes, ways), use_cache=False), PROFILES["drive"]
+    )
+    at_2 = snap.attach(g, np.array([127.01]), np.array([46.0]))
+    at_3 = snap.attach(g, np.array([127.02]), np.array([46.0]))
+    there = traveltime.facility_matrix(g, at_2, at_3)[0, 0]  # with the one-way
+    back = traveltime.facility_matrix(g, at_3, at_2)[0, 0]  # around the block
+    assert there == pytest.approx(g.segments.length_m[1] / (20 / 3.6) / 60, rel=1e-6)
+    assert back > 2 * there
+    walk = graph.build(g.segments, PROFILES["walk"])
+    w2, w3 = snap.attach(walk, [127.01], [46.0]), snap.attach(walk, [127.02], [46.0])
+    assert traveltime.facility_matrix(walk, w2, w3)[0, 0] == pytest.approx(
+        traveltime.facility_matrix(walk, w3, w2)[0, 0]
+    )
