@@ -171,3 +171,37 @@ def test_one_way_street_directions(tmp_path):
     assert traveltime.facility_matrix(walk, w2, w3)[0, 0] == pytest.approx(
         traveltime.facility_matrix(walk, w3, w2)[0, 0]
     )
+
+
+def test_facility_warnings_name_the_facility(tmp_path):
+    import geopandas as gpd
+    import shapely
+
+    from geohealth.errors import FarFromRoadWarning, NetworkIslandWarning
+
+    nodes = {
+        1: (127.0, 46.0),
+        2: (127.02, 46.0),
+        3: (127.0, 46.05),
+        4: (127.02, 46.05),
+        5: (127.04, 46.0),
+    }
+    ways = [(1, [1, 2, 5], {"highway": "residential"}), (2, [3, 4], {"highway": "residential"})]
+    g = graph.build(
+        osm.read(write_osm(tmp_path / "i.osm.pbf", nodes, ways), use_cache=False), PROFILES["drive"]
+    )
+    facilities = gpd.GeoDataFrame(
+        {"name": ["岛上卫生室", "山里卫生室", "路边卫生院"]},
+        geometry=shapely.points([127.01, 127.04, 127.01], [46.0501, 46.025, 46.0005]),
+        crs=4326,
+    )
+    with (
+        pytest.warns(
+            NetworkIslandWarning, match=r"1 facility sits on roads not connected .*岛上卫生室"
+        ),
+        pytest.warns(
+            FarFromRoadWarning, match=r"more than 1,000 m from any usable road: 山里卫生室"
+        ),
+    ):
+        att = snap.attach_facilities(g, facilities, max_snap_m=1000)
+    assert att.island.tolist() == [True, False, False]

@@ -159,9 +159,20 @@ class NetworkSettings:
     ----------
     osm
         An OpenStreetMap extract (``.osm.pbf`` or ``.osm`` XML) covering the region.
+    profiles
+        A travel-profiles TOML file (speeds per road class and mode); geohealth's defaults
+        when omitted.
+    max_snap_m
+        Facilities farther than this from any road are reported (metres); people farther
+        away still walk to the nearest road.
+    cache
+        Keep the parsed extract in the cache folder so later runs skip parsing.
     """
 
     osm: Path | None = None
+    profiles: Path | None = None
+    max_snap_m: float = 1000.0
+    cache: bool = True
 
 
 @dataclass(frozen=True)
@@ -389,6 +400,9 @@ def _check_consistency(settings: Settings) -> None:
             raise ConfigError(msg)
     if settings.facilities.outside_buffer_km < 0:
         msg = "facilities.outside_buffer_km must be ≥ 0 (kilometres)"
+        raise ConfigError(msg)
+    if settings.network.max_snap_m <= 0:
+        msg = "network.max_snap_m must be > 0 (metres)"
         raise ConfigError(msg)
     if population.resolution_m <= 0:
         msg = "population.resolution_m must be > 0 (metres)"

@@ -79,3 +79,11 @@ class PopulationMismatchWarning(GeohealthWarning):
 
 class DroppedRowsWarning(GeohealthWarning):
     """Rows were dropped on purpose because the configuration allows it."""
+
+
+class FarFromRoadWarning(GeohealthWarning):
+    """Facilities lie farther from any road than ``network.max_snap_m``."""
+
+
+class NetworkIslandWarning(GeohealthWarning):
+    """Facilities sit on a piece of road not connected to the main network."""

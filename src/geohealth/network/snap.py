@@ -9,12 +9,15 @@ to the main network instead, and are flagged.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
+import geopandas as gpd
 import numpy as np
 import shapely
 from pyproj import CRS, Transformer
 
+from geohealth.errors import FarFromRoadWarning, NetworkIslandWarning
 from geohealth.network.graph import RoadGraph
 
 
@@ -177,3 +180,68 @@ def attach(
         segment=chosen,
         island=island,
     )
+
+
+def attach_facilities(
+    graph: RoadGraph,
+    facilities: gpd.GeoDataFrame,
+    *,
+    crs: CRS | None = None,
+    max_snap_m: float = 1000.0,
+) -> Attachment:
+    """Attach facilities to a road graph, naming those that attach badly.
+
+    Parameters
+    ----------
+    graph
+        A timed road graph.
+    facilities
+        Facility points (EPSG:4326) with ``name`` (and ``facility_id``).
+    crs
+        Metric CRS for distances; the UTM zone of the graph when None.
+    max_snap_m
+        Distance to the road beyond which a facility is reported (metres).
+
+    Returns
+    -------
+    Attachment
+        One attachment per facility, in the frame's order.
+
+    Warns
+    -----
+    NetworkIslandWarning
+        For facilities whose nearest road is not connected to the main network; they are
+        attached to the main network (and may be far from it).
+    FarFromRoadWarning
+        For facilities farther than ``max_snap_m`` from the road they attach to.
+    """
+    points = facilities.to_crs(4326).geometry
+    attached = attach(graph, points.x.to_numpy(), points.y.to_numpy(), crs=crs)
+    names = facilities["name"].astype(str).to_numpy()
+    mode = graph.mode
+    if attached.island.any():
+        listed = ", ".join(
+            f"{n} ({d:,.0f} m)"
+            for n, d in zip(
+                names[attached.island], attached.offroad_m[attached.island], strict=True
+            )
+        )
+        msg = (
+            f"{mode}: {int(attached.island.sum())} facilit"
+            f"{'y sits' if attached.island.sum() == 1 else 'ies sit'} on roads not connected "
+            f"to the main network; attached to the main network instead: {listed} — check "
+            "the extract covers the roads between them"
+        )
+        warnings.warn(msg, NetworkIslandWarning, stacklevel=2)
+    far = (attached.offroad_m > max_snap_m) & ~attached.island
+    if far.any():
+        listed = ", ".join(
+            f"{n} ({d:,.0f} m)" for n, d in zip(names[far], attached.offroad_m[far], strict=True)
+        )
+        msg = (
+            f"{mode}: {int(far.sum())} facilit{'y is' if far.sum() == 1 else 'ies are'} "
+            f"more than {max_snap_m:,.0f} m from any usable road: {listed} — check their "
+            "coordinates, or that the extract has the roads to them"
+        )
+        warnings.warn(msg, FarFromRoadWarning, stacklevel=2)
+    return attached
