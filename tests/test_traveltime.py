@@ -205,3 +205,63 @@ def test_facility_warnings_name_the_facility(tmp_path):
     ):
         att = snap.attach_facilities(g, facilities, max_snap_m=1000)
     assert att.island.tolist() == [True, False, False]
+
+
+@pytest.mark.parametrize("extract", ["monaco.osm.pbf", "andorra.osm.pbf"])
+def test_nearest_segment_equals_rtree(extract):
+    import shapely
+    from pyproj import Transformer
+
+    g = graph.build(osm.read(shared_extract(extract)), PROFILES["walk"])
+    rng = np.random.default_rng(3)
+    lon = rng.uniform(g.lon.min(), g.lon.max(), 5000)
+    lat = rng.uniform(g.lat.min(), g.lat.max(), 5000)
+    crs = snap.utm_crs(g.lon, g.lat)
+    att = snap.attach(g, lon, lat, crs=crs)
+    to_m = Transformer.from_crs(4326, crs, always_xy=True)
+    x, y = to_m.transform(g.lon, g.lat)
+    main = g.main_component
+    edge_main = main[g.u] & main[g.v]
+    lines = shapely.linestrings(
+        np.stack([np.column_stack([x[g.u], y[g.u]]), np.column_stack([x[g.v], y[g.v]])], axis=1)
+    )[edge_main]
+    px, py = to_m.transform(lon, lat)
+    _, expected = shapely.STRtree(lines).query_nearest(
+        shapely.points(px, py), return_distance=True, all_matches=False
+    )
+    np.testing.assert_allclose(att.offroad_m, expected, rtol=0, atol=1e-6)
+    # the attachment point really is that far away
+    ax = x[att.a] + att.fraction * (x[att.b] - x[att.a])
+    ay = y[att.a] + att.fraction * (y[att.b] - y[att.a])
+    np.testing.assert_allclose(np.hypot(ax - px, ay - py), expected, atol=1e-6)
+
+
+def test_surface_is_aligned_and_matches_reference(case):
+    import rasterio.transform
+    from affine import Affine
+    from pyproj import CRS
+
+    from geohealth.inputs.population import PopulationGrid
+
+    g, fac, _, _, _ = case
+    west, south = np.percentile(g.lon, 20), np.percentile(g.lat, 20)
+    values = np.ones((12, 15))
+    values[0, 0] = np.nan
+    grid = PopulationGrid(
+        values=values,
+        transform=Affine(0.002, 0, west, 0, -0.002, south + 0.024),
+        crs=CRS.from_epsg(4326),
+        source="test",
+    )
+    minutes = traveltime.surface(g, grid, fac)
+    assert minutes.shape == grid.shape
+    assert np.isnan(minutes[0, 0])
+    rows, cols = np.nonzero(np.isfinite(values))
+    x, y = rasterio.transform.xy(grid.transform, rows, cols, offset="center")
+    cells = snap.attach(g, np.asarray(x), np.asarray(y), check_islands=False)
+    ref = reference_graph(g, {"facility": fac, "home": cells})
+    times = nx.multi_source_dijkstra_path_length(
+        ref.reverse(copy=False), [("door", i) for i in range(len(fac))], weight="w"
+    )
+    expected = np.array([times.get(("home", i), np.inf) for i in range(len(cells))]) / 60
+    np.testing.assert_allclose(minutes[rows, cols], expected, rtol=1e-9, atol=1e-9)

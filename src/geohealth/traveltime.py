@@ -12,9 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import rasterio.transform
+from pyproj import Transformer
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
+from geohealth.inputs.population import PopulationGrid
+from geohealth.network import snap
 from geohealth.network.graph import RoadGraph
 from geohealth.network.snap import Attachment
 
@@ -221,3 +225,45 @@ def facility_matrix(graph: RoadGraph, origins: Attachment, destinations: Attachm
             along = _along(gap, origins.time_ab_s[i], origins.time_ba_s[i])
             best[i, same] = np.minimum(best[i, same], along + origins.offroad_s[i])
     return (best + destinations.offroad_s[None, :]) / 60.0
+
+
+def surface(
+    graph: RoadGraph,
+    grid: PopulationGrid,
+    facilities: Attachment,
+    *,
+    nearest: NearestFacility | None = None,
+) -> np.ndarray:
+    """Travel time to the nearest facility for every cell of a population grid.
+
+    Each cell centre with data walks to its nearest road and travels on; the result is aligned
+    cell for cell with the grid (same shape, transform and CRS).
+
+    Parameters
+    ----------
+    graph
+        A timed road graph.
+    grid
+        The population grid whose cells are the origins.
+    facilities
+        Facilities attached to ``graph``.
+    nearest
+        A precomputed :func:`nearest_facility` for these facilities (computed when None).
+
+    Returns
+    -------
+    numpy.ndarray
+        Minutes, float64, the grid's shape; NaN where the grid has no data, ``inf`` where no
+        facility is reachable.
+    """
+    nearest = nearest or nearest_facility(graph, facilities)
+    rows, cols = np.nonzero(np.isfinite(grid.values))
+    x, y = rasterio.transform.xy(grid.transform, rows, cols, offset="center")
+    lon, lat = Transformer.from_crs(grid.crs, 4326, always_xy=True).transform(
+        np.asarray(x), np.asarray(y)
+    )
+    cells = snap.attach(graph, lon, lat, check_islands=False)
+    minutes, _ = point_times(nearest, cells, facilities)
+    out = np.full(grid.shape, np.nan)
+    out[rows, cols] = minutes
+    return out

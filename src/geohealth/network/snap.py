@@ -16,6 +16,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 from pyproj import CRS, Transformer
+from scipy.spatial import cKDTree
 
 from geohealth.errors import FarFromRoadWarning, NetworkIslandWarning
 from geohealth.network.graph import RoadGraph
@@ -86,7 +87,8 @@ class _Segments:
     b: np.ndarray
     time_ab_s: np.ndarray
     time_ba_s: np.ndarray
-    lines: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
     main: np.ndarray
 
 
@@ -125,16 +127,27 @@ def _segments(graph: RoadGraph, crs: CRS) -> _Segments:
     t_ab[inverse[forward]] = graph.time_s[forward]
     t_ba[inverse[~forward]] = graph.time_s[~forward]
     x, y = Transformer.from_crs(4326, crs, always_xy=True).transform(graph.lon, graph.lat)
-    coords = np.stack([np.column_stack([x[a], y[a]]), np.column_stack([x[b], y[b]])], axis=1)
-    lines = shapely.linestrings(coords)
     main = graph.main_component[a] & graph.main_component[b]
-    segments = _Segments(a=a, b=b, time_ab_s=t_ab, time_ba_s=t_ba, lines=lines, main=main)
+    segments = _Segments(
+        a=a,
+        b=b,
+        time_ab_s=t_ab,
+        time_ba_s=t_ba,
+        start=np.column_stack([x[a], y[a]]),
+        end=np.column_stack([x[b], y[b]]),
+        main=main,
+    )
     graph._cache[key] = segments
     return segments
 
 
 def attach(
-    graph: RoadGraph, lon: np.ndarray, lat: np.ndarray, *, crs: CRS | None = None
+    graph: RoadGraph,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    *,
+    crs: CRS | None = None,
+    check_islands: bool = True,
 ) -> Attachment:
     """Attach points to the nearest road segment of the graph's main component.
 
@@ -146,6 +159,9 @@ def attach(
         Points, WGS 84 degrees.
     crs
         Metric CRS for distances; the UTM zone of the graph when None.
+    check_islands
+        Also find whether the nearest road overall is off the main network (``island``);
+        skipping it halves the cost for many points.
 
     Returns
     -------
@@ -157,22 +173,18 @@ def attach(
     crs = crs or utm_crs(graph.lon, graph.lat)
     segments = _segments(graph, crs)
     x, y = Transformer.from_crs(4326, crs, always_xy=True).transform(lon, lat)
-    points = shapely.points(x, y)
+    xy = np.column_stack([np.atleast_1d(x), np.atleast_1d(y)])
     main_index = np.flatnonzero(segments.main)
-    main_tree = shapely.STRtree(segments.lines[main_index])
-    (_, hit), distance = main_tree.query_nearest(points, return_distance=True, all_matches=False)
+    hit, distance, fraction = _nearest(graph, segments, main_index, xy, "main")
     chosen = main_index[hit]
-    all_tree = shapely.STRtree(segments.lines)
-    (_, any_hit), any_distance = all_tree.query_nearest(
-        points, return_distance=True, all_matches=False
-    )
-    island = ~segments.main[any_hit] & (any_distance + 1.0 < distance)
-    fraction = shapely.line_locate_point(segments.lines[chosen], points, normalized=True)
-    fraction = np.nan_to_num(fraction, nan=0.0)  # zero-length segments
+    island = np.zeros(len(xy), dtype=bool)
+    if check_islands and not segments.main.all():
+        any_hit, any_distance, _ = _nearest(graph, segments, np.arange(len(segments.a)), xy, "all")
+        island = ~segments.main[any_hit] & (any_distance + 1.0 < distance)
     return Attachment(
         a=segments.a[chosen],
         b=segments.b[chosen],
-        fraction=np.clip(fraction, 0.0, 1.0),
+        fraction=fraction,
         time_ab_s=segments.time_ab_s[chosen],
         time_ba_s=segments.time_ba_s[chosen],
         offroad_m=distance,
@@ -180,6 +192,85 @@ def attach(
         segment=chosen,
         island=island,
     )
+
+
+_SAMPLE_M = 50.0
+_CANDIDATES = 16
+_CHUNK = 65_536
+
+
+def _project(
+    px: np.ndarray, py: np.ndarray, sx: np.ndarray, sy: np.ndarray, ex: np.ndarray, ey: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distance from points (px, py) to segments (s → e), broadcast, and position (0–1)."""
+    dx, dy = ex - sx, ey - sy
+    rx, ry = px - sx, py - sy
+    length2 = dx * dx + dy * dy
+    t = np.clip((rx * dx + ry * dy) / np.where(length2 > 0, length2, 1.0), 0.0, 1.0)
+    ox, oy = rx - t * dx, ry - t * dy
+    return np.sqrt(ox * ox + oy * oy), t
+
+
+def _nearest(
+    graph: RoadGraph, segments: _Segments, subset: np.ndarray, xy: np.ndarray, name: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Exact nearest segment of ``subset`` for each point: (position in subset, m, fraction).
+
+    Every segment is sampled at most ``_SAMPLE_M`` apart, so the nearest segment has a
+    sample within its distance + ``_SAMPLE_M``/2 of the point. The ``_CANDIDATES`` nearest
+    samples (a KD-tree query) give candidate segments whose exact distances are computed; the
+    answer is proven exact when the farthest candidate sample lies beyond best + half the
+    spacing. Points where it is not proven (dense junctions) are answered by an R-tree.
+    """
+    key = f"kdtree:{name}:{id(segments)}"
+    cached = graph._cache.get(key)
+    if cached is None:
+        start, end = segments.start[subset], segments.end[subset]
+        length = np.sqrt(((end - start) ** 2).sum(axis=1))
+        pieces = np.maximum(1, np.ceil(length / _SAMPLE_M)).astype(np.int64)
+        owner = np.repeat(np.arange(len(subset)), pieces)
+        offset = np.arange(len(owner)) - np.repeat(np.cumsum(pieces) - pieces, pieces)
+        share = (offset + 0.5) / pieces[owner]
+        samples = start[owner] + share[:, None] * (end[owner] - start[owner])
+        cached = (cKDTree(samples), owner, start, end)
+        graph._cache[key] = cached
+    tree, owner, start, end = cached
+    k = min(_CANDIDATES, len(owner))
+    best = np.empty(len(xy), dtype=np.int64)
+    best_d = np.empty(len(xy))
+    best_t = np.empty(len(xy))
+    unproven = np.zeros(len(xy), dtype=bool)
+    for lo in range(0, len(xy), _CHUNK):  # chunks keep the k-wide temporaries small
+        part = slice(lo, lo + _CHUNK)
+        sample_d, sample_i = tree.query(xy[part], k=k, workers=-1)
+        n = len(xy[part])
+        sample_d = sample_d.reshape(n, k)
+        candidates = owner[sample_i.reshape(n, k)]
+        dist, t = _project(
+            xy[part, :1],
+            xy[part, 1:],
+            start[candidates, 0],
+            start[candidates, 1],
+            end[candidates, 0],
+            end[candidates, 1],
+        )
+        pick = np.argmin(dist, axis=1)
+        rows = np.arange(n)
+        best[part] = candidates[rows, pick]
+        best_d[part] = dist[rows, pick]
+        best_t[part] = t[rows, pick]
+        unproven[part] = (sample_d[:, -1] <= best_d[part] + _SAMPLE_M / 2) & (k < len(owner))
+    if unproven.any():
+        lines = shapely.linestrings(np.stack([start, end], axis=1))
+        points = shapely.points(xy[unproven])
+        (_, hit), _ = shapely.STRtree(lines).query_nearest(
+            points, return_distance=True, all_matches=False
+        )
+        d_exact, t_exact = _project(
+            xy[unproven, 0], xy[unproven, 1], start[hit, 0], start[hit, 1], end[hit, 0], end[hit, 1]
+        )
+        best[unproven], best_d[unproven], best_t[unproven] = hit, d_exact, t_exact
+    return best, best_d, best_t
 
 
 def attach_facilities(
