@@ -13,17 +13,13 @@ Figures go to stdout and are appended to bench/RESULTS.md with date, command and
 
 from __future__ import annotations
 
-import datetime as dt
-import platform
-import sys
 import tempfile
-import time
-from importlib.metadata import version
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from _results import best_of, record
 from pyproj import Geod
 
 from geohealth import config
@@ -31,18 +27,7 @@ from geohealth.inputs import boundaries, coords, facilities, population
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data"
-RESULTS = ROOT / "bench" / "RESULTS.md"
 GEOD = Geod(ellps="WGS84")
-
-
-def best_of(fn, repeat=3):
-    """Best wall time of ``repeat`` runs (seconds) and the last result."""
-    times, out = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), out
 
 
 def bench_coords(n=200_000, n_peer=20_000):
@@ -156,9 +141,9 @@ def bench_zonal():
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         sections = [bench_coords(), bench_facility_load(Path(tmp)), bench_zonal()]
-    versions = ", ".join(
-        f"{p} {version(p)}"
-        for p in (
+    record(
+        "bench_inputs.py",
+        (
             "geohealth",
             "numpy",
             "pandas",
@@ -167,23 +152,9 @@ def main() -> None:
             "eviltransform",
             "coord-convert",
             "rasterstats",
-        )
+        ),
+        sections,
     )
-    header = [
-        f"## bench_inputs.py — {dt.date.today().isoformat()}",
-        "",
-        "Command: `.venv/bin/python bench/bench_inputs.py`  ",
-        f"Machine: {platform.machine()}, Python {sys.version.split()[0]}  ",
-        f"Versions: {versions}",
-        "",
-    ]
-    body = []
-    for section in sections:
-        body += [*section, ""]
-    text = "\n".join(header + body)
-    print(text)
-    with RESULTS.open("a", encoding="utf-8") as out:
-        out.write(text + "\n")
 
 
 if __name__ == "__main__":

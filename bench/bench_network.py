@@ -18,20 +18,17 @@ Figures go to stdout and are appended to bench/RESULTS.md with date, command and
 
 from __future__ import annotations
 
-import datetime as dt
 import multiprocessing as mp
 import os
-import platform
-import sys
 import tempfile
 import time
 import warnings
-from importlib.metadata import version
 from pathlib import Path
 
 import networkx as nx
 import numpy as np
 import osmium
+from _results import best_of, record
 from scipy.sparse.csgraph import dijkstra
 
 from geohealth import traveltime
@@ -39,18 +36,7 @@ from geohealth.network import graph, osm, profiles, snap
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
-RESULTS = ROOT / "bench" / "RESULTS.md"
 PROFILES = profiles.load()
-
-
-def best_of(fn, repeat=3):
-    """Best wall time of ``repeat`` runs (seconds) and the last result."""
-    times, out = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), out
 
 
 def to_xml(pbf: Path, xml: Path) -> None:
@@ -224,25 +210,11 @@ def main() -> None:
             bench_nearest(andorra, "Andorra (drive)"),
             bench_nearest(grid, "300 × 300 grid"),
         ]
-    versions = ", ".join(
-        f"{p} {version(p)}"
-        for p in ("geohealth", "numpy", "scipy", "osmium", "networkx", "osmnx", "pandana")
+    record(
+        "bench_network.py",
+        ("geohealth", "numpy", "scipy", "osmium", "networkx", "osmnx", "pandana"),
+        sections,
     )
-    header = [
-        f"## bench_network.py — {dt.date.today().isoformat()}",
-        "",
-        "Command: `.venv/bin/python bench/bench_network.py`  ",
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}  ",
-        f"Versions: {versions}",
-        "",
-    ]
-    body = []
-    for section in sections:
-        body += [*section, ""]
-    text = "\n".join(header + body)
-    print(text)
-    with RESULTS.open("a", encoding="utf-8") as out:
-        out.write(text + "\n")
 
 
 if __name__ == "__main__":

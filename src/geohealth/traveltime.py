@@ -41,35 +41,29 @@ class NearestFacility:
     node_facility: np.ndarray
 
 
-def _to_facilities_matrix(
-    graph: RoadGraph, facilities: Attachment
+def _augmented(
+    graph: RoadGraph, facilities: Attachment, *, towards: bool
 ) -> tuple[csr_matrix, np.ndarray]:
-    """Reversed graph plus a virtual node per facility with edges to its segment's ends."""
+    """Extend the graph by a virtual node per facility, joined to its segment's two ends.
+
+    ``towards=True``: the reversed graph, for times from nodes *to* the facilities (virtual
+    node → end costs the trip end → facility). ``towards=False``: the forward graph, for
+    times *from* the facilities (virtual node → end costs the trip facility → end).
+    """
     n = graph.n_nodes
     virtual = n + np.arange(len(facilities))
-    cost_a = facilities.from_a_s() + facilities.offroad_s  # node a → facility
-    cost_b = facilities.from_b_s() + facilities.offroad_s  # node b → facility
+    if towards:
+        cost_a, cost_b = facilities.from_a_s(), facilities.from_b_s()
+        tails, heads = graph.v, graph.u
+    else:
+        cost_a, cost_b = facilities.to_a_s(), facilities.to_b_s()
+        tails, heads = graph.u, graph.v
+    cost_a = cost_a + facilities.offroad_s
+    cost_b = cost_b + facilities.offroad_s
     ok_a = np.isfinite(cost_a)
     ok_b = np.isfinite(cost_b)
-    rows = np.concatenate([graph.v, virtual[ok_a], virtual[ok_b]])
-    cols = np.concatenate([graph.u, facilities.a[ok_a], facilities.b[ok_b]])
-    data = np.concatenate([graph.time_s, cost_a[ok_a], cost_b[ok_b]])
-    size = n + len(facilities)
-    return csr_matrix((data, (rows, cols)), shape=(size, size)), virtual
-
-
-def _from_facilities_matrix(
-    graph: RoadGraph, facilities: Attachment
-) -> tuple[csr_matrix, np.ndarray]:
-    """Forward graph plus a virtual node per facility with edges to its segment's ends."""
-    n = graph.n_nodes
-    virtual = n + np.arange(len(facilities))
-    cost_a = facilities.to_a_s() + facilities.offroad_s  # facility → node a
-    cost_b = facilities.to_b_s() + facilities.offroad_s
-    ok_a = np.isfinite(cost_a)
-    ok_b = np.isfinite(cost_b)
-    rows = np.concatenate([graph.u, virtual[ok_a], virtual[ok_b]])
-    cols = np.concatenate([graph.v, facilities.a[ok_a], facilities.b[ok_b]])
+    rows = np.concatenate([tails, virtual[ok_a], virtual[ok_b]])
+    cols = np.concatenate([heads, facilities.a[ok_a], facilities.b[ok_b]])
     data = np.concatenate([graph.time_s, cost_a[ok_a], cost_b[ok_b]])
     size = n + len(facilities)
     return csr_matrix((data, (rows, cols)), shape=(size, size)), virtual
@@ -103,7 +97,7 @@ def nearest_facility(graph: RoadGraph, facilities: Attachment) -> NearestFacilit
         return NearestFacility(
             node_min=np.full(graph.n_nodes, np.inf), node_facility=np.full(graph.n_nodes, -1)
         )
-    matrix, virtual = _to_facilities_matrix(graph, facilities)
+    matrix, virtual = _augmented(graph, facilities, towards=True)
     dist, _, sources = dijkstra(matrix, indices=virtual, min_only=True, return_predecessors=True)
     node_s = dist[: graph.n_nodes]
     source = sources[: graph.n_nodes]
@@ -178,7 +172,7 @@ def reachable(
         Facilities × nodes; entry = minutes from the node to the facility, stored only where
         within ``limit_min`` (a stored 0 means the node is at the facility).
     """
-    matrix, virtual = _to_facilities_matrix(graph, facilities)
+    matrix, virtual = _augmented(graph, facilities, towards=True)
     rows: list[np.ndarray] = []
     cols: list[np.ndarray] = []
     vals: list[np.ndarray] = []
@@ -213,7 +207,7 @@ def facility_matrix(graph: RoadGraph, origins: Attachment, destinations: Attachm
     numpy.ndarray
         Minutes, shape (origins, destinations); ``inf`` where unreachable.
     """
-    matrix, virtual = _from_facilities_matrix(graph, origins)
+    matrix, virtual = _augmented(graph, origins, towards=False)
     dist = np.atleast_2d(dijkstra(matrix, indices=virtual))[:, : graph.n_nodes]
     via_a = dist[:, destinations.a] + destinations.from_a_s()
     via_b = dist[:, destinations.b] + destinations.from_b_s()
