@@ -160,3 +160,10 @@ def test_keeps_other_columns(tmp_path, townships_gdf):
     path = tmp_path / "t.gpkg"
     gpd.GeoDataFrame(townships_gdf.assign(类型=["镇", "乡"])).to_file(path, engine="pyogrio")
     assert boundaries.load(path)["类型"].tolist() == ["镇", "乡"]
+
+
+def test_bad_population_names_the_feature(tmp_path, townships_gdf):
+    path = tmp_path / "t.gpkg"
+    townships_gdf.assign(人口=["12000", "八千"]).to_file(path, engine="pyogrio")
+    with pytest.raises(InputError, match=r"not numbers \(feature 2: '八千'\)"):
+        boundaries.load(path)

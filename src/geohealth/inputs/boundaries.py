@@ -191,7 +191,13 @@ def load(
     frame = geometry.repair_polygons(frame, labels=labels, source=source)
 
     population = (
-        tables.to_number(frame[pop_col].astype("string"), column=pop_col, source=source)
+        tables.to_number(
+            frame[pop_col].astype("string"),
+            column=pop_col,
+            source=source,
+            row_numbers=np.arange(1, len(frame) + 1),
+            row_label="feature",
+        )
         if pop_col is not None
         else pd.Series(np.nan, index=frame.index)
     )

@@ -118,8 +118,20 @@ def _coordinates(
         lat_col = columns.find(
             cols, "lat", layer="facilities", configured=lat_column, source=source
         )
-        lon = tables.to_number(attrs[lon_col], column=lon_col, source=source).to_numpy()
-        lat = tables.to_number(attrs[lat_col], column=lat_col, source=source).to_numpy()
+        lon = tables.to_number(
+            attrs[lon_col],
+            column=lon_col,
+            source=source,
+            row_numbers=row_numbers,
+            row_label="row" if frame is None else "feature",
+        ).to_numpy()
+        lat = tables.to_number(
+            attrs[lat_col],
+            column=lat_col,
+            source=source,
+            row_numbers=row_numbers,
+            row_label="row" if frame is None else "feature",
+        ).to_numpy()
         declared = system
     missing = ~(np.isfinite(lon) & np.isfinite(lat))
     if missing.any() and not drop_missing:
@@ -294,7 +306,13 @@ def load(
         cols, "beds", layer="facilities", configured=beds_column, source=source, required=False
     )
     beds = (
-        tables.to_number(attrs[beds_col], column=beds_col, source=source)
+        tables.to_number(
+            attrs[beds_col],
+            column=beds_col,
+            source=source,
+            row_numbers=row_numbers,
+            row_label="row" if frame is None else "feature",
+        )
         if beds_col is not None
         else pd.Series(np.nan, index=attrs.index)
     )

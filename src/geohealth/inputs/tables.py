@@ -14,6 +14,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from geohealth.errors import EncodingError, InputError, InputFileNotFoundError
@@ -216,7 +217,13 @@ def read(
 
 
 def to_number(
-    values: pd.Series, *, column: str, source: str, allow_missing: bool = True
+    values: pd.Series,
+    *,
+    column: str,
+    source: str,
+    allow_missing: bool = True,
+    row_numbers: np.ndarray | None = None,
+    row_label: str = "row",
 ) -> pd.Series:
     """Parse a text column as numbers, accepting thousands separators and full-width digits.
 
@@ -230,6 +237,11 @@ def to_number(
         The file name, for messages.
     allow_missing
         Accept blank cells (as NaN); otherwise they are an error.
+    row_numbers
+        How the file numbers each value's row, for messages; by default a text table's line
+        numbers (the header is line 1, so the first value is row 2).
+    row_label
+        What a row is called in messages (``"feature"`` for vector layers).
 
     Returns
     -------
@@ -255,15 +267,17 @@ def to_number(
         numbers[retry] = pd.to_numeric(cleaned, errors="coerce")
         text = text.copy()
         text[retry] = cleaned
+    numbered = np.arange(2, len(values) + 2) if row_numbers is None else row_numbers
     bad = numbers.isna() & text.notna()
     if bad.any():
         rows = ", ".join(
-            f"row {i + 2}: '{values.iloc[i]}'" for i in bad.to_numpy().nonzero()[0][:5]
+            f"{row_label} {numbered[i]}: '{values.iloc[i]}'"
+            for i in bad.to_numpy().nonzero()[0][:5]
         )
         msg = f"{source}: column '{column}' has values that are not numbers ({rows}) — fix them"
         raise InputError(msg)
     if not allow_missing and numbers.isna().any():
-        rows = ", ".join(str(i + 2) for i in numbers.isna().to_numpy().nonzero()[0][:10])
-        msg = f"{source}: column '{column}' is blank in rows {rows} — fill them in"
+        rows = ", ".join(str(numbered[i]) for i in numbers.isna().to_numpy().nonzero()[0][:10])
+        msg = f"{source}: column '{column}' is blank in {row_label}s {rows} — fill them in"
         raise InputError(msg)
     return numbers.astype(float)

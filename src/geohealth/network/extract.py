@@ -1,4 +1,4 @@
-"""An OpenStreetMap extract on disk: what roads it holds, read with pyosmium.
+"""An OpenStreetMap extract on disk: what roads it holds.
 
 This is the inventory the ``check`` command shows (ways and kilometres by highway class,
 one-way ways, extent); building the timed graph is :mod:`geohealth.network`'s other work.
@@ -7,16 +7,13 @@ one-way ways, extent); building the timed graph is :mod:`geohealth.network`'s ot
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-import osmium
-import osmium.filter
-import osmium.geom
+import numpy as np
 
-from geohealth.errors import InputError, NetworkError
-from geohealth.inputs import tables
+from geohealth.errors import NetworkError
+from geohealth.network import osm
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +48,7 @@ class ExtractSummary:
     ways
         Number of ways per highway class (link roads counted with their class).
     km
-        Length per highway class (km, haversine).
+        Length per highway class (km, geodesic).
     oneway_ways
         Ways tagged one-way for vehicles.
     ferry_routes
@@ -73,13 +70,18 @@ class ExtractSummary:
         return sum(self.km.values())
 
 
-def summarise(path: str | Path) -> ExtractSummary:
+def summarise(path: str | Path, *, use_cache: bool = True) -> ExtractSummary:
     """Count the roads in an OSM extract (``.osm.pbf`` or ``.osm`` XML).
+
+    Reads the extract with :func:`geohealth.network.osm.read`, so the parse lands in the
+    cache and a later network build skips it.
 
     Parameters
     ----------
     path
         The extract.
+    use_cache
+        Reuse (and store) the parsed extract in the cache.
 
     Returns
     -------
@@ -95,54 +97,35 @@ def summarise(path: str | Path) -> ExtractSummary:
     NetworkError
         If it holds no roads.
     """
-    path = Path(path)
-    tables.require_file(path, config_key="network.osm")
-    ways: Counter[str] = Counter()
-    km: Counter[str] = Counter()
-    oneway = ferries = 0
-    west = south = float("inf")
-    east = north = float("-inf")
-    processor = (
-        osmium.FileProcessor(str(path))
-        .with_locations()
-        .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
-    )
-    try:
-        for way in processor:
-            tags = way.tags
-            if tags.get("route") == "ferry":
-                ferries += 1
-            highway = tags.get("highway")
-            if highway is None:
-                continue
-            cls = highway.removesuffix("_link")
-            ways[cls] += 1
-            try:
-                km[cls] += osmium.geom.haversine_distance(way.nodes) / 1000.0
-                for node in way.nodes:
-                    lon, lat = node.lon, node.lat
-                    west, east = min(west, lon), max(east, lon)
-                    south, north = min(south, lat), max(north, lat)
-            except osmium.InvalidLocationError:
-                log.debug("way %d references nodes missing from the extract", way.id)
-            if tags.get("oneway") in ("yes", "1", "true", "-1"):
-                oneway += 1
-    except RuntimeError as exc:
-        msg = f"{path.name}: not a readable OSM file ({exc}) — give an .osm.pbf or .osm extract"
-        raise InputError(msg) from None
-    if not ways:
+    segments = osm.read(path, use_cache=use_cache)
+    tags = segments.tags
+    highway = np.char.replace(tags["highway"], "_link", "")
+    is_road = highway != ""
+    if not is_road.any():
         msg = (
-            f"{path.name}: the extract holds no roads (no highway=* ways) — cut the extract "
-            "from a larger file with roads, e.g. with osmium extract"
+            f"{segments.source}: the extract holds no roads (no highway=* ways) — cut the "
+            "extract from a larger file with roads, e.g. with osmium extract"
         )
         raise NetworkError(msg)
+    classes, way_counts = np.unique(highway[is_road], return_counts=True)
+    way_km = np.bincount(segments.way, weights=segments.length_m, minlength=len(highway)) / 1000.0
+    km_by_class = {c: float(way_km[is_road & (highway == c)].sum()) for c in classes}
+    road_segment = is_road[segments.way]
+    nodes = np.unique(np.concatenate([segments.u[road_segment], segments.v[road_segment]]))
+    oneway = np.isin(np.char.lower(tags["oneway"]), ("yes", "1", "true", "-1"))
     order = {c: i for i, c in enumerate(ROAD_CLASSES)}
-    classes = sorted(ways, key=lambda c: (order.get(c, len(order)), c))
+    ranked = sorted(classes.tolist(), key=lambda c: (order.get(c, len(order)), c))
+    counts = dict(zip(classes.tolist(), way_counts.tolist(), strict=True))
     return ExtractSummary(
-        path=path,
-        ways={c: ways[c] for c in classes},
-        km={c: km[c] for c in classes},
-        oneway_ways=oneway,
-        ferry_routes=ferries,
-        bounds=(west, south, east, north),
+        path=Path(path),
+        ways={c: int(counts[c]) for c in ranked},
+        km={c: km_by_class[c] for c in ranked},
+        oneway_ways=int((oneway & is_road).sum()),
+        ferry_routes=int((tags["route"] == "ferry").sum()),
+        bounds=(
+            float(segments.lon[nodes].min()),
+            float(segments.lat[nodes].min()),
+            float(segments.lon[nodes].max()),
+            float(segments.lat[nodes].max()),
+        ),
     )

@@ -18,7 +18,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from geohealth.errors import NetworkError
+from geohealth.errors import ConfigError, NetworkError
 from geohealth.network import osm, profiles
 from geohealth.network.osm import RoadSegments
 from geohealth.network.profiles import ModeProfile
@@ -135,33 +135,34 @@ class RoadGraph:
         return graph
 
 
-def _allowed_ways(tags: dict[str, np.ndarray], keys: tuple[str, ...]) -> np.ndarray:
+def _first_tag(
+    tags: dict[str, np.ndarray], keys: tuple[str, ...], values: tuple[str, ...]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per way: whether any of ``keys`` is set, and whether the first set one is in ``values``.
+
+    Keys are checked most specific first (``motorcar`` before ``access``), as OSM intends.
+    """
     n = len(tags["highway"])
-    allowed = np.ones(n, dtype=bool)
-    decided = np.zeros(n, dtype=bool)
+    said = np.zeros(n, dtype=bool)
+    matched = np.zeros(n, dtype=bool)
     for key in keys:
-        values = tags.get(key)
-        if values is None:
+        column = tags.get(key)
+        if column is None:
             continue
-        present = (values != "") & ~decided
-        allowed[present & np.isin(values, _BARRED)] = False
-        decided |= present
-    return allowed
+        present = (column != "") & ~said
+        matched |= present & np.isin(column, values)
+        said |= present
+    return said, matched
+
+
+def _allowed_ways(tags: dict[str, np.ndarray], keys: tuple[str, ...]) -> np.ndarray:
+    _, barred = _first_tag(tags, keys, _BARRED)
+    return ~barred
 
 
 def _ferry_ways(tags: dict[str, np.ndarray], profile: ModeProfile) -> np.ndarray:
-    ferry = tags["route"] == "ferry"
-    said = np.zeros(len(ferry), dtype=bool)
-    boards = np.zeros(len(ferry), dtype=bool)
-    for key in profile.ferry_keys:
-        values = tags.get(key)
-        if values is None:
-            continue
-        present = (values != "") & ~said
-        boards[present & np.isin(values, _YES)] = True
-        said |= present
-    boards |= ~said & profile.ferry_default
-    return ferry & boards
+    said, boards = _first_tag(tags, profile.ferry_keys, _YES)
+    return (tags["route"] == "ferry") & (boards | (~said & profile.ferry_default))
 
 
 def _oneway(tags: dict[str, np.ndarray]) -> np.ndarray:
@@ -291,8 +292,6 @@ def from_osm(
     ConfigError
         If the mode is not in the profiles file or a profile is invalid.
     """
-    from geohealth.errors import ConfigError
-
     table = profiles.load(profiles_path)
     if mode not in table:
         msg = f"mode '{mode}' is not in the profiles file — use one of {', '.join(table)}"
