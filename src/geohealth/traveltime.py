@@ -9,6 +9,7 @@ unreachable is ``inf`` in arrays and missing in tables.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -150,6 +151,42 @@ def point_times(
     return total_s / 60.0, best_facility
 
 
+def node_times(
+    graph: RoadGraph,
+    facilities: Attachment,
+    *,
+    limit_min: float | None = None,
+    towards: bool = True,
+    batch: int = 64,
+) -> Iterator[tuple[int, np.ndarray]]:
+    """Travel times between every node and each facility, a batch of facilities at a time.
+
+    Parameters
+    ----------
+    graph
+        A timed road graph.
+    facilities
+        The facilities, attached to ``graph``.
+    limit_min
+        Stop each search at this many minutes (farther nodes are ``inf``); no limit when None.
+    towards
+        Times from the nodes *to* the facility (True) or from the facility to the nodes.
+    batch
+        Facilities searched per call (bounds memory to ``batch × nodes`` floats).
+
+    Yields
+    ------
+    tuple
+        Index of the batch's first facility, and seconds of shape (facilities in the batch,
+        nodes).
+    """
+    matrix, virtual = _augmented(graph, facilities, towards=towards)
+    limit = np.inf if limit_min is None else limit_min * 60.0
+    for start in range(0, len(virtual), batch):
+        dist = dijkstra(matrix, indices=virtual[start : start + batch], limit=limit)
+        yield start, np.atleast_2d(dist)[:, : graph.n_nodes]
+
+
 def reachable(
     graph: RoadGraph, facilities: Attachment, *, limit_min: float, batch: int = 64
 ) -> csr_matrix:
@@ -172,14 +209,10 @@ def reachable(
         Facilities × nodes; entry = minutes from the node to the facility, stored only where
         within ``limit_min`` (a stored 0 means the node is at the facility).
     """
-    matrix, virtual = _augmented(graph, facilities, towards=True)
-    rows: list[np.ndarray] = []
-    cols: list[np.ndarray] = []
-    vals: list[np.ndarray] = []
-    for start in range(0, len(virtual), batch):
-        chunk = virtual[start : start + batch]
-        dist = dijkstra(matrix, indices=chunk, limit=limit_min * 60.0)
-        dist = np.atleast_2d(dist)[:, : graph.n_nodes]
+    rows: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+    cols: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+    vals: list[np.ndarray] = [np.zeros(0)]
+    for start, dist in node_times(graph, facilities, limit_min=limit_min, batch=batch):
         r, c = np.nonzero(np.isfinite(dist))
         rows.append(r + start)
         cols.append(c)

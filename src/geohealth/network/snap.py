@@ -43,6 +43,10 @@ class Attachment:
         Index of the segment (points on the same segment can reach each other directly).
     island
         True where the nearest road was not on the main network.
+    x, y
+        The points themselves, in ``crs`` (metres).
+    crs
+        The metric CRS distances were measured in.
     """
 
     a: np.ndarray
@@ -54,6 +58,9 @@ class Attachment:
     offroad_s: np.ndarray
     segment: np.ndarray
     island: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    crs: CRS
 
     def __len__(self) -> int:
         return len(self.a)
@@ -82,7 +89,21 @@ def _partial(share: np.ndarray, full_s: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class _Segments:
+class Segments:
+    """The graph's road segments, undirected, with their time in each direction.
+
+    Attributes
+    ----------
+    a, b
+        End nodes (``a < b``).
+    time_ab_s, time_ba_s
+        Travel time from ``a`` to ``b`` and back (seconds; ``inf`` where not allowed).
+    start, end
+        Coordinates of ``a`` and ``b`` in the metric CRS (metres), shape (n, 2).
+    main
+        True for segments of the main (strongly connected) component.
+    """
+
     a: np.ndarray
     b: np.ndarray
     time_ab_s: np.ndarray
@@ -111,10 +132,24 @@ def utm_crs(lon: np.ndarray, lat: np.ndarray) -> CRS:
     return CRS.from_epsg((32600 if centre_lat >= 0 else 32700) + zone)
 
 
-def _segments(graph: RoadGraph, crs: CRS) -> _Segments:
+def segment_table(graph: RoadGraph, crs: CRS) -> Segments:
+    """Return the graph's undirected segments in a metric CRS (cached on the graph).
+
+    Parameters
+    ----------
+    graph
+        A timed road graph.
+    crs
+        Metric CRS for the coordinates.
+
+    Returns
+    -------
+    Segments
+        One row per road segment the mode can use in at least one direction.
+    """
     key = f"segments:{crs.to_wkt()}"
     cached = graph._cache.get(key)
-    if isinstance(cached, _Segments):
+    if isinstance(cached, Segments):
         return cached
     lo = np.minimum(graph.u, graph.v).astype(np.int64)
     hi = np.maximum(graph.u, graph.v).astype(np.int64)
@@ -128,7 +163,7 @@ def _segments(graph: RoadGraph, crs: CRS) -> _Segments:
     t_ba[inverse[~forward]] = graph.time_s[~forward]
     x, y = Transformer.from_crs(4326, crs, always_xy=True).transform(graph.lon, graph.lat)
     main = graph.main_component[a] & graph.main_component[b]
-    segments = _Segments(
+    segments = Segments(
         a=a,
         b=b,
         time_ab_s=t_ab,
@@ -171,7 +206,7 @@ def attach(
     lon = np.asarray(lon, dtype=float)
     lat = np.asarray(lat, dtype=float)
     crs = crs or utm_crs(graph.lon, graph.lat)
-    segments = _segments(graph, crs)
+    segments = segment_table(graph, crs)
     x, y = Transformer.from_crs(4326, crs, always_xy=True).transform(lon, lat)
     xy = np.column_stack([np.atleast_1d(x), np.atleast_1d(y)])
     main_index = np.flatnonzero(segments.main)
@@ -191,6 +226,9 @@ def attach(
         offroad_s=distance / (graph.profile.offroad_kmh / 3.6),
         segment=chosen,
         island=island,
+        x=xy[:, 0],
+        y=xy[:, 1],
+        crs=crs,
     )
 
 
@@ -212,7 +250,7 @@ def _project(
 
 
 def _nearest(
-    graph: RoadGraph, segments: _Segments, subset: np.ndarray, xy: np.ndarray, name: str
+    graph: RoadGraph, segments: Segments, subset: np.ndarray, xy: np.ndarray, name: str
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Exact nearest segment of ``subset`` for each point: (position in subset, m, fraction).
 
