@@ -162,6 +162,9 @@ class NetworkSettings:
     profiles
         A travel-profiles TOML file (speeds per road class and mode); geohealth's defaults
         when omitted.
+    dem
+        A digital elevation model (GeoTIFF, metres) covering the extract: walking and
+        two-wheeler times then follow the grade, per direction; flat when omitted.
     max_snap_m
         Facilities farther than this from any road are reported (metres); people farther
         away still walk to the nearest road.
@@ -171,6 +174,7 @@ class NetworkSettings:
 
     osm: Path | None = None
     profiles: Path | None = None
+    dem: Path | None = None
     max_snap_m: float = 1000.0
     cache: bool = True
 

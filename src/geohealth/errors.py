@@ -87,3 +87,7 @@ class FarFromRoadWarning(GeohealthWarning):
 
 class NetworkIslandWarning(GeohealthWarning):
     """Facilities sit on a piece of road not connected to the main network."""
+
+
+class TerrainGapWarning(GeohealthWarning):
+    """Part of the road network has no elevation in the DEM and is timed as flat."""

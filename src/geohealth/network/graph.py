@@ -19,7 +19,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from geohealth.errors import ConfigError, NetworkError
-from geohealth.network import osm, profiles
+from geohealth.network import osm, profiles, terrain
 from geohealth.network.osm import RoadSegments
 from geohealth.network.profiles import ModeProfile
 
@@ -178,7 +178,9 @@ def _oneway(tags: dict[str, np.ndarray]) -> np.ndarray:
     return direction
 
 
-def build(segments: RoadSegments, profile: ModeProfile) -> RoadGraph:
+def build(
+    segments: RoadSegments, profile: ModeProfile, *, dem: terrain.Elevation | None = None
+) -> RoadGraph:
     """Time a road network for one travel mode.
 
     Parameters
@@ -187,6 +189,9 @@ def build(segments: RoadSegments, profile: ModeProfile) -> RoadGraph:
         From :func:`geohealth.network.osm.read`.
     profile
         The mode's travel profile.
+    dem
+        Elevations; when given, and the profile has a ``terrain`` rule, each direction of
+        every road is timed over its grade (:mod:`geohealth.network.terrain`).
 
     Returns
     -------
@@ -218,6 +223,19 @@ def build(segments: RoadSegments, profile: ModeProfile) -> RoadGraph:
     time = np.full(len(way), np.nan)
     road = usable_way[way] & ~(tags["route"] == "ferry")[way]
     time[road] = length[road] / (speed[way[road]] / 3.6)
+    time_back = time.copy()
+    if dem is not None and profile.terrain != "none" and road.any():
+        time[road], time_back[road] = terrain.slope_times(
+            segments.lon,
+            segments.lat,
+            segments.u[road],
+            segments.v[road],
+            length[road],
+            speed[way[road]] / 3.6,
+            dem,
+            rule=profile.terrain,
+            uphill_slowdown=profile.uphill_slowdown,
+        )
     # ferries: the tagged duration (or length at ferry speed) plus waiting, spread over the
     # way's segments in proportion to their length
     ferry = ferry_way[way]
@@ -230,6 +248,7 @@ def build(segments: RoadSegments, profile: ModeProfile) -> RoadGraph:
         crossing_s += profile.ferry_wait_min * 60.0
         share = length[ferry] / np.maximum(way_length[way[ferry]], 1e-9)
         time[ferry] = crossing_s[way[ferry]] * share
+        time_back[ferry] = time[ferry]
 
     keep = np.isfinite(time)
     if not keep.any():
@@ -244,7 +263,7 @@ def build(segments: RoadSegments, profile: ModeProfile) -> RoadGraph:
     backward = keep & (direction <= 0)
     u = np.concatenate([segments.u[forward], segments.v[backward]])
     v = np.concatenate([segments.v[forward], segments.u[backward]])
-    t = np.concatenate([time[forward], time[backward]])
+    t = np.concatenate([time[forward], time_back[backward]])
     ln = np.concatenate([length[forward], length[backward]])
     w = np.concatenate([way[forward], way[backward]])
     # one edge per ordered pair: the fastest (CSR would otherwise add parallel edges up)
@@ -267,7 +286,12 @@ def build(segments: RoadSegments, profile: ModeProfile) -> RoadGraph:
 
 
 def from_osm(
-    path: str | Path, mode: str, *, profiles_path: str | Path | None = None, use_cache: bool = True
+    path: str | Path,
+    mode: str,
+    *,
+    profiles_path: str | Path | None = None,
+    dem: str | Path | terrain.Elevation | None = None,
+    use_cache: bool = True,
 ) -> RoadGraph:
     """Read an OSM extract and time it for one mode.
 
@@ -279,6 +303,8 @@ def from_osm(
         ``"walk"``, ``"two_wheeler"`` or ``"drive"``.
     profiles_path
         A profiles TOML file; geohealth's defaults when None.
+    dem
+        A DEM GeoTIFF (or one already loaded) for timing grades; flat when None.
     use_cache
         Reuse the parsed extract from the on-disk cache.
 
@@ -296,4 +322,5 @@ def from_osm(
     if mode not in table:
         msg = f"mode '{mode}' is not in the profiles file — use one of {', '.join(table)}"
         raise ConfigError(msg)
-    return build(osm.read(path, use_cache=use_cache), table[mode])
+    elevation = terrain.load_dem(dem) if isinstance(dem, str | Path) else dem
+    return build(osm.read(path, use_cache=use_cache), table[mode], dem=elevation)

@@ -21,6 +21,7 @@ from geohealth.errors import ConfigError
 DEFAULT_PROFILES = Path(__file__).with_name("profiles.toml")
 MODES = ("walk", "two_wheeler", "drive")
 MAXSPEED_RULES = ("average", "cap", "ignore")
+TERRAIN_RULES = ("none", "tobler", "uphill")
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,11 @@ class ModeProfile:
         Whether this mode may board a ferry whose tags say nothing about it.
     offroad_kmh
         Walking speed between a point and the nearest road (km/h).
+    terrain
+        How grade changes speed when a DEM is given: ``"tobler"``, ``"uphill"`` or
+        ``"none"`` (see :mod:`geohealth.network.terrain`).
+    uphill_slowdown
+        ``k`` of the ``"uphill"`` rule: speed × 1 / (1 + k·grade) uphill.
     """
 
     mode: str
@@ -64,8 +70,11 @@ class ModeProfile:
     ferry_keys: tuple[str, ...]
     ferry_default: bool
     offroad_kmh: float
+    terrain: str = "none"
+    uphill_slowdown: float = 0.0
 
 
+_OPTIONAL = {"terrain": str, "uphill_slowdown": float}
 _FIELDS = {
     "speeds_kmh": dict,
     "respect_oneway": bool,
@@ -88,10 +97,11 @@ def _positive(value: object, where: str, source: str) -> float:
 
 
 def _mode(name: str, table: Mapping[str, object], source: str) -> ModeProfile:
+    known = [*_FIELDS, *_OPTIONAL]
     for key in table:
-        if key not in _FIELDS:
-            near = difflib.get_close_matches(key, list(_FIELDS), n=1, cutoff=0.5)
-            hint = f"did you mean '{name}.{near[0]}'?" if near else f"use {', '.join(_FIELDS)}"
+        if key not in known:
+            near = difflib.get_close_matches(key, known, n=1, cutoff=0.5)
+            hint = f"did you mean '{name}.{near[0]}'?" if near else f"use {', '.join(known)}"
             msg = f"{source}: unknown key '{name}.{key}' — {hint}"
             raise ConfigError(msg)
     missing = [k for k in _FIELDS if k not in table]
@@ -124,6 +134,14 @@ def _mode(name: str, table: Mapping[str, object], source: str) -> ModeProfile:
         if not isinstance(table[flag], bool):
             msg = f"{source}: {name}.{flag} must be true or false"
             raise ConfigError(msg)
+    terrain = str(table.get("terrain", "none"))
+    if terrain not in TERRAIN_RULES:
+        msg = f"{source}: {name}.terrain = '{terrain}' — use {', '.join(TERRAIN_RULES)}"
+        raise ConfigError(msg)
+    slowdown = table.get("uphill_slowdown", 0.0)
+    if isinstance(slowdown, bool) or not isinstance(slowdown, int | float) or slowdown < 0:
+        msg = f"{source}: {name}.uphill_slowdown = {slowdown!r} — use a number ≥ 0"
+        raise ConfigError(msg)
     return ModeProfile(
         mode=name,
         speeds_kmh=MappingProxyType(speeds),
@@ -136,6 +154,8 @@ def _mode(name: str, table: Mapping[str, object], source: str) -> ModeProfile:
         ferry_keys=tuple(str(k) for k in table["ferry_keys"]),  # type: ignore[union-attr]
         ferry_default=bool(table["ferry_default"]),
         offroad_kmh=_positive(table["offroad_kmh"], f"{name}.offroad_kmh", source),
+        terrain=terrain,
+        uphill_slowdown=float(slowdown),
     )
 
 
