@@ -127,7 +127,7 @@ def test_nothing_inside_takes_longer_than_the_limit(case):
             inside = shapely.contains_xy(_polygon(iso, j, limit), x, y)
             late = np.flatnonzero(inside & (node_secs > limit_s))
             slack = MIN_WIDTH + SIMPLIFY + STEP_M
-            reach = grow * (walk * limit_s + slack)
+            reach = grow * ((2 * grow - 1) * walk * limit_s + slack)
             for n, near in zip(
                 late, tree.query_ball_point(np.column_stack([x, y])[late], reach), strict=True
             ):
@@ -135,7 +135,9 @@ def test_nothing_inside_takes_longer_than_the_limit(case):
                 assert near.size, f"node {n} inside the {limit} min polygon, far from any road"
                 d = np.hypot(pts[near, 0] - x[n], pts[near, 1] - y[n])
                 # reachable by road to a sample, then a straight walk, within the tolerances
-                best = np.min(secs[near] + np.maximum(d / grow - slack, 0.0) / walk)
+                # (disc drawing and run simplification: each ≤ (grow − 1) of the radius)
+                walked = np.maximum(d / grow - slack, 0.0) / (2 * grow - 1)
+                best = np.min(secs[near] + walked / walk)
                 assert best <= limit_s + 1e-6, (n, best, limit_s)
 
 

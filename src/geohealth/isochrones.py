@@ -13,13 +13,17 @@ Along a reached piece of road the walkable radius shrinks linearly with the time
 union of the walking discs along the piece is the convex hull of its two end discs; the
 polygon is the union of these hulls. To keep the union small, each run of segments between
 junctions (a :mod:`chain <geohealth.network.chains>`) that is reached end to end is drawn with
-the fewest pieces whose hulls, widened by ``simplify_m``, still contain every original piece —
-the choice depends only on the road's shape and its times, so it is made once per graph.
+the fewest pieces whose hulls, widened by a tolerance, still contain every original piece —
+the choice depends only on the road's shape and its times, so it is made once per graph, for
+tolerances ``simplify_m × 1, 4, 16, 64``. A run uses the largest tolerance within
+``max(simplify_m, 2 % of the walking radius left at its far end)``: where a kilometre of
+walking is left, drawing the road to a few metres adds nothing.
 
 Tolerances, all outward (the polygon never misses ground it should hold): discs are drawn as
 circumscribed polygons, so the boundary may lie up to ``1/cos(π/vertices) − 1`` (2 % with 16
 vertices) of the walking radius beyond the exact line; reached roads are drawn at least
-``min_width_m`` wide on each side; simplified runs add up to ``simplify_m``.
+``min_width_m`` wide on each side; simplified runs add up to ``simplify_m`` or that same
+relative share of the walking radius, whichever is larger.
 
 Consequences that the tests check: polygons for growing limits are nested; every node
 reached within the limit is inside; every place inside can be reached within the limit by
@@ -56,6 +60,7 @@ class _Pieces:
 
     run: np.ndarray
     node: np.ndarray
+    level: np.ndarray
     p0: np.ndarray
     p1: np.ndarray
     c0: np.ndarray
@@ -154,7 +159,15 @@ def _runs(graph: RoadGraph, crs: object, *, towards: bool, tol: float) -> _Runs:
         run = 2 * owner + direction
         # pieces drawn one by one need only their own crossing time
         runs_p.append(
-            _Pieces(run, start_node, xy[start_node], xy[end_node], np.zeros_like(along), along)
+            _Pieces(
+                run,
+                start_node,
+                np.full(len(run), -1),
+                xy[start_node],
+                xy[end_node],
+                np.zeros_like(along),
+                along,
+            )
         )
         first_piece = ch.offsets[:-1]
         last_piece = ch.offsets[1:] - 1
@@ -164,13 +177,15 @@ def _runs(graph: RoadGraph, crs: object, *, towards: bool, tol: float) -> _Runs:
             lo, hi = int(ch.offsets[c]), int(ch.offsets[c + 1])
             pts = np.concatenate([xy[start_node[lo:hi]], xy[end_node[hi - 1 : hi]]])
             times = np.concatenate([c0[lo:hi], c1[hi - 1 : hi]])
-            keep = _simplify(pts, -speed * times, tol)
-            simple["run"].append(np.full(len(keep) - 1, 2 * c + direction))
-            simple["node"].append(np.full(len(keep) - 1, -1))
-            simple["p0"].append(pts[keep[:-1]])
-            simple["p1"].append(pts[keep[1:]])
-            simple["c0"].append(times[keep[:-1]])
-            simple["c1"].append(times[keep[1:]])
+            for level in range(_LEVELS):
+                keep = _simplify(pts, -speed * times, tol * 4**level)
+                simple["run"].append(np.full(len(keep) - 1, 2 * c + direction))
+                simple["node"].append(np.full(len(keep) - 1, -1))
+                simple["level"].append(np.full(len(keep) - 1, level))
+                simple["p0"].append(pts[keep[:-1]])
+                simple["p1"].append(pts[keep[1:]])
+                simple["c0"].append(times[keep[:-1]])
+                simple["c1"].append(times[keep[1:]])
     pieces = _Pieces(*(np.concatenate([getattr(p, n) for p in runs_p]) for n in _FIELDS))
     simple_p = _Pieces(
         *(
@@ -207,7 +222,8 @@ def _cumulative(
     return np.where(n_before > 0, np.inf, before), np.where(n_after > 0, np.inf, after)
 
 
-_FIELDS = ("run", "node", "p0", "p1", "c0", "c1")
+_FIELDS = ("run", "node", "level", "p0", "p1", "c0", "c1")
+_LEVELS = 4  # simplification levels: simplify_m × 4**k
 
 
 def _entering(seg: Segments, *, towards: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -223,8 +239,8 @@ def _entering(seg: Segments, *, towards: bool) -> tuple[np.ndarray, np.ndarray]:
 
 def _reached(
     pieces: _Pieces, start_s: np.ndarray, limit_s: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Return the reached part of each piece: end points and the times there.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Return the reached part of each piece: end points, the times there, which pieces.
 
     ``start_s``: time at each piece's start.
     """
@@ -239,7 +255,7 @@ def _reached(
     p1 = p0 + share[:, None] * (pieces.p1[ok] - p0)
     with np.errstate(invalid="ignore"):
         t1 = np.where(share > 0, t0 + share * span, t0)
-    return p0, p1, t0, t1
+    return p0, p1, t0, t1, ok
 
 
 def _hulls(
@@ -388,6 +404,11 @@ class _Drawing:
     simplify_m: float
     vertices: int
 
+    @property
+    def relative(self) -> float:
+        """Relative outward error of a walking disc drawn as a circumscribed polygon."""
+        return 1.0 / np.cos(np.pi / self.vertices) - 1.0
+
     def draw(self, i: int, node_s: np.ndarray) -> list[shapely.Geometry]:
         """Polygons of facility ``i`` for every limit, from its node times (seconds)."""
         fac, seg, runs = self.facilities, self.seg, self.runs
@@ -400,6 +421,7 @@ class _Drawing:
         own = _Pieces(
             run=np.zeros(2, dtype=np.int64),
             node=np.full(2, -1),
+            level=np.full(2, -1),
             p0=np.stack([self.attach_at[i], self.attach_at[i]]),
             p1=np.stack([seg.start[s], seg.end[s]]),
             c0=np.zeros(2),
@@ -413,16 +435,30 @@ class _Drawing:
             whole = entry_s + runs.total_s <= limit_s
             # the facility's chain is entered mid-way: drawn segment by segment
             whole[2 * own_chain : 2 * own_chain + 2] = False
-            simple = _mask(runs.simple, whole[runs.simple.run])
+            # a run keeps at least its end's walking radius throughout: allow the disc
+            # drawing's relative error of that radius (and never less than simplify_m)
+            end_m = (limit_s - entry_s - runs.total_s) * self.speed + self.min_width_m
+            allowed = np.maximum(self.simplify_m, self.relative * np.nan_to_num(end_m))
+            level = np.clip(
+                np.floor(np.log(allowed / self.simplify_m) / np.log(4)).astype(int),
+                0,
+                _LEVELS - 1,
+            )
+            simple = _mask(
+                runs.simple, whole[runs.simple.run] & (runs.simple.level == level[runs.simple.run])
+            )
             partial = _mask(runs.pieces, ~whole[runs.pieces.run])
             parts = [
                 _reached(simple, entry_s[simple.run] + simple.c0, limit_s),
                 _reached(partial, node_s[partial.node], limit_s),
                 _reached(own, np.full(2, fac.offroad_s[i]), limit_s),
             ]
-            widen = [self.min_width_m + self.simplify_m, self.min_width_m, self.min_width_m]
             extra = np.concatenate(
-                [np.full(len(p[0]), w) for p, w in zip(parts, widen, strict=True)] + [[0.0]]
+                [
+                    self.min_width_m + self.simplify_m * 4.0 ** simple.level[parts[0][4]],
+                    np.full(len(parts[1][0]) + len(parts[2][0]), self.min_width_m),
+                    [0.0],
+                ]
             )
             p0 = np.concatenate([p[0] for p in parts] + [centre])
             p1 = np.concatenate([p[1] for p in parts] + [centre])
