@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from geohealth import __version__, check, config, sample
+from geohealth import __version__, check, config, reach, sample
 from geohealth.errors import GeohealthError
 from geohealth.inputs import layers
 from geohealth.outputs import refuse_inputs, write_text
@@ -109,6 +109,65 @@ def _run_check(settings: config.Settings, out_dir: Path | None) -> check.CheckSu
 def check_command(config_file: Path, out_dir: Path | None) -> None:
     """Load and validate every input layer in CONFIG and print a summary."""
     _run_check(config.load(config_file), out_dir)
+
+
+@main.command("isochrones")
+@click.argument("config_file", metavar="CONFIG", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Output folder (default: the configuration's output.dir).",
+)
+@click.option(
+    "--group",
+    type=click.Choice(["primary", "secondary", "tertiary", "emergency"]),
+    default="primary",
+    show_default=True,
+    help="Care group whose facilities get isochrones and the travel-time rasters.",
+)
+@click.option(
+    "--mode",
+    "modes",
+    multiple=True,
+    help="Travel mode (repeatable); the configuration's analysis.modes by default.",
+)
+def isochrones_command(
+    config_file: Path, out_dir: Path | None, group: str, modes: tuple[str, ...]
+) -> None:
+    """Isochrones per facility and travel-time rasters per mode, from CONFIG.
+
+    Writes isochrones.gpkg (a layer per mode: one polygon per facility and threshold) and
+    traveltime_<mode>.tif (minutes to the nearest facility of the group, on the population
+    grid).
+    """
+    settings = config.load(config_file)
+    out = out_dir or settings.output_dir
+    loaded = layers.load(settings)
+    nets = reach.networks(loaded, group=group, modes=modes or None)
+    gpkg = out / "isochrones.gpkg"
+    rasters = {mode: out / f"traveltime_{mode}.tif" for mode in nets}
+    refuse_inputs(
+        [gpkg, *rasters.values()],
+        [
+            settings.boundaries.path,
+            settings.facilities.path,
+            settings.population.raster,
+            settings.network.osm,
+            settings.network.dem,
+        ],
+    )
+    frames = {}
+    for mode, net in nets.items():
+        log.info("%s: %d %s facilities", mode, len(net.facilities), group)
+        frames[mode] = reach.isochrone_layer(net, settings.analysis.thresholds_min)
+        reach.write_surface(rasters[mode], net, loaded)
+    reach.write_isochrones(gpkg, frames)
+    click.echo(f"written: {gpkg}")
+    for path in rasters.values():
+        click.echo(f"         {path}")
+    click.echo(reach.OSM_ATTRIBUTION)
 
 
 def _find_sample_config() -> Path | None:

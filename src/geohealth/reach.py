@@ -1,0 +1,222 @@
+"""A run's travel-time step: timed networks per mode, isochrones and travel-time rasters.
+
+Ties the engine (:mod:`geohealth.network`, :mod:`geohealth.traveltime`,
+:mod:`geohealth.isochrones`) to a configuration: the extract, profiles and DEM it names,
+its modes and thresholds, and the facilities it loaded.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import rasterio
+
+from geohealth import traveltime
+from geohealth.errors import ConfigError
+from geohealth.inputs.layers import InputLayers
+from geohealth.inputs.levels import group_of
+from geohealth.isochrones import isochrones
+from geohealth.network import graph, osm, profiles, snap, terrain
+from geohealth.network.graph import RoadGraph
+from geohealth.network.snap import Attachment
+from geohealth.outputs import atomic_path
+
+log = logging.getLogger(__name__)
+
+OSM_ATTRIBUTION = "Road data © OpenStreetMap contributors, ODbL 1.0"
+
+
+@dataclass(frozen=True)
+class ModeNetwork:
+    """One travel mode's timed graph with a set of facilities attached.
+
+    Attributes
+    ----------
+    graph
+        The timed road graph.
+    facilities
+        The facilities (EPSG:4326) in attachment order.
+    attached
+        Where each facility meets the road.
+    """
+
+    graph: RoadGraph
+    facilities: gpd.GeoDataFrame
+    attached: Attachment
+
+
+def select(points: gpd.GeoDataFrame, group: str | None) -> gpd.GeoDataFrame:
+    """Facilities of one care group (all when None).
+
+    Parameters
+    ----------
+    points
+        Facilities with a ``level`` column.
+    group
+        ``"primary"``, ``"secondary"``, ``"tertiary"``, ``"emergency"`` or None.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The selected rows, index reset.
+
+    Raises
+    ------
+    ConfigError
+        If no facility belongs to the group.
+    """
+    if group is None:
+        return points.reset_index(drop=True)
+    groups = points["level"].map(group_of)
+    chosen = points[groups == group].reset_index(drop=True)
+    if chosen.empty:
+        present = ", ".join(sorted(set(groups))) or "none"
+        msg = f"no facility of group '{group}' (groups present: {present}) — pick another group"
+        raise ConfigError(msg)
+    return chosen
+
+
+def networks(
+    layers: InputLayers, *, group: str | None = None, modes: tuple[str, ...] | None = None
+) -> dict[str, ModeNetwork]:
+    """Build each configured mode's network and attach the facilities.
+
+    Parameters
+    ----------
+    layers
+        The run's loaded inputs.
+    group
+        Care group of facilities to attach (all when None).
+    modes
+        Modes to build; the configuration's when None.
+
+    Returns
+    -------
+    dict
+        Mode → :class:`ModeNetwork`.
+
+    Raises
+    ------
+    ConfigError
+        If the configuration names no OSM extract.
+    """
+    settings = layers.settings
+    net = settings.network
+    if net.osm is None:
+        msg = "no road network: set network.osm to an OpenStreetMap extract (.osm.pbf)"
+        raise ConfigError(msg)
+    segments = osm.read(net.osm, use_cache=net.cache)
+    table = profiles.load(net.profiles)
+    dem = terrain.load_dem(net.dem) if net.dem is not None else None
+    chosen = select(layers.facilities, group)
+    out: dict[str, ModeNetwork] = {}
+    for mode in modes or settings.analysis.modes:
+        if mode not in table:
+            msg = f"mode '{mode}' is not in the profiles file — use one of {', '.join(table)}"
+            raise ConfigError(msg)
+        g = graph.build(segments, table[mode], dem=dem)
+        attached = snap.attach_facilities(g, chosen, max_snap_m=net.max_snap_m)
+        out[mode] = ModeNetwork(graph=g, facilities=chosen, attached=attached)
+    return out
+
+
+def isochrone_layer(
+    network: ModeNetwork, thresholds_min: tuple[float, ...], *, progress: bool = True
+) -> gpd.GeoDataFrame:
+    """Isochrones of every attached facility, with the facility's id, name and level.
+
+    Parameters
+    ----------
+    network
+        A mode's network with facilities.
+    thresholds_min
+        Time limits (minutes).
+    progress
+        Show a progress bar.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        EPSG:4326, columns ``facility_id, name, level, mode, threshold_min, area_km2``.
+    """
+    iso = isochrones(network.graph, network.attached, thresholds_min, progress=progress)
+    info = network.facilities[["facility_id", "name", "level"]].iloc[iso["facility"]]
+    frame = pd.concat(
+        [
+            info.reset_index(drop=True),
+            iso[["threshold_min", "area_km2"]].reset_index(drop=True),
+        ],
+        axis=1,
+    )
+    frame.insert(3, "mode", network.graph.mode)
+    return gpd.GeoDataFrame(frame, geometry=iso.geometry.to_numpy(), crs=iso.crs).to_crs(4326)
+
+
+def write_isochrones(path: Path, layers_by_mode: dict[str, gpd.GeoDataFrame]) -> Path:
+    """Write one GeoPackage layer per mode, atomically.
+
+    Parameters
+    ----------
+    path
+        ``.gpkg`` file to write (replaced whole).
+    layers_by_mode
+        Mode → isochrone frame.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    with atomic_path(path) as tmp:
+        for mode, frame in layers_by_mode.items():
+            frame.to_file(tmp, layer=f"isochrones_{mode}", driver="GPKG", engine="pyogrio")
+    return path
+
+
+def write_surface(path: Path, network: ModeNetwork, layers: InputLayers) -> Path:
+    """Write minutes to the nearest facility for every population cell as a GeoTIFF.
+
+    Aligned cell for cell with the population grid. Cells without people data and cells
+    from which no facility can be reached are nodata (NaN).
+
+    Parameters
+    ----------
+    path
+        ``.tif`` file to write.
+    network
+        A mode's network with facilities.
+    layers
+        The run's inputs (for the population grid).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    grid = layers.population
+    minutes = traveltime.surface(network.graph, grid, network.attached)
+    minutes = np.where(np.isfinite(minutes), minutes, np.nan).astype(np.float32)
+    profile = {
+        "driver": "GTiff",
+        "width": grid.shape[1],
+        "height": grid.shape[0],
+        "count": 1,
+        "dtype": "float32",
+        "crs": grid.crs,
+        "transform": grid.transform,
+        "nodata": np.nan,
+        "compress": "deflate",
+    }
+    with atomic_path(path) as tmp, rasterio.open(tmp, "w", **profile) as dst:
+        dst.write(minutes, 1)
+        dst.update_tags(
+            units="minutes",
+            mode=network.graph.mode,
+            attribution=OSM_ATTRIBUTION,
+        )
+    return path

@@ -1,0 +1,72 @@
+"""The travel-time step of a configured run: networks, isochrones and rasters on the sample."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pyogrio
+import pytest
+import rasterio
+from click.testing import CliRunner
+
+from geohealth import config, reach, traveltime
+from geohealth.cli import main
+from geohealth.errors import ConfigError
+from geohealth.inputs import layers
+
+from .conftest import SAMPLE_CONFIG
+
+
+@pytest.fixture(scope="module")
+def loaded():
+    return layers.load(config.load(SAMPLE_CONFIG))
+
+
+def test_isochrones_command_writes_layers_and_rasters(tmp_path, loaded):
+    args = ["-q", "isochrones", str(SAMPLE_CONFIG), "--out", str(tmp_path), "--group"]
+    result = CliRunner().invoke(main, [*args, "secondary", "--mode", "drive", "--mode", "walk"])
+    assert result.exit_code == 0, result.output
+    assert "OpenStreetMap contributors, ODbL" in result.stdout
+    gpkg = tmp_path / "isochrones.gpkg"
+    assert sorted(name for name, _ in pyogrio.list_layers(gpkg)) == [
+        "isochrones_drive",
+        "isochrones_walk",
+    ]
+    drive = pyogrio.read_dataframe(gpkg, layer="isochrones_drive")
+    assert drive.crs.to_epsg() == 4326
+    assert {"facility_id", "name", "level", "mode", "threshold_min", "area_km2"} <= set(drive)
+    assert set(drive["level"]) == {"county_hospital"}
+    assert len(drive) == 2 * len(loaded.settings.analysis.thresholds_min)
+    for _, rows in drive.groupby("facility_id"):
+        rows = rows.sort_values("threshold_min")
+        assert rows["area_km2"].is_monotonic_increasing
+        polygons = rows.geometry.to_numpy()
+        for small, big in itertools.pairwise(polygons):
+            assert big.buffer(1e-7).covers(small)
+    with rasterio.open(tmp_path / "traveltime_drive.tif") as src:
+        minutes = src.read(1)
+        assert src.shape == loaded.population.shape
+        assert src.transform == loaded.population.transform
+        assert src.tags()["units"] == "minutes"
+    no_people = ~np.isfinite(loaded.population.values)
+    assert np.isnan(minutes[no_people]).all()
+    net = reach.networks(loaded, group="secondary", modes=("drive",))["drive"]
+    expected = traveltime.surface(net.graph, loaded.population, net.attached)
+    np.testing.assert_allclose(minutes, expected, rtol=1e-6, equal_nan=True)
+
+
+def test_unknown_group_and_missing_network(loaded):
+    with pytest.raises(ConfigError, match="no facility of group 'tertiary'"):
+        reach.networks(loaded, group="tertiary")
+    settings = config.load(SAMPLE_CONFIG)
+    bare = config.from_dict(
+        {
+            "boundaries": {"path": str(settings.boundaries.path)},
+            "facilities": {"path": str(settings.facilities.path), "coordinate_system": "gcj02"},
+            "population": {"raster": str(settings.population.raster)},
+        },
+        base_dir=SAMPLE_CONFIG.parent,
+    )
+    with pytest.raises(ConfigError, match=r"set network\.osm"):
+        reach.networks(layers.load(bare))
