@@ -6,7 +6,8 @@
 2. Nearest facility for every node, 50 facilities: geohealth ``traveltime.nearest_facility``
    (facilities attached to edges through virtual nodes) vs a bare
    ``scipy.sparse.csgraph.dijkstra(min_only=True)`` from the facilities' nodes on the reversed
-   CSR (the floor), networkx ``multi_source_dijkstra_path_length``, and pandana
+   CSR (the floor), networkx ``multi_source_dijkstra_path_length`` and a loop of
+   ``single_source_dijkstra_path_length`` per facility (the tutorial way), and pandana
    ``nearest_pois`` (its contraction-hierarchy build timed separately).
    Run on Andorra (real, drive) and on a 300 × 300 street grid (90 000 nodes).
 
@@ -120,6 +121,7 @@ def bench_build(pbf: Path, tmp: Path) -> list[str]:
 
 
 PANDANA_BUDGET_S = 90
+PANDANA_HORIZON_S = 1800.0  # 30 min: the longest threshold geohealth reports by default
 
 
 def _pandana(queue, x, y, node_ids, frm, to, cost, poi_x, poi_y, horizon) -> None:
@@ -136,12 +138,14 @@ def _pandana(queue, x, y, node_ids, frm, to, cost, poi_x, poi_y, horizon) -> Non
         pd.DataFrame({"t": cost}),
         twoway=False,
     )
-    build = time.perf_counter() - t0
+    queue.put(("build", time.perf_counter() - t0))
+    t0 = time.perf_counter()
     net.set_pois("fac", horizon, 1, poi_x, poi_y)
+    queue.put(("pois", time.perf_counter() - t0))
     t0 = time.perf_counter()
     result = net.nearest_pois(horizon, "fac", num_pois=1)
     query = time.perf_counter() - t0
-    queue.put((build, query, result[1].reindex(node_ids).to_numpy()))
+    queue.put(("query", query, result[1].reindex(node_ids).to_numpy()))
 
 
 def bench_nearest(pbf: Path, label: str, n_facilities: int = 50) -> list[str]:
@@ -165,26 +169,47 @@ def bench_nearest(pbf: Path, label: str, n_facilities: int = 50) -> list[str]:
         ours.node_min[index] * 60, np.fromiter(theirs.values(), float), rtol=1e-9
     )
 
+    def loop() -> np.ndarray:  # the tutorial way: one search per facility, then the minimum
+        best = dict.fromkeys(rev.nodes, np.inf)
+        for s in sources:
+            for n, t in nx.single_source_dijkstra_path_length(rev, s, weight="travel_time").items():
+                best[n] = min(best[n], t)
+        return best
+
+    loop_t, looped = best_of(loop, 1)
+    assert all(np.isclose(looped[n], theirs.get(n, np.inf)) for n in list(looped)[:1000])
+
     used = np.unique(np.concatenate([g.u, g.v]))
-    horizon = float(np.max(ours.node_min[np.isfinite(ours.node_min)]) * 60 + 1)
+    horizon = PANDANA_HORIZON_S  # pandana needs one; beyond it a node has no facility
     args = (g.lon[used], g.lat[used], used, g.v, g.u, g.time_s, g.lon[nodes], g.lat[nodes], horizon)
     queue: mp.Queue = mp.get_context("fork").Queue()
     child = mp.get_context("fork").Process(target=_pandana, args=(queue, *args))
     child.start()
     child.join(PANDANA_BUDGET_S)
+    stages = {}
+    while not queue.empty():
+        item = queue.get()
+        stages[item[0]] = item[1:]
     if child.is_alive():
         child.terminate()
         child.join()
+    names = {"build": "contraction-hierarchy build", "pois": "`set_pois`", "query": "query"}
+    if "query" not in stages:
+        done = ", ".join(f"{names[k]} {v[0]:.1f} s" for k, v in stages.items()) or "nothing"
+        stuck = next(names[k] for k in names if k not in stages)
         pandana_row = (
-            f"| pandana `nearest_pois` | did not finish: contraction-hierarchy build "
-            f"still running after {PANDANA_BUDGET_S} s | — |"
+            f"| pandana `nearest_pois` ({horizon / 60:.0f}-min horizon) | did not finish in "
+            f"{PANDANA_BUDGET_S} s: {done}; {stuck} still running | — |"
         )
     else:
-        pd_build_t, pd_t, pd_values = queue.get()
-        agree = np.allclose(pd_values, ours.node_min[used] * 60, rtol=1e-4, atol=0.01)
+        pd_t, pd_values = stages["query"]
+        ours_s = ours.node_min[used] * 60
+        within = ours_s < horizon
+        agree = np.allclose(pd_values[within], ours_s[within], rtol=1e-4, atol=0.01)
         pandana_row = (
-            f"| pandana `nearest_pois` (after a {pd_build_t:.1f} s contraction-"
-            f"hierarchy build; agrees: {agree}) | {pd_t * 1e3:.0f} | "
+            f"| pandana `nearest_pois`, {horizon / 60:.0f}-min horizon (after a "
+            f"{stages['build'][0]:.1f} s contraction-hierarchy build and "
+            f"{stages['pois'][0]:.1f} s `set_pois`; agrees: {agree}) | {pd_t * 1e3:.0f} | "
             f"{pd_t / floor_t:.0f} |"
         )
     return [
@@ -198,8 +223,11 @@ def bench_nearest(pbf: Path, label: str, n_facilities: int = 50) -> list[str]:
         f"{ours_t * 1e3:.1f} | {ours_t / floor_t:.2f} |",
         f"| networkx `multi_source_dijkstra_path_length` | {nx_t * 1e3:.0f} | "
         f"{nx_t / floor_t:.0f} |",
+        f"| networkx, one `single_source_dijkstra_path_length` per facility, then the minimum "
+        f"(the tutorial way) | {loop_t * 1e3:.0f} | {loop_t / floor_t:.0f} |",
         pandana_row,
-        f"geohealth vs networkx: {nx_t / ours_t:.0f}× faster; identical times (1e-9).",
+        f"geohealth vs networkx: {nx_t / ours_t:.0f}× faster than its multi-source search, "
+        f"{loop_t / ours_t:.0f}× faster than the per-facility loop; identical times (1e-9).",
     ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import numpy as np
@@ -12,10 +13,10 @@ from click.testing import CliRunner
 
 from geohealth import config, reach, traveltime
 from geohealth.cli import main
-from geohealth.errors import ConfigError
+from geohealth.errors import ConfigError, NetworkError
 from geohealth.inputs import layers
 
-from .conftest import SAMPLE_CONFIG
+from .conftest import SAMPLE_CONFIG, shared_extract
 
 
 @pytest.fixture(scope="module")
@@ -70,3 +71,9 @@ def test_unknown_group_and_missing_network(loaded):
     )
     with pytest.raises(ConfigError, match=r"set network\.osm"):
         reach.networks(layers.load(bare))
+    elsewhere = dataclasses.replace(
+        settings,
+        network=dataclasses.replace(settings.network, osm=shared_extract("andorra.osm.pbf")),
+    )
+    with pytest.raises(NetworkError, match="do not overlap the townships"):
+        reach.networks(layers.load(elsewhere), modes=("drive",))

@@ -15,7 +15,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geohealth.errors import NetworkError, PopulationMismatchWarning
+from geohealth.errors import PopulationMismatchWarning
 from geohealth.inputs import levels, population
 from geohealth.inputs.layers import InputLayers
 from geohealth.network import extract
@@ -133,7 +133,7 @@ def summarise(layers: InputLayers) -> CheckSummary:
     osm = layers.settings.network.osm
     if osm is not None:
         roads = extract.summarise(osm)
-        _check_overlap(roads, layers)
+        extract.check_overlap(roads.path.name, roads.bounds, layers.region.bounds)
     return CheckSummary(
         layers=layers,
         facilities_by_level=by_level,
@@ -147,18 +147,6 @@ def summarise(layers: InputLayers) -> CheckSummary:
         misplaced=misplaced,
         mismatched_townships=mismatched,
     )
-
-
-def _check_overlap(roads: extract.ExtractSummary, layers: InputLayers) -> None:
-    west, south, east, north = roads.bounds
-    r_west, r_south, r_east, r_north = layers.region.bounds
-    if west > r_east or east < r_west or south > r_north or north < r_south:
-        msg = (
-            f"{roads.path.name}: the roads ({west:.2f}–{east:.2f}°E, {south:.2f}–{north:.2f}°N) "
-            f"do not overlap the townships ({r_west:.2f}–{r_east:.2f}°E, "
-            f"{r_south:.2f}–{r_north:.2f}°N) — give an extract that covers the region"
-        )
-        raise NetworkError(msg)
 
 
 def township_table(summary: CheckSummary) -> pd.DataFrame:

@@ -43,6 +43,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import shapely
+from pyproj import CRS
 from tqdm.auto import tqdm
 
 from geohealth.errors import ConfigError
@@ -56,7 +57,13 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class _Pieces:
-    """Straight pieces of road with the travel time accumulated at each end."""
+    """Straight pieces of road with the travel time accumulated at each end.
+
+    ``run``: the run a piece belongs to; ``node``: the node a segment piece is entered by
+    (−1 for simplified pieces); ``level``: a simplified piece's tolerance level (−1 for
+    segment pieces); ``p0``, ``p1``: end points (metres); ``c0``, ``c1``: seconds from the
+    run's entry (or, for segment pieces, 0 and the crossing time).
+    """
 
     run: np.ndarray
     node: np.ndarray
@@ -118,7 +125,8 @@ def _simplify(xy: np.ndarray, reach_m: np.ndarray, tol: float) -> list[int]:
     return keep
 
 
-def _runs(graph: RoadGraph, crs: object, *, towards: bool, tol: float) -> _Runs:
+def _runs(graph: RoadGraph, crs: CRS, *, towards: bool, tol: float) -> _Runs:
+    """Return the graph's runs and their simplified drawings (cached on the graph)."""
     key = f"runs:{crs}:{towards}:{tol}"
     cached = graph._cache.get(key)
     if isinstance(cached, _Runs):

@@ -21,7 +21,7 @@ from geohealth.errors import ConfigError
 from geohealth.inputs.layers import InputLayers
 from geohealth.inputs.levels import group_of
 from geohealth.isochrones import isochrones
-from geohealth.network import graph, osm, profiles, snap, terrain
+from geohealth.network import extract, graph, osm, profiles, snap, terrain
 from geohealth.network.graph import RoadGraph
 from geohealth.network.snap import Attachment
 from geohealth.outputs import atomic_path
@@ -104,6 +104,8 @@ def networks(
     ------
     ConfigError
         If the configuration names no OSM extract.
+    NetworkError
+        If the extract has no roads or lies outside the study region.
     """
     settings = layers.settings
     net = settings.network
@@ -111,6 +113,17 @@ def networks(
         msg = "no road network: set network.osm to an OpenStreetMap extract (.osm.pbf)"
         raise ConfigError(msg)
     segments = osm.read(net.osm, use_cache=net.cache)
+    used = np.unique(np.concatenate([segments.u, segments.v]))
+    extract.check_overlap(
+        Path(net.osm).name,
+        (
+            float(segments.lon[used].min()),
+            float(segments.lat[used].min()),
+            float(segments.lon[used].max()),
+            float(segments.lat[used].max()),
+        ),
+        layers.region.bounds,
+    )
     table = profiles.load(net.profiles)
     dem = terrain.load_dem(net.dem) if net.dem is not None else None
     chosen = select(layers.facilities, group)

@@ -129,3 +129,33 @@ def summarise(path: str | Path, *, use_cache: bool = True) -> ExtractSummary:
             float(segments.lat[nodes].max()),
         ),
     )
+
+
+def check_overlap(
+    name: str,
+    road_bounds: tuple[float, float, float, float],
+    region_bounds: tuple[float, float, float, float],
+) -> None:
+    """Fail when an extract's roads lie wholly outside the study region.
+
+    Parameters
+    ----------
+    name
+        The extract's file name, for the message.
+    road_bounds, region_bounds
+        (west, south, east, north) in degrees.
+
+    Raises
+    ------
+    NetworkError
+        If the two boxes do not overlap.
+    """
+    west, south, east, north = road_bounds
+    r_west, r_south, r_east, r_north = region_bounds
+    if west > r_east or east < r_west or south > r_north or north < r_south:
+        msg = (
+            f"{name}: the roads ({west:.2f}–{east:.2f}°E, {south:.2f}–{north:.2f}°N) "
+            f"do not overlap the townships ({r_west:.2f}–{r_east:.2f}°E, "
+            f"{r_south:.2f}–{r_north:.2f}°N) — give an extract that covers the region"
+        )
+        raise NetworkError(msg)
