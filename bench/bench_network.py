@@ -205,11 +205,16 @@ def bench_nearest(pbf: Path, label: str, n_facilities: int = 50) -> list[str]:
         pd_t, pd_values = stages["query"]
         ours_s = ours.node_min[used] * 60
         within = ours_s < horizon
-        agree = np.allclose(pd_values[within], ours_s[within], rtol=1e-4, atol=0.01)
+        # pandana stores costs in single precision: agreement within 1 s
+        gap = np.abs(pd_values[within] - ours_s[within])
+        agree = (
+            f"{np.mean(gap <= 1.0):.1%} of nodes within 1 s of ours, "
+            f"worst {np.nanmax(gap) / 60:.0f} min"
+        )
         pandana_row = (
             f"| pandana `nearest_pois`, {horizon / 60:.0f}-min horizon (after a "
             f"{stages['build'][0]:.1f} s contraction-hierarchy build and "
-            f"{stages['pois'][0]:.1f} s `set_pois`; agrees: {agree}) | {pd_t * 1e3:.0f} | "
+            f"{stages['pois'][0]:.1f} s `set_pois`; {agree}) | {pd_t * 1e3:.0f} | "
             f"{pd_t / floor_t:.0f} |"
         )
     return [

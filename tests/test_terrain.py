@@ -21,14 +21,18 @@ UTM52 = "EPSG:32652"  # central meridian 129°E: the test road runs due east on 
 WEST, EAST, LAT = 129.0, 129.02, 46.0
 
 
-def write_dem(path, *, grade=GRADE, crs=UTM52, gap_east_of=None):
-    """A plane rising ``grade`` per metre eastwards, 30 m cells, around the test road."""
+def write_dem(path, *, grade=GRADE, crs=UTM52, gap_east_of=None, ridge=False):
+    """A plane rising ``grade`` per metre eastwards (or a ridge), 30 m cells, around the road."""
     to_utm = Transformer.from_crs(4326, UTM52, always_xy=True)
     (x0, x1), (y0, _) = to_utm.transform([WEST - 0.01, EAST + 0.01], [LAT, LAT])
     west, north = x0, y0 + 900
     cols, rows = int((x1 - x0) / 30) + 1, 60
     east = west + 30 * (np.arange(cols) + 0.5)
-    values = np.tile(100.0 + grade * (east - west), (rows, 1)).astype(np.float32)
+    height = 100.0 + grade * (east - west)
+    if ridge:  # up at ``grade`` to the middle of the road, then down again
+        middle = to_utm.transform((WEST + EAST) / 2, LAT)[0]
+        height = 300.0 - grade * np.abs(east - middle)
+    values = np.tile(height, (rows, 1)).astype(np.float32)
     if gap_east_of is not None:
         values[:, east > to_utm.transform(gap_east_of, LAT)[0]] = -9999
     profile = {
@@ -47,9 +51,10 @@ def write_dem(path, *, grade=GRADE, crs=UTM52, gap_east_of=None):
     return path
 
 
-def road(tmp_path, highway="track"):
+def road(tmp_path, highway="track", **tags):
     nodes = {1: (WEST, LAT), 2: ((WEST + EAST) / 2, LAT), 3: (EAST, LAT)}
-    pbf = write_osm(tmp_path / "road.osm.pbf", nodes, [(1, [1, 2, 3], {"highway": highway})])
+    ways = [(1, [1, 2, 3], {"highway": highway, **tags})]
+    pbf = write_osm(tmp_path / f"road{len(tags)}.osm.pbf", nodes, ways)
     return osm.read(pbf)
 
 
@@ -92,6 +97,20 @@ def test_driving_ignores_grade_and_flat_dem_changes_nothing(tmp_path):
     assert times(graph.build(segments, PROFILES["walk"], dem=flat)) == pytest.approx(
         times(graph.build(segments, PROFILES["walk"])), rel=1e-12
     )
+
+
+def test_tunnels_and_bridges_do_not_follow_the_ground(tmp_path):
+    dem = terrain.load_dem(write_dem(tmp_path / "ridge.tif", ridge=True))
+    over = times(graph.build(road(tmp_path), PROFILES["walk"], dem=dem))
+    tunnel = times(graph.build(road(tmp_path, tunnel="yes"), PROFILES["walk"], dem=dem))
+    flat = times(graph.build(road(tmp_path), PROFILES["walk"]))
+    assert tunnel == pytest.approx(flat, rel=1e-3)  # portals at the same height: level
+    # over the ridge: half the way up 8 %, half down 8 % (the crest cell is smoothed)
+    up, down = math.exp(-3.5 * (0.13 - 0.05)), math.exp(-3.5 * (0.03 - 0.05))
+    assert over[0] == pytest.approx(flat[0] / 2 * (1 / up + 1 / down), rel=1e-2)
+    assert over[0] == pytest.approx(over[1], rel=1e-3)  # symmetric ridge
+    bridge = times(graph.build(road(tmp_path, bridge="viaduct"), PROFILES["walk"], dem=dem))
+    assert bridge == pytest.approx(flat, rel=1e-3)
 
 
 def test_dem_gap_is_flat_and_reported(tmp_path):

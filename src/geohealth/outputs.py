@@ -13,6 +13,10 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+import numpy as np
+import rasterio
+from affine import Affine
+
 from geohealth.errors import InputError
 
 
@@ -46,6 +50,57 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def write_geotiff(
+    path: str | Path,
+    values: np.ndarray,
+    *,
+    transform: Affine,
+    crs: object,
+    nodata: float,
+    tags: dict[str, str],
+) -> Path:
+    """Write one float32 band as a compressed, tiled GeoTIFF, atomically.
+
+    Parameters
+    ----------
+    path
+        Output ``.tif``.
+    values
+        The band (rows, columns).
+    transform, crs
+        Georeferencing.
+    nodata
+        The nodata value (may be NaN).
+    tags
+        Dataset metadata (source, units, attribution).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    profile = {
+        "driver": "GTiff",
+        "width": values.shape[1],
+        "height": values.shape[0],
+        "count": 1,
+        "dtype": "float32",
+        "crs": crs,
+        "transform": transform,
+        "nodata": nodata,
+        "compress": "deflate",
+        "predictor": 3,
+        "zlevel": 9,
+        "tiled": True,
+        "blockxsize": 256,
+        "blockysize": 256,
+    }
+    with atomic_path(path) as tmp, rasterio.open(tmp, "w", **profile) as dst:
+        dst.write(values.astype(np.float32), 1)
+        dst.update_tags(**tags)
+    return Path(path)
 
 
 def write_text(path: str | Path, text: str, *, encoding: str = "utf-8") -> Path:

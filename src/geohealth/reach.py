@@ -14,7 +14,6 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import rasterio
 
 from geohealth import traveltime
 from geohealth.errors import ConfigError
@@ -24,7 +23,7 @@ from geohealth.isochrones import isochrones
 from geohealth.network import extract, graph, osm, profiles, snap, terrain
 from geohealth.network.graph import RoadGraph
 from geohealth.network.snap import Attachment
-from geohealth.outputs import atomic_path
+from geohealth.outputs import atomic_path, write_geotiff
 
 log = logging.getLogger(__name__)
 
@@ -214,22 +213,11 @@ def write_surface(path: Path, network: ModeNetwork, layers: InputLayers) -> Path
     grid = layers.population
     minutes = traveltime.surface(network.graph, grid, network.attached)
     minutes = np.where(np.isfinite(minutes), minutes, np.nan).astype(np.float32)
-    profile = {
-        "driver": "GTiff",
-        "width": grid.shape[1],
-        "height": grid.shape[0],
-        "count": 1,
-        "dtype": "float32",
-        "crs": grid.crs,
-        "transform": grid.transform,
-        "nodata": np.nan,
-        "compress": "deflate",
-    }
-    with atomic_path(path) as tmp, rasterio.open(tmp, "w", **profile) as dst:
-        dst.write(minutes, 1)
-        dst.update_tags(
-            units="minutes",
-            mode=network.graph.mode,
-            attribution=OSM_ATTRIBUTION,
-        )
-    return path
+    return write_geotiff(
+        path,
+        minutes,
+        transform=grid.transform,
+        crs=grid.crs,
+        nodata=np.nan,
+        tags={"units": "minutes", "mode": network.graph.mode, "attribution": OSM_ATTRIBUTION},
+    )

@@ -225,6 +225,10 @@ def build(
     time[road] = length[road] / (speed[way[road]] / 3.6)
     time_back = time.copy()
     if dem is not None and profile.terrain != "none" and road.any():
+        structure = ~np.isin(tags["bridge"], ("", "no")) | ~np.isin(tags["tunnel"], ("", "no"))
+        fixed = terrain.structure_grades(
+            segments.lon, segments.lat, (segments.u, segments.v, way, length), structure, dem
+        )
         time[road], time_back[road] = terrain.slope_times(
             segments.lon,
             segments.lat,
@@ -235,6 +239,7 @@ def build(
             dem,
             rule=profile.terrain,
             uphill_slowdown=profile.uphill_slowdown,
+            fixed_grade=fixed[road],
         )
     # ferries: the tagged duration (or length at ferry speed) plus waiting, spread over the
     # way's segments in proportion to their length

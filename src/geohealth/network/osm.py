@@ -28,7 +28,7 @@ from geohealth.outputs import atomic_path
 log = logging.getLogger(__name__)
 
 #: Bump when the parsed arrays change meaning, so old cache entries are not reused.
-READER_VERSION = "1"
+READER_VERSION = "2"
 #: Way tags kept for the travel profiles.
 TAG_KEYS = (
     "highway",
@@ -48,6 +48,8 @@ TAG_KEYS = (
     "bicycle",
     "name",
     "ref",
+    "bridge",
+    "tunnel",
 )
 _GEOD = Geod(ellps="WGS84")
 

@@ -15,7 +15,10 @@ of its grade ``g`` (rise over horizontal run, positive uphill in the direction o
 - ``none``: grade is ignored (cars on Chinese rural roads are limited by the road, not by
   power).
 
-Pieces where the DEM has no data are timed as flat and reported in a warning.
+Bridges and tunnels (``bridge=*``/``tunnel=*`` other than ``no``) do not follow the ground
+beneath them: such a way climbs evenly from its first node to its last, at the grade between
+the DEM elevations there. Pieces where the DEM has no data are timed as flat and reported in a
+warning.
 """
 
 from __future__ import annotations
@@ -159,6 +162,51 @@ def speed_factor(grade: np.ndarray, rule: str, uphill_slowdown: float = 8.0) -> 
     return np.ones_like(grade)
 
 
+def structure_grades(
+    lon: np.ndarray,
+    lat: np.ndarray,
+    segments: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    structure_way: np.ndarray,
+    dem: Elevation,
+) -> np.ndarray:
+    """Even grade of bridge and tunnel ways, from their end nodes' elevations.
+
+    Parameters
+    ----------
+    lon, lat
+        Node coordinates (WGS 84).
+    segments
+        ``(u, v, way, length_m)`` of every segment, each way's segments consecutive and in
+        the way's order.
+    structure_way
+        Per way: True for bridges and tunnels.
+    dem
+        The elevation model.
+
+    Returns
+    -------
+    numpy.ndarray
+        Per segment: the way's grade in the u → v direction, NaN for other ways (and where
+        an end has no elevation).
+    """
+    u, v, way, length_m = segments
+    grade = np.full(len(u), np.nan)
+    on = np.flatnonzero(structure_way[way])
+    if on.size == 0:
+        return grade
+    ways, first = np.unique(way[on], return_index=True)
+    _, last_rev = np.unique(way[on][::-1], return_index=True)
+    last = on.size - 1 - last_rev
+    start = on[first]
+    end = on[last]
+    rise = sample(dem, lon[v[end]], lat[v[end]]) - sample(dem, lon[u[start]], lat[u[start]])
+    run = np.bincount(way, weights=length_m)[ways]
+    per_way = np.full(int(way.max()) + 1, np.nan)
+    per_way[ways] = rise / np.where(run > 0, run, 1.0)
+    grade[on] = per_way[way[on]]
+    return grade
+
+
 def slope_times(
     lon: np.ndarray,
     lat: np.ndarray,
@@ -170,6 +218,7 @@ def slope_times(
     *,
     rule: str,
     uphill_slowdown: float,
+    fixed_grade: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Travel time of segments u → v and v → u over the terrain.
 
@@ -187,6 +236,8 @@ def slope_times(
         The elevation model.
     rule, uphill_slowdown
         See :func:`speed_factor`.
+    fixed_grade
+        Per segment, a grade to use instead of the DEM (bridges, tunnels); NaN elsewhere.
 
     Returns
     -------
@@ -217,6 +268,9 @@ def slope_times(
     rise = (z[1:] - z[:-1])[continues[1:]]
     seg = owner[1:][continues[1:]]
     run = length_m[seg] / pieces[seg]
+    if fixed_grade is not None:
+        fixed = fixed_grade[seg]
+        rise = np.where(np.isfinite(fixed), fixed * length_m[seg] / pieces[seg], rise)
     known = np.isfinite(rise)
     if not known.any():
         msg = (

@@ -18,7 +18,7 @@ import shapely
 from affine import Affine
 from pyproj import Transformer
 
-from geohealth.outputs import atomic_path
+from geohealth.outputs import write_geotiff
 from geohealth.sample.layout import LAYOUT_CRS, Layout
 
 CELL_DEG = 1.0 / 1200.0  # 3 arc-seconds, WorldPop's 100 m product
@@ -120,24 +120,14 @@ def write_raster(values: np.ndarray, transform: Affine, path: Path) -> None:
     path
         Output ``.tif``.
     """
-    profile = {
-        "driver": "GTiff",
-        "width": values.shape[1],
-        "height": values.shape[0],
-        "count": 1,
-        "dtype": "float32",
-        "crs": "EPSG:4326",
-        "transform": transform,
-        "nodata": NODATA,
-        "compress": "deflate",
-        "predictor": 3,
-        "zlevel": 9,
-        "tiled": True,
-        "blockxsize": 256,
-        "blockysize": 256,
-    }
-    with atomic_path(path) as tmp, rasterio.open(tmp, "w", **profile) as dst:
-        dst.write(values, 1)
-        dst.update_tags(
-            SOURCE="geohealth sample county (synthetic; not real people)", UNITS="persons per cell"
-        )
+    write_geotiff(
+        path,
+        values,
+        transform=transform,
+        crs="EPSG:4326",
+        nodata=NODATA,
+        tags={
+            "SOURCE": "geohealth sample county (synthetic; not real people)",
+            "UNITS": "persons per cell",
+        },
+    )
