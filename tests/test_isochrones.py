@@ -220,3 +220,38 @@ def test_thresholds_must_be_positive(tmp_path):
     fac = snap.attach(g, np.array([127.005]), np.array([46.0]))
     with pytest.raises(ConfigError, match="> 0 minutes"):
         isochrones(g, fac, [0, 15], progress=False)
+
+
+def test_road_only_polygons_hold_no_late_node_beyond_the_drawn_width(case):
+    g, fac, _, ref, times, xy = case
+    roads_only = isochrones(
+        g,
+        fac,
+        LIMITS,
+        walk_off_road=False,
+        min_width_m=MIN_WIDTH,
+        simplify_m=SIMPLIFY,
+        progress=False,
+    )
+    nodes = np.arange(g.n_nodes)
+    x = np.array([xy[n][0] for n in nodes])
+    y = np.array([xy[n][1] for n in nodes])
+    width = (MIN_WIDTH + SIMPLIFY) / np.cos(np.pi / VERTICES) + STEP_M
+    for j in range(len(fac)):
+        pts, secs = _samples(ref, times[j], xy)
+        node_secs = np.array([times[j].get(n, np.inf) for n in nodes])
+        for limit in LIMITS:
+            polygon = _polygon(roads_only, j, limit)
+            # within the drawing tolerance, roads alone lie inside the walking polygon
+            assert _polygon(_iso_of(case), j, limit).buffer(SIMPLIFY + 0.5).covers(polygon)
+            reached = node_secs <= limit * 60
+            assert shapely.contains_xy(polygon, x[reached], y[reached]).all()
+            late = shapely.contains_xy(polygon, x, y) & ~reached
+            if late.any():  # only where a road passes within the drawn width (no junction)
+                tree = cKDTree(pts[secs <= limit * 60])
+                d, _ = tree.query(np.column_stack([x[late], y[late]]))
+                assert d.max() <= width
+
+
+def _iso_of(case):
+    return case[2]

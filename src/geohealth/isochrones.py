@@ -315,6 +315,7 @@ def isochrones(
     thresholds_min: Sequence[float],
     *,
     towards: bool = True,
+    walk_off_road: bool = True,
     min_width_m: float = 5.0,
     simplify_m: float = 5.0,
     vertices: int = 16,
@@ -333,6 +334,9 @@ def isochrones(
         Time limits (minutes), e.g. ``[5, 10, 15, 30]``.
     towards
         Time to reach the facility (True, as residents travel) or to travel from it.
+    walk_off_road
+        Add the ground walkable off-road in the time left (True); False draws the reached
+        road network alone, ``min_width_m`` wide on each side (a service area along roads).
     min_width_m
         Half-width drawn around reached roads where no walking time is left (metres).
     simplify_m
@@ -366,7 +370,7 @@ def isochrones(
         seg=seg,
         runs=_runs(graph, facilities.crs, towards=towards, tol=simplify_m),
         entering=_entering(seg, towards=towards),
-        speed=graph.profile.offroad_kmh / 3.6,
+        speed=graph.profile.offroad_kmh / 3.6 if walk_off_road else 0.0,
         facilities=facilities,
         attach_at=seg.start[s] + facilities.fraction[:, None] * (seg.end[s] - seg.start[s]),
         limits_s=tuple(60.0 * t for t in limits),
@@ -445,7 +449,8 @@ class _Drawing:
             whole[2 * own_chain : 2 * own_chain + 2] = False
             # a run keeps at least its end's walking radius throughout: allow the disc
             # drawing's relative error of that radius (and never less than simplify_m)
-            end_m = (limit_s - entry_s - runs.total_s) * self.speed + self.min_width_m
+            with np.errstate(invalid="ignore"):  # −inf × 0 for unreached runs, road-only
+                end_m = (limit_s - entry_s - runs.total_s) * self.speed + self.min_width_m
             allowed = np.maximum(self.simplify_m, self.relative * np.nan_to_num(end_m))
             level = np.clip(
                 np.floor(np.log(allowed / self.simplify_m) / np.log(4)).astype(int),
@@ -465,7 +470,7 @@ class _Drawing:
                 [
                     self.min_width_m + self.simplify_m * 4.0 ** simple.level[parts[0][4]],
                     np.full(len(parts[1][0]) + len(parts[2][0]), self.min_width_m),
-                    [0.0],
+                    [0.0 if self.speed > 0 else self.min_width_m],
                 ]
             )
             p0 = np.concatenate([p[0] for p in parts] + [centre])
