@@ -55,19 +55,25 @@ def _augmented(
     virtual = n + np.arange(len(facilities))
     if towards:
         cost_a, cost_b = facilities.from_a_s(), facilities.from_b_s()
-        tails, heads = graph.v, graph.u
+        base = graph.reverse_matrix
     else:
         cost_a, cost_b = facilities.to_a_s(), facilities.to_b_s()
-        tails, heads = graph.u, graph.v
-    cost_a = cost_a + facilities.offroad_s
-    cost_b = cost_b + facilities.offroad_s
-    ok_a = np.isfinite(cost_a)
-    ok_b = np.isfinite(cost_b)
-    rows = np.concatenate([tails, virtual[ok_a], virtual[ok_b]])
-    cols = np.concatenate([heads, facilities.a[ok_a], facilities.b[ok_b]])
-    data = np.concatenate([graph.time_s, cost_a[ok_a], cost_b[ok_b]])
+        base = graph.matrix
+    cost = np.column_stack([cost_a, cost_b]) + facilities.offroad_s[:, None]
+    heads = np.column_stack([facilities.a, facilities.b])
+    ok = np.isfinite(cost)
+    # the graph's CSR with one row per facility appended: no re-sorting of the road edges
+    indptr = np.concatenate([base.indptr, base.indptr[-1] + np.cumsum(ok.sum(axis=1))])
     size = n + len(facilities)
-    return csr_matrix((data, (rows, cols)), shape=(size, size)), virtual
+    matrix = csr_matrix(
+        (
+            np.concatenate([base.data, cost[ok]]),
+            np.concatenate([base.indices, heads[ok]]),
+            indptr,
+        ),
+        shape=(size, size),
+    )
+    return matrix, virtual
 
 
 def _along(
