@@ -1,0 +1,165 @@
+"""Coverage per township: who lives within a travel time of care, and how far the rest are.
+
+The inputs are a population grid and a travel-time surface on the same cells (minutes to
+the nearest facility of a care group, ``inf`` where none can be reached, NaN where the grid
+has no data). Every person in a cell counts at the cell's time; cells are assigned to the
+township containing their centre, as for the township population totals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geohealth.errors import InputError
+from geohealth.inputs.population import PopulationGrid
+
+#: Columns of the township coverage table, in order (a stable output contract).
+COLUMNS = (
+    "code",
+    "name",
+    "mode",
+    "threshold_min",
+    "group",
+    "population",
+    "covered",
+    "uncovered",
+    "share_covered",
+    "mean_min",
+    "median_min",
+    "p95_min",
+)
+
+#: ``code`` of the row for the whole study area.
+AREA_CODE = "ALL"
+
+
+def _weighted_stats(
+    zone: np.ndarray, minutes: np.ndarray, people: np.ndarray, n_zones: int
+) -> pd.DataFrame:
+    """Population-weighted mean, median and 95th percentile of time per zone.
+
+    Only people who can reach care count (finite times); zones without any get NaN.
+    """
+    ok = np.isfinite(minutes) & (people > 0)
+    zone, minutes, people = zone[ok], minutes[ok], people[ok]
+    out = pd.DataFrame(
+        np.nan, index=pd.RangeIndex(n_zones), columns=["mean_min", "median_min", "p95_min"]
+    )
+    if zone.size == 0:
+        return out
+    weight = np.bincount(zone, weights=people, minlength=n_zones)
+    total = np.bincount(zone, weights=people * minutes, minlength=n_zones)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["mean_min"] = total / weight
+    order = np.lexsort((minutes, zone))
+    zone, minutes, people = zone[order], minutes[order], people[order]
+    cum = np.cumsum(people)
+    start = np.searchsorted(zone, np.arange(n_zones))
+    before = np.concatenate([[0.0], cum])[start]
+    share = (cum - before[zone]) / weight[zone]
+    for column, q in (("median_min", 0.5), ("p95_min", 0.95)):
+        # the first person (in time order) at or past the quantile of the zone's people
+        reached = share >= q - 1e-12
+        first = np.full(n_zones, -1)
+        hits = np.flatnonzero(reached)
+        zones_hit, at = np.unique(zone[hits], return_index=True)
+        first[zones_hit] = hits[at]
+        has = first >= 0
+        values = np.full(n_zones, np.nan)
+        values[has] = minutes[first[has]]
+        out[column] = values
+    return out
+
+
+def township_coverage(
+    townships: gpd.GeoDataFrame,
+    grid: PopulationGrid,
+    minutes: np.ndarray,
+    thresholds_min: Sequence[float],
+    *,
+    mode: str,
+    group: str,
+    area_name: str = "",
+) -> pd.DataFrame:
+    """Coverage per township (and for the whole area) for each threshold.
+
+    Parameters
+    ----------
+    townships
+        Townships with ``code`` and ``name``.
+    grid
+        Persons per cell.
+    minutes
+        Minutes to the nearest facility per cell, the grid's shape (``inf``: unreachable).
+    thresholds_min
+        Time limits (minutes); 0 counts only people at a facility's door.
+    mode, group
+        Travel mode and care group, copied into the table.
+    area_name
+        Name for the whole-area row (code :data:`AREA_CODE`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`COLUMNS`, one row per township and threshold plus one whole-area row per
+        threshold. ``covered + uncovered == population`` in every row; people who cannot
+        reach any facility are uncovered and do not enter the time statistics (which are
+        NaN when nobody in the township can reach care).
+
+    Raises
+    ------
+    InputError
+        If ``minutes`` is not aligned with the grid, or a threshold is negative.
+    """
+    if minutes.shape != grid.shape:
+        msg = f"travel times {minutes.shape} and population grid {grid.shape} are not aligned"
+        raise InputError(msg)
+    if any(t < 0 for t in thresholds_min):
+        msg = f"thresholds must be ≥ 0 minutes, got {list(thresholds_min)}"
+        raise InputError(msg)
+    n = len(townships)
+    index = grid.township_index(townships)
+    inside = index >= 0
+    zone = index[inside]
+    people = np.nan_to_num(grid.values[inside], nan=0.0)
+    times = np.where(np.isnan(grid.values[inside]), np.inf, minutes[inside])
+    population = np.bincount(zone, weights=people, minlength=n)
+    # the whole area is zone n: every cell once more
+    zone_all = np.concatenate([zone, np.full(zone.size, n)])
+    people_all = np.concatenate([people, people])
+    times_all = np.concatenate([times, times])
+    population = np.append(population, people.sum())
+    stats = _weighted_stats(zone_all, times_all, people_all, n + 1)
+    codes = [*townships["code"].astype(str), AREA_CODE]
+    names = [*townships["name"].astype(str), area_name]
+    frames = []
+    for limit in thresholds_min:
+        covered = np.bincount(
+            zone_all, weights=np.where(times_all <= limit, people_all, 0.0), minlength=n + 1
+        )
+        covered = np.minimum(covered, population)  # float sums: never above the total
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.where(population > 0, covered / population, np.nan)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "code": codes,
+                    "name": names,
+                    "mode": mode,
+                    "threshold_min": float(limit),
+                    "group": group,
+                    "population": population,
+                    "covered": covered,
+                    "uncovered": population - covered,
+                    "share_covered": share,
+                    "mean_min": stats["mean_min"].to_numpy(),
+                    "median_min": stats["median_min"].to_numpy(),
+                    "p95_min": stats["p95_min"].to_numpy(),
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)[list(COLUMNS)]

@@ -1,0 +1,119 @@
+"""Coverage arithmetic per township, against brute force and on the sample county."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from affine import Affine
+from pyproj import CRS
+
+from geohealth import config, coverage, reach, traveltime
+from geohealth.errors import InputError
+from geohealth.inputs import layers, population
+from geohealth.inputs.population import PopulationGrid
+
+from .conftest import SAMPLE_CONFIG
+
+
+def _two_townships():
+    """A (west half) and B (east half) of a 4 × 4 grid of 0.01° cells, and C elsewhere."""
+    grid_transform = Affine(0.01, 0, 120.0, 0, -0.01, 30.04)
+    townships = gpd.GeoDataFrame(
+        {"code": ["A", "B", "C"], "name": ["甲镇", "乙乡", "丙村"]},
+        geometry=[
+            shapely.box(120.0, 30.0, 120.02, 30.04),
+            shapely.box(120.02, 30.0, 120.04, 30.04),
+            shapely.box(121.0, 31.0, 121.01, 31.01),  # no cell: nobody lives there
+        ],
+        crs=4326,
+    )
+    return townships, grid_transform
+
+
+def _brute(values, minutes, cols, limit):
+    """Covered, total and sorted per-person times for the cells in ``cols``."""
+    people, times = [], []
+    for r in range(values.shape[0]):
+        for c in cols:
+            if np.isfinite(values[r, c]):
+                people.append(values[r, c])
+                times.append(minutes[r, c])
+    people, times = np.array(people), np.array(times)
+    covered = people[times <= limit].sum()
+    finite = np.isfinite(times)
+    each = np.sort(np.repeat(times[finite], people[finite].astype(int)))
+    return covered, people.sum(), each
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_matches_brute_force(seed):
+    rng = np.random.default_rng(seed)
+    townships, transform = _two_townships()
+    values = rng.integers(0, 50, (4, 4)).astype(float)
+    values[rng.random((4, 4)) < 0.15] = np.nan
+    minutes = rng.uniform(0, 40, (4, 4)).round(1)
+    minutes[rng.random((4, 4)) < 0.2] = np.inf
+    grid = PopulationGrid(values=values, transform=transform, crs=CRS.from_epsg(4326), source="t")
+    table = coverage.township_coverage(
+        townships, grid, minutes, [0, 15, 30], mode="walk", group="primary", area_name="县"
+    )
+    assert list(table.columns) == list(coverage.COLUMNS)
+    assert len(table) == 3 * 4
+    np.testing.assert_allclose(table["covered"] + table["uncovered"], table["population"])
+    for limit in (0, 15, 30):
+        rows = table[table["threshold_min"] == limit].set_index("code")
+        for code, cols in (("A", [0, 1]), ("B", [2, 3]), (coverage.AREA_CODE, [0, 1, 2, 3])):
+            covered, total, each = _brute(values, minutes, cols, limit)
+            assert rows.loc[code, "covered"] == pytest.approx(covered)
+            assert rows.loc[code, "population"] == pytest.approx(total)
+            if each.size:
+                assert rows.loc[code, "mean_min"] == pytest.approx(each.mean())
+                assert rows.loc[code, "median_min"] == each[int(np.ceil(0.5 * each.size)) - 1]
+                assert rows.loc[code, "p95_min"] == each[int(np.ceil(0.95 * each.size)) - 1]
+            else:
+                assert np.isnan(rows.loc[code, "median_min"])
+        assert rows.loc["C", "population"] == 0
+        assert np.isnan(rows.loc["C", "share_covered"])
+        assert rows.loc[coverage.AREA_CODE, "name"] == "县"
+        assert rows.loc[coverage.AREA_CODE, "covered"] == pytest.approx(
+            rows.loc[["A", "B", "C"], "covered"].sum()
+        )
+
+
+def test_unreachable_township_and_threshold_zero():
+    townships, transform = _two_townships()
+    values = np.full((4, 4), 10.0)
+    minutes = np.full((4, 4), 5.0)
+    minutes[:, 2:] = np.inf  # nobody in B can reach a facility
+    minutes[0, 0] = 0.0  # someone lives at the door
+    grid = PopulationGrid(values=values, transform=transform, crs=CRS.from_epsg(4326), source="t")
+    table = coverage.township_coverage(
+        townships, grid, minutes, [0, 15], mode="drive", group="primary"
+    ).set_index(["threshold_min", "code"])
+    b = table.loc[(15.0, "B")]
+    assert b["covered"] == 0
+    assert b["uncovered"] == 80
+    assert np.isnan(b["mean_min"])  # missing, not a sentinel number
+    assert table.loc[(0.0, "A"), "covered"] == 10
+    assert table.loc[(15.0, "A"), "share_covered"] == 1.0
+    with pytest.raises(InputError, match="not aligned"):
+        coverage.township_coverage(townships, grid, minutes[:2], [15], mode="m", group="g")
+    with pytest.raises(InputError, match="≥ 0 minutes"):
+        coverage.township_coverage(townships, grid, minutes, [-1], mode="m", group="g")
+
+
+def test_sample_county_totals_add_up():
+    loaded = layers.load(config.load(SAMPLE_CONFIG))
+    net = reach.networks(loaded, group="primary", modes=("walk",))["walk"]
+    minutes = traveltime.surface(net.graph, loaded.population, net.attached)
+    table = coverage.township_coverage(
+        loaded.townships, loaded.population, minutes, [15], mode="walk", group="primary"
+    )
+    per_township, _ = population.zonal_totals(loaded.population, loaded.townships)
+    rows = table.set_index("code")
+    np.testing.assert_allclose(rows.loc[per_township.index, "population"], per_township)
+    assert rows.loc[coverage.AREA_CODE, "population"] == pytest.approx(per_township.sum())
+    np.testing.assert_allclose(table["covered"] + table["uncovered"], table["population"])
+    assert 0.3 < rows.loc[coverage.AREA_CODE, "share_covered"] < 0.9  # walking: partial
