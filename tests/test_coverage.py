@@ -117,3 +117,27 @@ def test_sample_county_totals_add_up():
     assert rows.loc[coverage.AREA_CODE, "population"] == pytest.approx(per_township.sum())
     np.testing.assert_allclose(table["covered"] + table["uncovered"], table["population"])
     assert 0.3 < rows.loc[coverage.AREA_CODE, "share_covered"] < 0.9  # walking: partial
+
+
+def test_coverage_command_writes_the_township_table(tmp_path):
+    import pandas as pd
+    from click.testing import CliRunner
+
+    from geohealth.cli import main
+
+    args = ["-q", "coverage", str(SAMPLE_CONFIG), "--out", str(tmp_path), "--mode", "drive"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "≤15 min to primary care" in result.stdout
+    raw = (tmp_path / "townships.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    table = pd.read_csv(tmp_path / "townships.csv", encoding="utf-8-sig", dtype={"code": str})
+    assert list(table.columns) == [*coverage.COLUMNS, "beds_per_1000"]
+    assert set(table["group"]) == {"primary", "secondary", "emergency"}
+    assert set(table["mode"]) == {"drive"}
+    np.testing.assert_allclose(table["covered"] + table["uncovered"], table["population"])
+    thresholds = config.load(SAMPLE_CONFIG).analysis.thresholds_min
+    assert len(table) == 3 * len(thresholds) * 21  # 20 townships + the whole area
+    assert "永安镇" in set(table["name"])
+    area = table[table["code"] == coverage.AREA_CODE]
+    assert (area["beds_per_1000"] > 0).all()

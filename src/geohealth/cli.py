@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from geohealth import __version__, check, config, reach, sample
+from geohealth import __version__, check, config, coverage, reach, sample
 from geohealth.errors import GeohealthError
 from geohealth.inputs import layers
 from geohealth.outputs import refuse_inputs, write_text
@@ -109,6 +109,51 @@ def _run_check(settings: config.Settings, out_dir: Path | None) -> check.CheckSu
 def check_command(config_file: Path, out_dir: Path | None) -> None:
     """Load and validate every input layer in CONFIG and print a summary."""
     _run_check(config.load(config_file), out_dir)
+
+
+@main.command("coverage")
+@click.argument("config_file", metavar="CONFIG", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Output folder (default: the configuration's output.dir).",
+)
+@click.option(
+    "--mode",
+    "modes",
+    multiple=True,
+    help="Travel mode (repeatable); the configuration's analysis.modes by default.",
+)
+def coverage_command(config_file: Path, out_dir: Path | None, modes: tuple[str, ...]) -> None:
+    """Coverage per township for each mode, threshold and care group, from CONFIG.
+
+    Writes townships.csv (UTF-8 with BOM, for Excel): one row per township × mode ×
+    threshold × group, plus the whole area (code ALL).
+    """
+    settings = config.load(config_file)
+    out = out_dir or settings.output_dir
+    target = out / "townships.csv"
+    refuse_inputs(
+        [target],
+        [
+            settings.boundaries.path,
+            settings.facilities.path,
+            settings.population.raster,
+            settings.network.osm,
+            settings.network.dem,
+        ],
+    )
+    table = coverage.run(layers.load(settings), modes=modes or None)
+    write_text(target, table.to_csv(index=False), encoding="utf-8-sig")
+    area = table[(table["code"] == coverage.AREA_CODE) & (table["group"] == "primary")]
+    for row in area.itertuples():
+        click.echo(
+            f"{row.mode:<12} ≤{row.threshold_min:g} min to primary care: "
+            f"{row.covered:,.0f} of {row.population:,.0f} ({row.share_covered:.1%})"
+        )
+    click.echo(f"written: {target}\n{reach.OSM_ATTRIBUTION}")
 
 
 @main.command("isochrones")

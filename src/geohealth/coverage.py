@@ -8,14 +8,20 @@ township containing their centre, as for the township population totals.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geohealth import reach, traveltime
 from geohealth.errors import InputError
+from geohealth.inputs.layers import InputLayers
+from geohealth.inputs.levels import group_of
 from geohealth.inputs.population import PopulationGrid
+
+log = logging.getLogger(__name__)
 
 #: Columns of the township coverage table, in order (a stable output contract).
 COLUMNS = (
@@ -163,3 +169,97 @@ def township_coverage(
             )
         )
     return pd.concat(frames, ignore_index=True)[list(COLUMNS)]
+
+
+#: Care groups reported by default: primary care, secondary care, ambulance stations.
+DEFAULT_GROUPS = ("primary", "secondary", "emergency")
+
+
+def beds_per_1000(
+    townships: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, population: np.ndarray
+) -> np.ndarray:
+    """Hospital beds per 1 000 residents of each township, and of the whole area (last).
+
+    Parameters
+    ----------
+    townships
+        Townships with ``code``.
+    facilities
+        Facilities with ``beds`` (NaN when unknown: counted as none).
+    population
+        Residents per township, then the whole area (length ``len(townships) + 1``).
+
+    Returns
+    -------
+    numpy.ndarray
+        Beds per 1 000 residents; NaN where nobody lives.
+    """
+    joined = gpd.sjoin(
+        facilities[["beds", "geometry"]],
+        townships[["geometry"]].reset_index(drop=True),
+        predicate="within",
+        how="inner",
+    )
+    beds = np.bincount(
+        joined["index_right"].to_numpy(dtype=int),
+        weights=joined["beds"].fillna(0.0).to_numpy(dtype=float),
+        minlength=len(townships),
+    )
+    beds = np.append(beds, beds.sum())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(population > 0, beds / population * 1000.0, np.nan)
+
+
+def run(
+    layers: InputLayers,
+    *,
+    groups: Sequence[str] = DEFAULT_GROUPS,
+    modes: tuple[str, ...] | None = None,
+) -> pd.DataFrame:
+    """Coverage per township for every configured mode, threshold and care group.
+
+    Groups without any facility are skipped (logged).
+
+    Parameters
+    ----------
+    layers
+        The run's loaded inputs.
+    groups
+        Care groups to report.
+    modes
+        Travel modes; the configuration's when None.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`COLUMNS` plus ``beds_per_1000`` (all beds located in the township, whatever
+        the group), sorted by mode, group, threshold and township.
+    """
+    settings = layers.settings
+    built = reach.graphs(layers, modes=modes)
+    present = set(layers.facilities["level"].map(group_of))
+    frames = []
+    for group in groups:
+        if group not in present:
+            log.info("no %s facilities: skipped", group)
+            continue
+        for mode, net in reach.networks(layers, group=group, built=built).items():
+            log.info("coverage: %s, %s care (%d facilities)", mode, group, len(net.facilities))
+            minutes = traveltime.surface(net.graph, layers.population, net.attached)
+            frames.append(
+                township_coverage(
+                    layers.townships,
+                    layers.population,
+                    minutes,
+                    settings.analysis.thresholds_min,
+                    mode=mode,
+                    group=group,
+                    area_name=settings.region.name,
+                )
+            )
+    table = pd.concat(frames, ignore_index=True)
+    n = len(layers.townships)
+    per_zone = table.iloc[: n + 1]["population"].to_numpy()
+    beds = beds_per_1000(layers.townships, layers.facilities, per_zone)
+    table["beds_per_1000"] = np.tile(beds, len(table) // (n + 1))
+    return table

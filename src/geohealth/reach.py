@@ -80,34 +80,29 @@ def select(points: gpd.GeoDataFrame, group: str | None) -> gpd.GeoDataFrame:
     return chosen
 
 
-def networks(
-    layers: InputLayers, *, group: str | None = None, modes: tuple[str, ...] | None = None
-) -> dict[str, ModeNetwork]:
-    """Build each configured mode's network and attach the facilities.
+def graphs(layers: InputLayers, *, modes: tuple[str, ...] | None = None) -> dict[str, RoadGraph]:
+    """Build each configured mode's timed graph from the extract, profiles and DEM.
 
     Parameters
     ----------
     layers
         The run's loaded inputs.
-    group
-        Care group of facilities to attach (all when None).
     modes
         Modes to build; the configuration's when None.
 
     Returns
     -------
     dict
-        Mode → :class:`ModeNetwork`.
+        Mode → graph.
 
     Raises
     ------
     ConfigError
-        If the configuration names no OSM extract.
+        If the configuration names no OSM extract, or a mode the profiles lack.
     NetworkError
         If the extract has no roads or lies outside the study region.
     """
-    settings = layers.settings
-    net = settings.network
+    net = layers.settings.network
     if net.osm is None:
         msg = "no road network: set network.osm to an OpenStreetMap extract (.osm.pbf)"
         raise ConfigError(msg)
@@ -125,16 +120,58 @@ def networks(
     )
     table = profiles.load(net.profiles)
     dem = terrain.load_dem(net.dem) if net.dem is not None else None
-    chosen = select(layers.facilities, group)
-    out: dict[str, ModeNetwork] = {}
-    for mode in modes or settings.analysis.modes:
+    out: dict[str, RoadGraph] = {}
+    for mode in modes or layers.settings.analysis.modes:
         if mode not in table:
             msg = f"mode '{mode}' is not in the profiles file — use one of {', '.join(table)}"
             raise ConfigError(msg)
-        g = graph.build(segments, table[mode], dem=dem)
-        attached = snap.attach_facilities(g, chosen, max_snap_m=net.max_snap_m)
-        out[mode] = ModeNetwork(graph=g, facilities=chosen, attached=attached)
+        out[mode] = graph.build(segments, table[mode], dem=dem)
     return out
+
+
+def networks(
+    layers: InputLayers,
+    *,
+    group: str | None = None,
+    modes: tuple[str, ...] | None = None,
+    built: dict[str, RoadGraph] | None = None,
+) -> dict[str, ModeNetwork]:
+    """Attach the facilities of a care group to each mode's graph.
+
+    Parameters
+    ----------
+    layers
+        The run's loaded inputs.
+    group
+        Care group of facilities to attach (all when None).
+    modes
+        Modes to build; the configuration's when None (ignored when ``built`` is given).
+    built
+        Graphs from :func:`graphs` to reuse; built here when None.
+
+    Returns
+    -------
+    dict
+        Mode → :class:`ModeNetwork`.
+
+    Raises
+    ------
+    ConfigError
+        If there is no OSM extract, or no facility of the group.
+    NetworkError
+        If the extract has no roads or lies outside the study region.
+    """
+    chosen = select(layers.facilities, group)
+    built = built if built is not None else graphs(layers, modes=modes)
+    max_snap = layers.settings.network.max_snap_m
+    return {
+        mode: ModeNetwork(
+            graph=g,
+            facilities=chosen,
+            attached=snap.attach_facilities(g, chosen, max_snap_m=max_snap),
+        )
+        for mode, g in built.items()
+    }
 
 
 def isochrone_layer(
