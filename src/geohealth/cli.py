@@ -81,20 +81,38 @@ def _run_check(settings: config.Settings, out_dir: Path | None) -> check.CheckSu
     click.echo(check.format_text(summary))
     if out_dir is not None:
         outputs = [out_dir / "check.txt", out_dir / "check_townships.csv"]
-        refuse_inputs(
-            outputs,
-            [
-                settings.boundaries.path,
-                settings.facilities.path,
-                settings.population.raster,
-                settings.network.osm,
-            ],
-        )
+        refuse_inputs(outputs, _input_files(settings))
         write_text(outputs[0], check.format_text(summary) + "\n")
         table = check.township_table(summary).to_csv(index=False)
         write_text(outputs[1], table, encoding="utf-8-sig")  # BOM: Excel reads Chinese right
         click.echo(f"\nwritten: {outputs[0]}\n         {outputs[1]}")
     return summary
+
+
+_out_option = click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Output folder (default: the configuration's output.dir).",
+)
+_mode_option = click.option(
+    "--mode",
+    "modes",
+    multiple=True,
+    help="Travel mode (repeatable); the configuration's analysis.modes by default.",
+)
+
+
+def _input_files(settings: config.Settings) -> list[Path | None]:
+    """Every file a run reads (outputs must never replace one)."""
+    return [
+        settings.boundaries.path,
+        settings.facilities.path,
+        settings.population.raster,
+        settings.network.osm,
+        settings.network.dem,
+    ]
 
 
 @main.command("check")
@@ -113,19 +131,8 @@ def check_command(config_file: Path, out_dir: Path | None) -> None:
 
 @main.command("coverage")
 @click.argument("config_file", metavar="CONFIG", type=click.Path(path_type=Path))
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Output folder (default: the configuration's output.dir).",
-)
-@click.option(
-    "--mode",
-    "modes",
-    multiple=True,
-    help="Travel mode (repeatable); the configuration's analysis.modes by default.",
-)
+@_out_option
+@_mode_option
 def coverage_command(config_file: Path, out_dir: Path | None, modes: tuple[str, ...]) -> None:
     """Coverage per township for each mode, threshold and care group, from CONFIG.
 
@@ -135,16 +142,7 @@ def coverage_command(config_file: Path, out_dir: Path | None, modes: tuple[str, 
     settings = config.load(config_file)
     out = out_dir or settings.output_dir
     target = out / "townships.csv"
-    refuse_inputs(
-        [target],
-        [
-            settings.boundaries.path,
-            settings.facilities.path,
-            settings.population.raster,
-            settings.network.osm,
-            settings.network.dem,
-        ],
-    )
+    refuse_inputs([target], _input_files(settings))
     table = coverage.run(layers.load(settings), modes=modes or None)
     write_text(target, table.to_csv(index=False), encoding="utf-8-sig")
     area = table[(table["code"] == coverage.AREA_CODE) & (table["group"] == "primary")]
@@ -158,13 +156,7 @@ def coverage_command(config_file: Path, out_dir: Path | None, modes: tuple[str, 
 
 @main.command("isochrones")
 @click.argument("config_file", metavar="CONFIG", type=click.Path(path_type=Path))
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Output folder (default: the configuration's output.dir).",
-)
+@_out_option
 @click.option(
     "--group",
     type=click.Choice(["primary", "secondary", "tertiary", "emergency"]),
@@ -172,12 +164,7 @@ def coverage_command(config_file: Path, out_dir: Path | None, modes: tuple[str, 
     show_default=True,
     help="Care group whose facilities get isochrones and the travel-time rasters.",
 )
-@click.option(
-    "--mode",
-    "modes",
-    multiple=True,
-    help="Travel mode (repeatable); the configuration's analysis.modes by default.",
-)
+@_mode_option
 def isochrones_command(
     config_file: Path, out_dir: Path | None, group: str, modes: tuple[str, ...]
 ) -> None:
@@ -193,16 +180,7 @@ def isochrones_command(
     nets = reach.networks(loaded, group=group, modes=modes or None)
     gpkg = out / "isochrones.gpkg"
     rasters = {mode: out / f"traveltime_{mode}.tif" for mode in nets}
-    refuse_inputs(
-        [gpkg, *rasters.values()],
-        [
-            settings.boundaries.path,
-            settings.facilities.path,
-            settings.population.raster,
-            settings.network.osm,
-            settings.network.dem,
-        ],
-    )
+    refuse_inputs([gpkg, *rasters.values()], _input_files(settings))
     frames = {}
     for mode, net in nets.items():
         log.info("%s: %d %s facilities", mode, len(net.facilities), group)
