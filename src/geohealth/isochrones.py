@@ -203,6 +203,14 @@ def _runs(graph: RoadGraph, crs: CRS, *, towards: bool, tol: float) -> _Runs:
     )
     chain_of_segment = np.empty(len(seg.a), dtype=np.int64)
     chain_of_segment[ch.segment] = chain_of
+    log.debug(
+        "%s: %d chains, %d segment pieces, %d simplified pieces over %d levels",
+        graph.mode,
+        n_chain,
+        len(pieces.run),
+        len(simple_p.run),
+        _LEVELS,
+    )
     result = _Runs(
         entry=entry,
         total_s=total,

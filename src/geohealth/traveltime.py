@@ -9,6 +9,7 @@ unreachable is ``inf`` in arrays and missing in tables.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -290,13 +291,36 @@ def surface(
         facility is reachable.
     """
     nearest = nearest or nearest_facility(graph, facilities)
-    rows, cols = np.nonzero(np.isfinite(grid.values))
-    x, y = rasterio.transform.xy(grid.transform, rows, cols, offset="center")
-    lon, lat = Transformer.from_crs(grid.crs, 4326, always_xy=True).transform(
-        np.asarray(x), np.asarray(y)
-    )
-    cells = snap.attach(graph, lon, lat, check_islands=False)
+    rows, cols, cells = _grid_cells(graph, grid)
     minutes, _ = point_times(nearest, cells, facilities)
     out = np.full(grid.shape, np.nan)
     out[rows, cols] = minutes
     return out
+
+
+def _grid_cells(
+    graph: RoadGraph, grid: PopulationGrid
+) -> tuple[np.ndarray, np.ndarray, Attachment]:
+    """Cells with data and their attachment to the graph, cached on the graph.
+
+    Attaching every cell costs more than the search itself and does not depend on the
+    facilities, so runs over several care groups attach the grid once per mode.
+    """
+    has_data = np.isfinite(grid.values)
+    key = (
+        "cells:"
+        + hashlib.sha256(
+            np.packbits(has_data).tobytes()
+            + repr((grid.shape, tuple(grid.transform), grid.crs.to_wkt())).encode()
+        ).hexdigest()
+    )
+    cached = graph._cache.get(key)
+    if cached is None:
+        rows, cols = np.nonzero(has_data)
+        x, y = rasterio.transform.xy(grid.transform, rows, cols, offset="center")
+        lon, lat = Transformer.from_crs(grid.crs, 4326, always_xy=True).transform(
+            np.asarray(x), np.asarray(y)
+        )
+        cached = (rows, cols, snap.attach(graph, lon, lat, check_islands=False))
+        graph._cache[key] = cached
+    return cached  # type: ignore[return-value]
