@@ -230,3 +230,35 @@ def test_surface_is_aligned_and_matches_reference(case):
     )
     expected = np.array([times.get(("home", i), np.inf) for i in range(len(cells))]) / 60
     np.testing.assert_allclose(minutes[rows, cols], expected, rtol=1e-9, atol=1e-9)
+
+
+def test_pair_times_match_reference_and_nearest(case):
+    g, fac, homes, _, _ = case
+    # homes next to facilities share their segment: the straight-along case
+    beside = snap.attach(
+        g,
+        np.concatenate([g.lon[fac.a] * 0.7 + g.lon[fac.b] * 0.3]),
+        np.concatenate([g.lat[fac.a] * 0.7 + g.lat[fac.b] * 0.3]),
+        check_islands=False,
+    )
+    assert (beside.segment == fac.segment).any()
+    limit = 12.0
+    for origins in (homes, beside):
+        pairs = traveltime.pair_times(g, origins, fac, limit_min=limit, max_cells=len(origins) * 4)
+        got = np.full((len(origins), len(fac)), np.inf)
+        got[pairs.origin, pairs.facility] = pairs.minutes
+        assert len(set(zip(pairs.origin.tolist(), pairs.facility.tolist(), strict=True))) == len(
+            pairs
+        )
+        ref = reference_graph(g, {"facility": fac, "home": origins}).reverse(copy=False)
+        for j in range(len(fac)):
+            times = nx.single_source_dijkstra_path_length(
+                ref, ("door", j), cutoff=limit * 60, weight="w"
+            )
+            expected = np.array([times.get(("home", i), np.inf) for i in range(len(origins))])
+            expected = np.where(expected <= limit * 60, expected / 60, np.inf)
+            np.testing.assert_allclose(got[:, j], expected, rtol=1e-9, atol=1e-9)
+        # the nearest of the pairs is the nearest facility
+        nearest, _ = traveltime.point_times(traveltime.nearest_facility(g, fac), origins, fac)
+        within = np.where(nearest <= limit, nearest, np.inf)
+        np.testing.assert_allclose(got.min(axis=1), within, rtol=1e-9, atol=1e-9)

@@ -261,6 +261,46 @@ def facility_matrix(graph: RoadGraph, origins: Attachment, destinations: Attachm
     return (best + destinations.offroad_s[None, :]) / 60.0
 
 
+def nearest_cells(
+    graph: RoadGraph,
+    grid: PopulationGrid,
+    facilities: Attachment,
+    *,
+    nearest: NearestFacility | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Travel time to the nearest facility, and which one, for every cell of a grid.
+
+    Each cell centre with data walks to its nearest road and travels on; the results are
+    aligned cell for cell with the grid (same shape, transform and CRS).
+
+    Parameters
+    ----------
+    graph
+        A timed road graph.
+    grid
+        The population grid whose cells are the origins.
+    facilities
+        Facilities attached to ``graph``.
+    nearest
+        A precomputed :func:`nearest_facility` for these facilities (computed when None).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Minutes (float64; NaN where the grid has no data, ``inf`` where no facility is
+        reachable) and the nearest facility's index (int64; ``-1`` for both cases), each of
+        the grid's shape.
+    """
+    nearest = nearest or nearest_facility(graph, facilities)
+    rows, cols, cells = _grid_cells(graph, grid)
+    minutes, facility = point_times(nearest, cells, facilities)
+    out = np.full(grid.shape, np.nan)
+    out[rows, cols] = minutes
+    which = np.full(grid.shape, -1, dtype=np.int64)
+    which[rows, cols] = facility
+    return out, which
+
+
 def surface(
     graph: RoadGraph,
     grid: PopulationGrid,
@@ -269,9 +309,6 @@ def surface(
     nearest: NearestFacility | None = None,
 ) -> np.ndarray:
     """Travel time to the nearest facility for every cell of a population grid.
-
-    Each cell centre with data walks to its nearest road and travels on; the result is aligned
-    cell for cell with the grid (same shape, transform and CRS).
 
     Parameters
     ----------
@@ -288,14 +325,123 @@ def surface(
     -------
     numpy.ndarray
         Minutes, float64, the grid's shape; NaN where the grid has no data, ``inf`` where no
-        facility is reachable.
+        facility is reachable. See :func:`nearest_cells`.
     """
-    nearest = nearest or nearest_facility(graph, facilities)
+    return nearest_cells(graph, grid, facilities, nearest=nearest)[0]
+
+
+@dataclass(frozen=True)
+class PairTimes:
+    """Travel times of origin–facility pairs within a limit, as three aligned arrays.
+
+    Attributes
+    ----------
+    origin
+        Index of the origin (point or grid cell).
+    facility
+        Index of the facility.
+    minutes
+        Minutes from the origin to the facility (≤ the limit).
+    """
+
+    origin: np.ndarray
+    facility: np.ndarray
+    minutes: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.origin)
+
+
+def pair_times(
+    graph: RoadGraph,
+    points: Attachment,
+    facilities: Attachment,
+    *,
+    limit_min: float,
+    max_cells: int = 4_000_000,
+) -> PairTimes:
+    """Travel time from every point to every facility it can reach within a limit.
+
+    One bounded search per facility (on the reversed graph), then each point leaves by either
+    end of its segment, or goes straight to a facility on the same segment, as in
+    :func:`point_times`; the minimum over facilities equals :func:`point_times`.
+
+    Parameters
+    ----------
+    graph
+        A timed road graph.
+    points
+        Origins (homes, population cells), attached to ``graph``.
+    facilities
+        Facilities, attached to ``graph``.
+    limit_min
+        Keep pairs within this many minutes.
+    max_cells
+        Bound on facilities × points handled at once (memory: ~40 bytes each).
+
+    Returns
+    -------
+    PairTimes
+        Pairs in facility order.
+    """
+    limit_s = limit_min * 60.0
+    batch = max(1, min(len(facilities), max_cells // max(1, len(points))))
+    to_a, to_b = points.to_a_s(), points.to_b_s()
+    origins: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+    found: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+    values: list[np.ndarray] = [np.zeros(0)]
+    for start, dist in node_times(graph, facilities, limit_min=limit_min, batch=batch):
+        best = np.minimum(dist[:, points.a] + to_a, dist[:, points.b] + to_b)
+        for k in range(best.shape[0]):  # a facility on the point's own segment
+            j = start + k
+            same = np.flatnonzero(points.segment == facilities.segment[j])
+            if same.size:
+                gap = facilities.fraction[j] - points.fraction[same]
+                along = _along(gap, points.time_ab_s[same], points.time_ba_s[same])
+                best[k, same] = np.minimum(best[k, same], along + facilities.offroad_s[j])
+        best += points.offroad_s
+        k, i = np.nonzero(best <= limit_s)
+        origins.append(i)
+        found.append(k + start)
+        values.append(best[k, i] / 60.0)
+    return PairTimes(
+        origin=np.concatenate(origins).astype(np.int64),
+        facility=np.concatenate(found).astype(np.int64),
+        minutes=np.concatenate(values),
+    )
+
+
+def cell_pair_times(
+    graph: RoadGraph,
+    grid: PopulationGrid,
+    facilities: Attachment,
+    *,
+    limit_min: float,
+) -> tuple[np.ndarray, np.ndarray, PairTimes]:
+    """Travel time from every populated cell to every facility within a limit.
+
+    Parameters
+    ----------
+    graph
+        A timed road graph.
+    grid
+        The population grid; cells with people (> 0) are the origins.
+    facilities
+        Facilities attached to ``graph``.
+    limit_min
+        Keep pairs within this many minutes.
+
+    Returns
+    -------
+    tuple
+        Row and column of each populated cell, and the :class:`PairTimes` whose ``origin``
+        indexes them.
+    """
     rows, cols, cells = _grid_cells(graph, grid)
-    minutes, _ = point_times(nearest, cells, facilities)
-    out = np.full(grid.shape, np.nan)
-    out[rows, cols] = minutes
-    return out
+    people = grid.values[rows, cols]
+    keep = np.flatnonzero(np.nan_to_num(people, nan=0.0) > 0)
+    pairs = pair_times(graph, cells.take(keep), facilities, limit_min=limit_min)
+    return rows[keep], cols[keep], pairs
 
 
 def _grid_cells(

@@ -65,6 +65,24 @@ class Attachment:
     def __len__(self) -> int:
         return len(self.a)
 
+    def take(self, index: np.ndarray) -> Attachment:
+        """Return the attachments of some of the points, in the order of ``index``.
+
+        Parameters
+        ----------
+        index
+            Positions (or a boolean mask) of the points to keep.
+
+        Returns
+        -------
+        Attachment
+            The subset, with the same CRS.
+        """
+        arrays = {
+            name: getattr(self, name)[index] for name in self.__dataclass_fields__ if name != "crs"
+        }
+        return Attachment(**arrays, crs=self.crs)
+
     def to_a_s(self) -> np.ndarray:
         """Time from the attachment point along the segment to node ``a`` (seconds)."""
         return _partial(self.fraction, self.time_ba_s)
