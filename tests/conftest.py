@@ -108,3 +108,20 @@ def write_osm(
 def _private_cache(tmp_path_factory, monkeypatch):
     """Keep the parsed-network cache out of the user's home during tests."""
     monkeypatch.setenv("GEOHEALTH_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
+
+
+#: Where tests keep files for people to look at (screenshots); ignored by git, kept by CI.
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """``geohealth demo`` on the sample county, run once: (output folder, click result)."""
+    from click.testing import CliRunner
+
+    from geohealth.cli import main
+
+    out = tmp_path_factory.mktemp("demo") / "maps"
+    result = CliRunner().invoke(main, ["-q", "demo", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out, result

@@ -48,11 +48,15 @@ def test_debug_shows_the_exception(tmp_path):
     assert result.exception is not None
 
 
-def test_demo_runs_on_the_sample(tmp_path):
-    result = CliRunner().invoke(main, ["demo", "--out", str(tmp_path / "maps")])
-    assert result.exit_code == 0, result.output
-    assert (tmp_path / "maps" / "check.txt").is_file()
-    assert "written:" in result.stdout
+def test_demo_runs_on_the_sample(demo_run):
+    out, result = demo_run
+    assert (out / "check.txt").is_file()
+    for name in ("townships.csv", "facilities.csv", "coverage.xlsx", "coverage.gpkg"):
+        assert (out / name).is_file()
+    # it says where the map and the tables are
+    assert f"map:    {out / 'coverage_map.html'}" in result.stdout
+    assert str(out / "townships.csv") in result.stdout
+    assert not list(out.glob(".*"))  # no temporary file left behind
 
 
 def test_sample_command_and_demo_without_bundled_data(tmp_path, monkeypatch):
@@ -62,7 +66,9 @@ def test_sample_command_and_demo_without_bundled_data(tmp_path, monkeypatch):
     # an installed copy without data/ generates the sample on the fly
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr("geohealth.cli._find_sample_config", lambda: None)
-    result = CliRunner().invoke(main, ["-q", "demo", "--out", str(tmp_path / "out")])
+    result = CliRunner().invoke(
+        main, ["-q", "demo", "--out", str(tmp_path / "out"), "--mode", "drive"]
+    )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "out" / "sample-data" / "sample_county.toml").is_file()
     assert SAMPLE_DIR.is_dir()

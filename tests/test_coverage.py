@@ -119,25 +119,63 @@ def test_sample_county_totals_add_up():
     assert 0.3 < rows.loc[coverage.AREA_CODE, "share_covered"] < 0.9  # walking: partial
 
 
-def test_coverage_command_writes_the_township_table(tmp_path):
+def test_coverage_outputs_keep_their_contract(demo_run):
     import pandas as pd
-    from click.testing import CliRunner
+    import pyogrio
 
-    from geohealth.cli import main
+    from geohealth.catchments import FACILITY_COLUMNS
 
-    args = ["-q", "coverage", str(SAMPLE_CONFIG), "--out", str(tmp_path), "--mode", "drive"]
-    result = CliRunner().invoke(main, args)
-    assert result.exit_code == 0, result.output
+    out, result = demo_run
     assert "≤15 min to primary care" in result.stdout
-    raw = (tmp_path / "townships.csv").read_bytes()
+    raw = (out / "townships.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
-    table = pd.read_csv(tmp_path / "townships.csv", encoding="utf-8-sig", dtype={"code": str})
-    assert list(table.columns) == [*coverage.COLUMNS, "beds_per_1000"]
+    table = pd.read_csv(out / "townships.csv", encoding="utf-8-sig", dtype={"code": str})
+    assert list(table.columns) == [*coverage.COLUMNS, "beds_per_1000", "e2sfca_beds_per_1000"]
     assert set(table["group"]) == {"primary", "secondary", "emergency"}
-    assert set(table["mode"]) == {"drive"}
+    assert set(table["mode"]) == {"walk", "two_wheeler", "drive"}
     np.testing.assert_allclose(table["covered"] + table["uncovered"], table["population"])
     thresholds = config.load(SAMPLE_CONFIG).analysis.thresholds_min
-    assert len(table) == 3 * len(thresholds) * 21  # 20 townships + the whole area
+    assert len(table) == 3 * 3 * len(thresholds) * 21  # 20 townships + the whole area
     assert "永安镇" in set(table["name"])
     area = table[table["code"] == coverage.AREA_CODE]
     assert (area["beds_per_1000"] > 0).all()
+    # unreachable people are missing, never a sentinel
+    assert not (table[["mean_min", "median_min", "p95_min"]] < 0).any().any()
+
+    facilities = pd.read_csv(
+        out / "facilities.csv", encoding="utf-8-sig", dtype={"facility_id": str}
+    )
+    assert list(facilities.columns) == list(FACILITY_COLUMNS)
+    for (group, mode, _), rows in facilities.groupby(["group", "mode", "threshold_min"]):
+        town = area[(area["group"] == group) & (area["mode"] == mode)]
+        reached = (
+            town["population"].iloc[0]
+            - town[town["threshold_min"] == max(thresholds)]["uncovered"].iloc[0]
+        )
+        # catchments share out everyone who reaches a facility at all (≥ those within 30 min)
+        assert rows["catchment_population"].sum() >= reached - 1e-6
+
+    sheets = pd.read_excel(out / "coverage.xlsx", sheet_name=None)
+    assert list(sheets) == ["乡镇覆盖", "机构服务", "说明"]
+    assert "常住人口（人）" in sheets["乡镇覆盖"].columns
+    assert "服务人口（人，就近）" in sheets["机构服务"].columns
+    assert set(sheets["乡镇覆盖"]["出行方式"]) == {"步行", "电动车/摩托车", "驾车"}
+    from openpyxl import load_workbook
+
+    assert load_workbook(out / "coverage.xlsx")["乡镇覆盖"].freeze_panes == "A2"
+
+    layers_found = {name for name, _ in pyogrio.list_layers(out / "coverage.gpkg")}
+    for mode in ("walk", "two_wheeler", "drive"):
+        assert {
+            f"townships_primary_{mode}",
+            f"catchments_primary_{mode}",
+            f"uncovered_{mode}",
+            f"isochrones_{mode}",
+        } <= layers_found
+    assert "facilities" in layers_found
+    for name in layers_found:
+        info = pyogrio.read_info(out / "coverage.gpkg", layer=name)
+        assert info["crs"] == "EPSG:4326", name
+    towns = pyogrio.read_dataframe(out / "coverage.gpkg", layer="townships_primary_walk")
+    assert {"share_covered_15min", "uncovered_15min", "e2sfca_beds_per_1000"} <= set(towns.columns)
+    assert towns.is_valid.all()

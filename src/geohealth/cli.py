@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from geohealth import __version__, check, config, coverage, reach, sample
+from geohealth import __version__, check, config, coverage, coverage_files, reach, sample, webmap
 from geohealth.errors import GeohealthError
 from geohealth.inputs import layers
 from geohealth.outputs import refuse_inputs, write_text
@@ -129,29 +129,53 @@ def check_command(config_file: Path, out_dir: Path | None) -> None:
     _run_check(config.load(config_file), out_dir)
 
 
-@main.command("coverage")
-@click.argument("config_file", metavar="CONFIG", type=click.Path(path_type=Path))
-@_out_option
-@_mode_option
-def coverage_command(config_file: Path, out_dir: Path | None, modes: tuple[str, ...]) -> None:
-    """Coverage per township for each mode, threshold and care group, from CONFIG.
-
-    Writes townships.csv (UTF-8 with BOM, for Excel): one row per township × mode ×
-    threshold × group, plus the whole area (code ALL).
-    """
-    settings = config.load(config_file)
-    out = out_dir or settings.output_dir
-    target = out / "townships.csv"
-    refuse_inputs([target], _input_files(settings))
-    table = coverage.run(layers.load(settings), modes=modes or None)
-    write_text(target, table.to_csv(index=False), encoding="utf-8-sig")
-    area = table[(table["code"] == coverage.AREA_CODE) & (table["group"] == "primary")]
+def _run_coverage(settings: config.Settings, out: Path, modes: tuple[str, ...] | None) -> None:
+    """Run the coverage job: tables, GeoPackage, rasters and the map, then a summary."""
+    targets = [
+        out / name for name in ("townships.csv", "facilities.csv", "coverage.xlsx", "coverage.gpkg")
+    ]
+    refuse_inputs([*targets, out / "coverage_map.html"], _input_files(settings))
+    loaded = layers.load(settings)
+    result = coverage.run(loaded, modes=modes, isochrones=True)
+    log.info("writing tables, GeoPackage, rasters and the map …")
+    written = coverage_files.write_tables(
+        out, result, language=settings.output.table_language, region=settings.region.name
+    )
+    frames = coverage_files.geopackage_layers(result, loaded)
+    written.append(coverage_files.write_geopackage(out / "coverage.gpkg", frames))
+    written += coverage_files.write_rasters(out, result, loaded)
+    written.append(webmap.write_map(out / "coverage_map.html", webmap.coverage_map(result, loaded)))
+    table = result.townships
+    target = settings.analysis.target_min
+    area = table[
+        (table["code"] == coverage.AREA_CODE)
+        & (table["group"] == "primary")
+        & (table["threshold_min"] == target)
+    ]
     for row in area.itertuples():
         click.echo(
             f"{row.mode:<12} ≤{row.threshold_min:g} min to primary care: "
             f"{row.covered:,.0f} of {row.population:,.0f} ({row.share_covered:.1%})"
         )
-    click.echo(f"written: {target}\n{reach.OSM_ATTRIBUTION}")
+    click.echo(f"map:    {written[-1]}")
+    click.echo("tables: " + "\n        ".join(str(p) for p in written[:3]))
+    click.echo("layers: " + "\n        ".join(str(p) for p in written[3:-1]))
+    click.echo(reach.OSM_ATTRIBUTION)
+
+
+@main.command("coverage")
+@click.argument("config_file", metavar="CONFIG", type=click.Path(path_type=Path))
+@_out_option
+@_mode_option
+def coverage_command(config_file: Path, out_dir: Path | None, modes: tuple[str, ...]) -> None:
+    """Coverage per township and per facility, with the interactive map, from CONFIG.
+
+    Writes townships.csv (one row per township × mode × threshold × care group, plus the
+    whole area, code ALL), facilities.csv, coverage.xlsx, coverage.gpkg, traveltime_<mode>.tif,
+    access_<mode>.tif and coverage_map.html.
+    """
+    settings = config.load(config_file)
+    _run_coverage(settings, out_dir or settings.output_dir, modes or None)
 
 
 @main.command("isochrones")
@@ -210,8 +234,13 @@ def _find_sample_config() -> Path | None:
     default=None,
     help="Output folder (default: the sample configuration's, maps/sample-county).",
 )
-def demo_command(out_dir: Path | None) -> None:
-    """Run the main job on the bundled sample county and write into maps/."""
+@_mode_option
+def demo_command(out_dir: Path | None, modes: tuple[str, ...]) -> None:
+    """Run the main job on the bundled sample county and write into maps/.
+
+    Checks the inputs, then computes coverage for every mode and writes the tables, the
+    GeoPackage, the rasters and the interactive map (coverage_map.html).
+    """
     found = _find_sample_config()
     if found is None:
         target = (out_dir or Path("maps") / "sample-county") / "sample-data"
@@ -219,7 +248,9 @@ def demo_command(out_dir: Path | None) -> None:
         found = sample.make_sample_county(target).config
     log.info("sample county: %s", found)
     settings = config.load(found)
-    _run_check(settings, out_dir or settings.output_dir)
+    out = out_dir or settings.output_dir
+    _run_check(settings, out)
+    _run_coverage(settings, out, modes or None)
 
 
 @main.command("sample")

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from geohealth.e2sfca import Decay
 from geohealth.errors import ConfigError
 
 MODES = ("walk", "two_wheeler", "drive")
@@ -188,11 +189,39 @@ class AnalysisSettings:
     modes
         Travel modes: ``"walk"``, ``"two_wheeler"`` (e-bike / motorbike), ``"drive"``.
     thresholds_min
-        Travel-time thresholds (minutes); 15 is the service-circle target.
+        Travel-time thresholds (minutes) reported in the tables.
+    target_min
+        The service-circle target (minutes) the map and the uncovered-population layers
+        show; 15 for the 15-minute medical service circle.
     """
 
     modes: tuple[str, ...] = MODES
     thresholds_min: tuple[float, ...] = (5.0, 10.0, 15.0, 30.0)
+    target_min: float = 15.0
+
+
+@dataclass(frozen=True)
+class AccessSettings:
+    """Supply-aware access: the E2SFCA index of beds per 1 000 residents.
+
+    Attributes
+    ----------
+    decay
+        ``"steps"`` (a weight per time band) or ``"gaussian"``.
+    step_limits_min, step_weights
+        The bands' upper limits (minutes, inclusive, rising) and their weights; Luo & Qi's
+        1 / 0.68 / 0.22 for ≤10 / ≤20 / ≤30 minutes by default.
+    sigma_min
+        Width of the Gaussian decay (minutes).
+    catchment_min
+        No trip longer than this counts.
+    """
+
+    decay: str = "steps"
+    step_limits_min: tuple[float, ...] = (10.0, 20.0, 30.0)
+    step_weights: tuple[float, ...] = (1.0, 0.68, 0.22)
+    sigma_min: float = 15.0
+    catchment_min: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -203,9 +232,13 @@ class OutputSettings:
     ----------
     dir
         Output folder; ``maps/<region name>`` under the current folder when omitted.
+    table_language
+        ``"zh"`` or ``"en"``: headers and labels of the workbook (``coverage.xlsx``); the CSV
+        files always carry the English column names of the output contract.
     """
 
     dir: Path | None = None
+    table_language: str = "zh"
 
 
 @dataclass(frozen=True)
@@ -224,6 +257,7 @@ class Settings:
     population: PopulationSettings = field(default_factory=PopulationSettings)
     network: NetworkSettings = field(default_factory=NetworkSettings)
     analysis: AnalysisSettings = field(default_factory=AnalysisSettings)
+    access: AccessSettings = field(default_factory=AccessSettings)
     output: OutputSettings = field(default_factory=OutputSettings)
     source: Path | None = None
 
@@ -259,11 +293,14 @@ _SECTIONS: dict[str, type] = {
     "population": PopulationSettings,
     "network": NetworkSettings,
     "analysis": AnalysisSettings,
+    "access": AccessSettings,
     "output": OutputSettings,
 }
 _CHOICES: dict[str, tuple[str, ...]] = {
     "facilities.coordinate_system": COORDINATE_SYSTEMS,
     "population.source": POPULATION_SOURCES,
+    "access.decay": ("steps", "gaussian"),
+    "output.table_language": ("zh", "en"),
 }
 
 
@@ -402,6 +439,16 @@ def _check_consistency(settings: Settings) -> None:
         if threshold < 0:
             msg = f"analysis.thresholds_min: {threshold} is negative — use minutes ≥ 0"
             raise ConfigError(msg)
+    if settings.analysis.target_min < 0:
+        msg = "analysis.target_min must be ≥ 0 (minutes)"
+        raise ConfigError(msg)
+    if len(settings.access.step_limits_min) != len(settings.access.step_weights):
+        msg = (
+            f"access: {len(settings.access.step_limits_min)} step limits but "
+            f"{len(settings.access.step_weights)} step weights — give one weight per limit"
+        )
+        raise ConfigError(msg)
+    access_decay(settings)  # the decay's own checks
     if settings.facilities.outside_buffer_km < 0:
         msg = "facilities.outside_buffer_km must be ≥ 0 (kilometres)"
         raise ConfigError(msg)
@@ -414,6 +461,33 @@ def _check_consistency(settings: Settings) -> None:
     if population.band < 1:
         msg = "population.band counts from 1"
         raise ConfigError(msg)
+
+
+def access_decay(settings: Settings) -> Decay:
+    """Return the E2SFCA distance decay a configuration describes.
+
+    Parameters
+    ----------
+    settings
+        A run configuration.
+
+    Returns
+    -------
+    geohealth.e2sfca.Decay
+        The decay.
+
+    Raises
+    ------
+    ConfigError
+        If the steps do not rise or a weight or width is out of range.
+    """
+    a = settings.access
+    return Decay(
+        kind=a.decay,
+        steps=tuple(zip(a.step_limits_min, a.step_weights, strict=True)),
+        sigma_min=a.sigma_min,
+        catchment_min=a.catchment_min,
+    )
 
 
 def load(path: str | Path) -> Settings:

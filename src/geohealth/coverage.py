@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from tqdm.auto import tqdm
 
-from geohealth import reach, traveltime
+from geohealth import catchments, config, reach, traveltime
+from geohealth.e2sfca import AccessIndex, Decay, e2sfca, zonal_mean
 from geohealth.errors import InputError
 from geohealth.inputs.layers import InputLayers
 from geohealth.inputs.levels import group_of
@@ -210,13 +213,103 @@ def beds_per_1000(
         return np.where(population > 0, beds / population * 1000.0, np.nan)
 
 
+@dataclass(frozen=True)
+class GroupResult:
+    """One care group's travel times on one mode, cell by cell.
+
+    Attributes
+    ----------
+    network
+        The mode's graph with the group's facilities attached.
+    minutes
+        Minutes to the nearest facility per population cell (NaN: no data, ``inf``: none
+        reachable).
+    nearest
+        Index (into ``network.facilities``) of each cell's nearest facility; ``-1`` for none.
+    access
+        E2SFCA beds per 1 000 residents reachable from each cell (NaN where nobody lives).
+    """
+
+    network: reach.ModeNetwork
+    minutes: np.ndarray
+    nearest: np.ndarray
+    access: np.ndarray
+
+
+@dataclass(frozen=True)
+class CoverageResult:
+    """Everything a coverage run computed.
+
+    Attributes
+    ----------
+    townships
+        :data:`COLUMNS` plus ``beds_per_1000`` and ``e2sfca_beds_per_1000``.
+    facilities
+        :data:`geohealth.catchments.FACILITY_COLUMNS`.
+    groups
+        (group, mode) → :class:`GroupResult`.
+    isochrones
+        Mode → isochrones of the primary-care facilities (empty when not asked for).
+    """
+
+    townships: pd.DataFrame
+    facilities: pd.DataFrame
+    groups: dict[tuple[str, str], GroupResult]
+    isochrones: dict[str, gpd.GeoDataFrame]
+
+
+def _group_run(
+    layers: InputLayers, net: reach.ModeNetwork, group: str, decay: Decay
+) -> tuple[GroupResult, pd.DataFrame, pd.DataFrame]:
+    """Travel times, township coverage, facility table and E2SFCA for one group and mode."""
+    settings = layers.settings
+    grid = layers.population
+    mode = net.graph.mode
+    minutes, nearest = traveltime.nearest_cells(net.graph, grid, net.attached)
+    limit = max(max(settings.analysis.thresholds_min), decay.catchment_min)
+    cells = traveltime.cell_pair_times(net.graph, grid, net.attached, limit_min=limit)
+    rows, cols, pairs = cells
+    people = grid.values[rows, cols]
+    index = e2sfca(pairs, people, net.facilities["beds"].to_numpy(dtype=float), decay)
+    if not np.nansum(net.facilities["beds"].to_numpy(dtype=float)) > 0:
+        # no beds recorded for the group (ambulance stations): no index, not an index of 0
+        index = AccessIndex(np.full(len(rows), np.nan), np.full(len(net.facilities), np.nan))
+    access = np.full(grid.shape, np.nan)
+    access[rows, cols] = index.per_origin
+    towns = township_coverage(
+        layers.townships,
+        grid,
+        minutes,
+        settings.analysis.thresholds_min,
+        mode=mode,
+        group=group,
+        area_name=settings.region.name,
+    )
+    zone = layers.population.township_index(layers.townships)[rows, cols]
+    per_town = zonal_mean(index.per_origin, people, zone, len(layers.townships))
+    towns["e2sfca_beds_per_1000"] = np.tile(per_town, len(settings.analysis.thresholds_min))
+    table = catchments.facility_table(
+        net.facilities,
+        grid,
+        nearest,
+        cells,
+        settings.analysis.thresholds_min,
+        mode=mode,
+        group=group,
+        e2sfca_ratio=index.per_facility,
+    )
+    return GroupResult(net, minutes, nearest, access), towns, table
+
+
 def run(
     layers: InputLayers,
     *,
     groups: Sequence[str] = DEFAULT_GROUPS,
     modes: tuple[str, ...] | None = None,
-) -> pd.DataFrame:
-    """Coverage per township for every configured mode, threshold and care group.
+    isochrones: bool = False,
+    progress: bool = True,
+) -> CoverageResult:
+    """Coverage per township and per facility for every configured mode, threshold and group.
 
     Groups without any facility are skipped (logged).
 
@@ -228,38 +321,56 @@ def run(
         Care groups to report.
     modes
         Travel modes; the configuration's when None.
+    isochrones
+        Also draw the primary-care facilities' isochrones for every mode and threshold.
+    progress
+        Show progress bars.
 
     Returns
     -------
-    pandas.DataFrame
-        :data:`COLUMNS` plus ``beds_per_1000`` (all beds located in the township, whatever
-        the group), sorted by mode, group, threshold and township.
+    CoverageResult
+        The township table (:data:`COLUMNS` plus ``beds_per_1000`` — all beds located in the
+        township, whatever the group — and ``e2sfca_beds_per_1000``, sorted by group, mode,
+        threshold and township), the facility table, the per-cell results and isochrones.
     """
     settings = layers.settings
+    decay = config.access_decay(settings)
     built = reach.graphs(layers, modes=modes)
     present = set(layers.facilities["level"].map(group_of))
-    frames = []
-    for group in groups:
-        if group not in present:
-            log.info("no %s facilities: skipped", group)
-            continue
+    chosen = [g for g in groups if g in present]
+    for group in sorted(set(groups) - present):
+        log.info("no %s facilities: skipped", group)
+    steps = [(g, m) for g in chosen for m in built]
+    towns, tables, results = [], [], {}
+    bar = tqdm(total=len(steps), desc="coverage", unit="run", disable=not progress, leave=False)
+    for group in chosen:
         for mode, net in reach.networks(layers, group=group, built=built).items():
-            log.info("coverage: %s, %s care (%d facilities)", mode, group, len(net.facilities))
-            minutes = traveltime.surface(net.graph, layers.population, net.attached)
-            frames.append(
-                township_coverage(
-                    layers.townships,
-                    layers.population,
-                    minutes,
-                    settings.analysis.thresholds_min,
-                    mode=mode,
-                    group=group,
-                    area_name=settings.region.name,
-                )
-            )
-    table = pd.concat(frames, ignore_index=True)
+            bar.set_postfix_str(f"{group}, {mode}")
+            log.debug("coverage: %s, %s care (%d facilities)", mode, group, len(net.facilities))
+            result, town, table = _group_run(layers, net, group, decay)
+            results[(group, mode)] = result
+            towns.append(town)
+            tables.append(table)
+            bar.update()
+    bar.close()
+    if not towns:
+        msg = f"no facility of the groups {', '.join(groups)} — check facilities.levels"
+        raise InputError(msg)
+    table = pd.concat(towns, ignore_index=True)
     n = len(layers.townships)
     per_zone = table.iloc[: n + 1]["population"].to_numpy()
     beds = beds_per_1000(layers.townships, layers.facilities, per_zone)
-    table["beds_per_1000"] = np.tile(beds, len(table) // (n + 1))
-    return table
+    table.insert(len(COLUMNS), "beds_per_1000", np.tile(beds, len(table) // (n + 1)))
+    iso = {}
+    if isochrones and "primary" in chosen:
+        for mode in built:
+            net = results[("primary", mode)].network
+            iso[mode] = reach.isochrone_layer(
+                net, settings.analysis.thresholds_min, progress=progress
+            )
+    return CoverageResult(
+        townships=table,
+        facilities=pd.concat(tables, ignore_index=True),
+        groups=results,
+        isochrones=iso,
+    )

@@ -60,32 +60,36 @@ def write_geotiff(
     crs: object,
     nodata: float,
     tags: dict[str, str],
+    band_names: list[str] | None = None,
 ) -> Path:
-    """Write one float32 band as a compressed, tiled GeoTIFF, atomically.
+    """Write float32 bands as a compressed, tiled GeoTIFF, atomically.
 
     Parameters
     ----------
     path
         Output ``.tif``.
     values
-        The band (rows, columns).
+        One band (rows, columns) or several (bands, rows, columns).
     transform, crs
         Georeferencing.
     nodata
         The nodata value (may be NaN).
     tags
         Dataset metadata (source, units, attribution).
+    band_names
+        Band descriptions (shown by QGIS), one per band.
 
     Returns
     -------
     pathlib.Path
         ``path``.
     """
+    bands = values[None] if values.ndim == 2 else values
     profile = {
         "driver": "GTiff",
-        "width": values.shape[1],
-        "height": values.shape[0],
-        "count": 1,
+        "width": bands.shape[2],
+        "height": bands.shape[1],
+        "count": bands.shape[0],
         "dtype": "float32",
         "crs": crs,
         "transform": transform,
@@ -98,8 +102,10 @@ def write_geotiff(
         "blockysize": 256,
     }
     with atomic_path(path) as tmp, rasterio.open(tmp, "w", **profile) as dst:
-        dst.write(values.astype(np.float32), 1)
+        dst.write(bands.astype(np.float32))
         dst.update_tags(**tags)
+        for k, name in enumerate(band_names or [], start=1):
+            dst.set_band_description(k, name)
     return Path(path)
 
 

@@ -1,0 +1,206 @@
+"""Per-facility results: whom each facility serves, and where the unserved live.
+
+A facility's *catchment* is the people whose nearest facility (of the same care group, by
+travel time) it is — every person counts once. Its *population within* a threshold is
+everyone who can reach it within that time, whichever facility is nearest, so neighbouring
+facilities share people there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import rasterio.features
+import shapely
+
+from geohealth.inputs.population import PopulationGrid
+from geohealth.traveltime import PairTimes
+
+#: Columns of the facility table, in order (a stable output contract).
+FACILITY_COLUMNS = (
+    "facility_id",
+    "name",
+    "level",
+    "group",
+    "mode",
+    "threshold_min",
+    "beds",
+    "catchment_population",
+    "population_within",
+    "beds_per_1000_catchment",
+    "e2sfca_beds_per_1000",
+)
+
+
+def facility_table(
+    facilities: pd.DataFrame,
+    grid: PopulationGrid,
+    nearest: np.ndarray,
+    cells: tuple[np.ndarray, np.ndarray, PairTimes],
+    thresholds_min: Sequence[float],
+    *,
+    mode: str,
+    group: str,
+    e2sfca_ratio: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """Catchment and population within each threshold for every facility of a group.
+
+    Parameters
+    ----------
+    facilities
+        The group's facilities (``facility_id``, ``name``, ``level``, ``beds``), in the
+        order the travel times index them.
+    grid
+        Persons per cell.
+    nearest
+        Index of each cell's nearest facility (the grid's shape; ``-1`` for none).
+    cells
+        Row and column of the populated cells and their travel times to the facilities,
+        from :func:`geohealth.traveltime.cell_pair_times` with a limit of at least the
+        largest threshold.
+    thresholds_min
+        Time limits (minutes).
+    mode, group
+        Travel mode and care group, copied into the table.
+    e2sfca_ratio
+        Each facility's beds per 1 000 distance-weighted residents (NaN when nobody is
+        within its catchment); NaN for all when None.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`FACILITY_COLUMNS`, one row per facility and threshold. The catchments add
+        up to everyone who can reach a facility of the group.
+    """
+    n = len(facilities)
+    people = np.nan_to_num(grid.values, nan=0.0)
+    served = nearest >= 0
+    catchment = np.bincount(nearest[served], weights=people[served], minlength=n)
+    beds = facilities["beds"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_1000 = np.where(catchment > 0, beds / catchment * 1000.0, np.nan)
+    rows, cols, pairs = cells
+    pair_people = people[rows, cols][pairs.origin]
+    ratio = np.full(n, np.nan) if e2sfca_ratio is None else e2sfca_ratio
+    frames = []
+    for limit in thresholds_min:
+        within = pairs.minutes <= limit
+        reached = np.bincount(pairs.facility[within], weights=pair_people[within], minlength=n)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "facility_id": facilities["facility_id"].to_numpy(),
+                    "name": facilities["name"].to_numpy(),
+                    "level": facilities["level"].to_numpy(),
+                    "group": group,
+                    "mode": mode,
+                    "threshold_min": float(limit),
+                    "beds": beds,
+                    "catchment_population": catchment,
+                    "population_within": reached,
+                    "beds_per_1000_catchment": per_1000,
+                    "e2sfca_beds_per_1000": ratio,
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)[list(FACILITY_COLUMNS)]
+
+
+def _cell_polygons(grid: PopulationGrid, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Square polygons of grid cells, in the grid's CRS."""
+    t = grid.transform
+    x0 = t.c + cols * t.a
+    y0 = t.f + rows * t.e
+    return shapely.box(
+        np.minimum(x0, x0 + t.a),
+        np.minimum(y0, y0 + t.e),
+        np.maximum(x0, x0 + t.a),
+        np.maximum(y0, y0 + t.e),
+    )
+
+
+def catchment_polygons(
+    grid: PopulationGrid, nearest: np.ndarray, facilities: pd.DataFrame
+) -> gpd.GeoDataFrame:
+    """Merge the cells whose nearest facility is the same into that facility's catchment.
+
+    Parameters
+    ----------
+    grid
+        The population grid (its cells and CRS).
+    nearest
+        Index of each cell's nearest facility (``-1`` for none).
+    facilities
+        The facilities (``facility_id``, ``name``, ``level``) in index order.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One (multi)polygon per facility that serves any cell, EPSG:4326, with ``facility_id``,
+        ``name``, ``level``, ``population`` and ``area_km2``.
+    """
+    people = np.nan_to_num(grid.values, nan=0.0)
+    shapes = rasterio.features.shapes(
+        nearest.astype(np.int32), mask=nearest >= 0, transform=grid.transform, connectivity=4
+    )
+    pieces: dict[int, list[shapely.Geometry]] = {}
+    for geom, value in shapes:
+        pieces.setdefault(int(value), []).append(shapely.geometry.shape(geom))
+    index = np.array(sorted(pieces), dtype=np.int64)
+    geoms = [shapely.union_all(pieces[i]) for i in index]
+    served = nearest >= 0
+    population = np.bincount(nearest[served], weights=people[served], minlength=len(facilities))
+    frame = gpd.GeoDataFrame(
+        {
+            "facility_id": facilities["facility_id"].to_numpy()[index],
+            "name": facilities["name"].to_numpy()[index],
+            "level": facilities["level"].to_numpy()[index],
+            "population": population[index],
+        },
+        geometry=geoms,
+        crs=grid.crs,
+    )
+    frame["area_km2"] = _area_km2(frame)
+    return frame.to_crs(4326)
+
+
+def _area_km2(frame: gpd.GeoDataFrame) -> np.ndarray:
+    metric = frame if frame.crs.is_projected else frame.to_crs(frame.estimate_utm_crs())
+    return metric.geometry.area.to_numpy() / 1e6
+
+
+def uncovered_cells(
+    grid: PopulationGrid, minutes: np.ndarray, limit_min: float
+) -> gpd.GeoDataFrame:
+    """Cells where people live beyond a time limit of care (or cannot reach it at all).
+
+    Parameters
+    ----------
+    grid
+        Persons per cell.
+    minutes
+        Minutes to the nearest facility per cell (``inf``: unreachable).
+    limit_min
+        The target (minutes).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One square per cell with people beyond the limit, EPSG:4326, with ``population`` and
+        ``minutes`` (missing where no facility can be reached).
+    """
+    people = np.nan_to_num(grid.values, nan=0.0)
+    rows, cols = np.nonzero((people > 0) & ~(minutes <= limit_min))
+    time = minutes[rows, cols]
+    frame = gpd.GeoDataFrame(
+        {
+            "population": people[rows, cols],
+            "minutes": np.where(np.isfinite(time), time, np.nan),
+        },
+        geometry=_cell_polygons(grid, rows, cols),
+        crs=grid.crs,
+    )
+    return frame.to_crs(4326)

@@ -1,0 +1,5 @@
+"""Interactive maps (folium/Leaflet) that open offline."""
+
+from geohealth.webmap.coverage_map import coverage_map, write_map
+
+__all__ = ["coverage_map", "write_map"]

@@ -1,0 +1,360 @@
+"""The interactive coverage map: who reaches primary care within the target, and who does not.
+
+Layers (each in the layer control, Chinese names):
+
+- township choropleth of the share covered within ``analysis.target_min``, per mode;
+- facilities, one layer per level, distinct symbols, a popup with name, level, beds and
+  catchment;
+- service circles (the union of the primary-care isochrones) per mode and threshold;
+- the travel-time surface per mode, as an image overlay;
+- uncovered-population hotspots per mode (people beyond the target, summed on ~1 km blocks).
+
+Everything is inlined: the page opens from disk with no network (basemap tiles excepted).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import logging
+import warnings
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import rasterio.warp
+import shapely
+from branca.element import Element
+from pyproj import Transformer
+from rasterio.crs import CRS
+
+from geohealth.coverage import CoverageResult
+from geohealth.coverage_files import VALUES
+from geohealth.inputs.layers import InputLayers
+from geohealth.inputs.levels import BY_KEY, LEVELS
+from geohealth.inputs.population import PopulationGrid
+from geohealth.outputs import write_text
+from geohealth.reach import OSM_ATTRIBUTION
+from geohealth.webmap import offline, symbols
+
+log = logging.getLogger(__name__)
+
+_MODE_ZH = VALUES["zh"]
+
+
+def _mode(mode: str) -> str:
+    return _MODE_ZH.get(mode, mode)
+
+
+def _fmt(value: float, spec: str = ",.0f") -> str:
+    return "—" if value is None or not np.isfinite(value) else format(value, spec)
+
+
+def _simplified(frame: gpd.GeoDataFrame, metric: CRS, tolerance_m: float) -> gpd.GeoDataFrame:
+    """Geometries simplified in metres (for the page's size), back in EPSG:4326."""
+    out = frame.to_crs(metric)
+    out["geometry"] = shapely.make_valid(out.geometry.simplify(tolerance_m).to_numpy())
+    return out.to_crs(4326)
+
+
+def _township_layer(
+    result: CoverageResult, layers: InputLayers, mode: str, *, show: bool
+) -> folium.GeoJson:
+    target = layers.settings.analysis.target_min
+    table = result.townships
+    rows = table[
+        (table["group"] == "primary") & (table["mode"] == mode) & (table["threshold_min"] == target)
+    ].set_index("code")
+    towns = layers.townships[["code", "name", "geometry"]].copy()
+    towns = towns[towns["code"].isin(rows.index)]
+    share = towns["code"].map(rows["share_covered"]).astype(float)
+    towns["share"] = share.map(lambda v: _fmt(v * 100, ".1f") + "%" if np.isfinite(v) else "—")
+    towns["population"] = towns["code"].map(rows["population"]).map(_fmt)
+    towns["uncovered"] = towns["code"].map(rows["uncovered"]).map(_fmt)
+    towns["mean_min"] = towns["code"].map(rows["mean_min"]).map(lambda v: _fmt(v, ".1f"))
+    towns["e2sfca"] = towns["code"].map(rows["e2sfca_beds_per_1000"]).map(lambda v: _fmt(v, ".2f"))
+    towns["fill"] = share.map(symbols.share_colour)
+    towns = _simplified(towns, layers.region.metric_crs, 10.0)
+    return folium.GeoJson(
+        towns.to_json(drop_id=True),
+        name=f"乡镇{target:g}分钟覆盖率 · {_mode(mode)}",
+        show=show,
+        style_function=lambda f: {
+            "fillColor": f["properties"]["fill"],
+            "color": "#404040",
+            "weight": 1,
+            "fillOpacity": 0.65,
+        },
+        highlight_function=lambda f: {"weight": 3, "color": "#000000"},
+        tooltip=folium.GeoJsonTooltip(
+            fields=["name", "share", "population", "uncovered", "mean_min", "e2sfca"],
+            aliases=[
+                "乡镇",
+                f"{target:g}分钟覆盖率",
+                "常住人口（人）",
+                "覆盖外人口（人）",
+                "平均用时（分钟）",
+                "可达床位（张/千人）",
+            ],
+        ),
+    )
+
+
+def _facility_popup(row: pd.Series, rows: pd.DataFrame, target: float) -> folium.Popup:
+    level = BY_KEY.get(row["level"])
+    lines = [
+        f"<b>{html.escape(str(row['name']))}</b>",
+        f"级别：{html.escape(level.label_zh if level else str(row['level']))}",
+        f"床位：{_fmt(row['beds'])} 张",
+    ]
+    for r in rows.itertuples():
+        lines.append(
+            f"{_mode(r.mode)}：服务人口 {_fmt(r.catchment_population)} 人，"
+            f"{target:g}分钟内 {_fmt(r.population_within)} 人"
+        )
+    return folium.Popup("<br>".join(lines), max_width=320)
+
+
+def _facility_layers(result: CoverageResult, layers: InputLayers) -> list[folium.FeatureGroup]:
+    target = layers.settings.analysis.target_min
+    table = result.facilities[result.facilities["threshold_min"] == target]
+    by_id = dict(tuple(table.groupby("facility_id")))
+    points = layers.facilities
+    groups = []
+    for level in [lv.key for lv in LEVELS]:
+        chosen = points[points["level"] == level]
+        if chosen.empty:
+            continue
+        s = symbols.symbol(level)
+        group = folium.FeatureGroup(name=f"{BY_KEY[level].label_zh}（{len(chosen)}）", show=True)
+        for _, row in chosen.iterrows():
+            folium.Marker(
+                location=[row.geometry.y, row.geometry.x],
+                icon=folium.DivIcon(
+                    html=symbols.svg(level),
+                    icon_size=(s.size, s.size),
+                    icon_anchor=(s.size // 2, s.size // 2),
+                    class_name="geohealth-facility",
+                ),
+                tooltip=str(row["name"]),
+                popup=_facility_popup(row, by_id.get(row["facility_id"], table.iloc[:0]), target),
+            ).add_to(group)
+        groups.append(group)
+    return groups
+
+
+def _circle_layers(
+    result: CoverageResult, layers: InputLayers, mode: str, *, show_target: bool
+) -> list[folium.GeoJson]:
+    """Draw the service circles: every primary-care facility's isochrone merged, per threshold."""
+    iso = result.isochrones.get(mode)
+    if iso is None or iso.empty:
+        return []
+    metric = layers.region.metric_crs
+    projected = iso.to_crs(metric)
+    target = layers.settings.analysis.target_min
+    out = []
+    for limit, part in projected.groupby("threshold_min"):
+        merged = shapely.union_all(part.geometry.to_numpy()).simplify(15.0)
+        frame = gpd.GeoDataFrame(
+            {"threshold": [f"{limit:g} 分钟"]}, geometry=[merged], crs=metric
+        ).to_crs(4326)
+        out.append(
+            folium.GeoJson(
+                frame.to_json(drop_id=True),
+                name=f"{limit:g}分钟服务圈 · {_mode(mode)}",
+                show=show_target and limit == target,
+                style_function=lambda f: {
+                    "fillColor": "#2b8cbe",
+                    "color": "#045a8d",
+                    "weight": 1,
+                    "fillOpacity": 0.18,
+                },
+                tooltip=folium.GeoJsonTooltip(fields=["threshold"], aliases=["服务圈"]),
+            )
+        )
+    return out
+
+
+def _surface_layer(grid: PopulationGrid, minutes: np.ndarray, mode: str) -> folium.ImageOverlay:
+    """Minutes to the nearest facility as an image in Web Mercator (Leaflet's projection)."""
+    mercator = CRS.from_epsg(3857)
+    with warnings.catch_warnings():  # rasterio's own `Affine * Affine` (affine ≥ 2.4 warns)
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        transform, width, height = rasterio.warp.calculate_default_transform(
+            grid.crs, mercator, grid.shape[1], grid.shape[0], *_bounds(grid)
+        )
+    warped = np.full((height, width), np.nan)
+    rasterio.warp.reproject(
+        np.where(np.isnan(minutes), np.nan, minutes),
+        warped,
+        src_transform=grid.transform,
+        src_crs=grid.crs,
+        src_nodata=np.nan,
+        dst_transform=transform,
+        dst_crs=mercator,
+        dst_nodata=np.nan,
+        resampling=rasterio.warp.Resampling.nearest,
+    )
+    to_lonlat = Transformer.from_crs(mercator, 4326, always_xy=True)
+    west, north = to_lonlat.transform(transform.c, transform.f)
+    east, south = to_lonlat.transform(
+        transform.c + width * transform.a, transform.f + height * transform.e
+    )
+    return folium.raster_layers.ImageOverlay(
+        image=symbols.minutes_rgba(warped),
+        bounds=[[south, west], [north, east]],
+        name=f"到基层医疗用时 · {_mode(mode)}",
+        show=False,
+        pixelated=True,
+    )
+
+
+def _bounds(grid: PopulationGrid) -> tuple[float, float, float, float]:
+    t = grid.transform
+    rows, cols = grid.shape
+    xs = [t.c, t.c + cols * t.a]
+    ys = [t.f, t.f + rows * t.e]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def hotspots(
+    grid: PopulationGrid, minutes: np.ndarray, limit_min: float, *, block_m: float = 1000.0
+) -> pd.DataFrame:
+    """People beyond a time limit, summed on square blocks of about ``block_m``.
+
+    Parameters
+    ----------
+    grid
+        Persons per cell.
+    minutes
+        Minutes to the nearest facility per cell (``inf``: unreachable).
+    limit_min
+        The target (minutes).
+    block_m
+        Block side (metres, rounded to whole cells; cells of a geographic grid count as
+        about 111 km per degree).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``lon``, ``lat`` (people-weighted centre of the block's uncovered cells) and
+        ``population`` per block with anyone uncovered, largest first. The populations add
+        up to everyone uncovered.
+    """
+    people = np.nan_to_num(grid.values, nan=0.0)
+    out = (people > 0) & ~(minutes <= limit_min)
+    rows, cols = np.nonzero(out)
+    size = abs(grid.transform.a) * (111_000.0 if grid.crs.is_geographic else 1.0)
+    k = max(1, round(block_m / size))
+    block = (rows // k) * (grid.shape[1] // k + 1) + cols // k
+    w = people[rows, cols]
+    x = grid.transform.c + (cols + 0.5) * grid.transform.a
+    y = grid.transform.f + (rows + 0.5) * grid.transform.e
+    frame = pd.DataFrame({"block": block, "w": w, "wx": w * x, "wy": w * y})
+    sums = frame.groupby("block")[["w", "wx", "wy"]].sum()
+    lon, lat = Transformer.from_crs(grid.crs, 4326, always_xy=True).transform(
+        (sums["wx"] / sums["w"]).to_numpy(), (sums["wy"] / sums["w"]).to_numpy()
+    )
+    table = pd.DataFrame({"lon": lon, "lat": lat, "population": sums["w"].to_numpy()})
+    return table.sort_values("population", ascending=False, ignore_index=True)
+
+
+def _hotspot_layer(
+    grid: PopulationGrid, minutes: np.ndarray, limit_min: float, mode: str, *, show: bool
+) -> folium.FeatureGroup:
+    table = hotspots(grid, minutes, limit_min)
+    table = table[table["population"] >= 1.0]
+    group = folium.FeatureGroup(name=f"{limit_min:g}分钟外人口 · {_mode(mode)}", show=show)
+    peak = float(table["population"].max()) if len(table) else 1.0
+    for row in table.itertuples():
+        folium.CircleMarker(
+            location=[row.lat, row.lon],
+            radius=float(2.0 + 12.0 * np.sqrt(row.population / peak)),
+            color="#7a0177",
+            weight=0.5,
+            fill=True,
+            fill_color="#7a0177",
+            fill_opacity=0.55,
+            tooltip=f"{limit_min:g}分钟外：约 {row.population:,.0f} 人",
+        ).add_to(group)
+    return group
+
+
+def coverage_map(result: CoverageResult, layers: InputLayers) -> folium.Map:
+    """Build the interactive coverage map of a run.
+
+    Parameters
+    ----------
+    result
+        A coverage run (with isochrones for the service-circle layers).
+    layers
+        The run's inputs.
+
+    Returns
+    -------
+    folium.Map
+        With Leaflet inlined (see :mod:`geohealth.webmap.offline`).
+    """
+    settings = layers.settings
+    target = settings.analysis.target_min
+    west, south, east, north = layers.region.bounds
+    fmap = folium.Map(tiles=None, control_scale=True, prefer_canvas=False)
+    offline.inline_assets(fmap)
+    fmap.get_root().header.add_child(
+        Element("<style>.leaflet-container{background:#f2efe9}</style>"), name="background"
+    )
+    folium.TileLayer(
+        "OpenStreetMap",
+        name="OpenStreetMap 底图",
+        attr="© OpenStreetMap contributors (ODbL 1.0)",
+        control=True,
+    ).add_to(fmap)
+    modes = list(dict.fromkeys(m for g, m in result.groups if g == "primary"))
+    for k, mode in enumerate(modes):
+        _township_layer(result, layers, mode, show=k == 0).add_to(fmap)
+    for k, mode in enumerate(modes):
+        for layer in _circle_layers(result, layers, mode, show_target=False):
+            layer.add_to(fmap)
+        cells = result.groups[("primary", mode)]
+        _surface_layer(layers.population, cells.minutes, mode).add_to(fmap)
+        _hotspot_layer(layers.population, cells.minutes, target, mode, show=k == 0).add_to(fmap)
+    for group in _facility_layers(result, layers):
+        group.add_to(fmap)
+    folium.LayerControl(collapsed=True).add_to(fmap)
+    fmap.fit_bounds([[south, west], [north, east]], padding_top_left=(270, 70))  # the legend
+    levels = [lv.key for lv in LEVELS if (layers.facilities["level"] == lv.key).any()]
+    title = f"{settings.region.name} · {target:g}分钟医疗卫生服务圈"
+    subtitle = f"覆盖率按乡镇（首个图层：{_mode(modes[0])}）· {dt.date.today():%Y-%m-%d}"
+    panel = symbols.legend_html(title, subtitle, levels, OSM_ATTRIBUTION, target)
+    fmap.get_root().html.add_child(Element(panel), name="legend")
+    return fmap
+
+
+def write_map(path: Path, fmap: folium.Map) -> Path:
+    """Render a map to one self-contained HTML file, atomically.
+
+    Parameters
+    ----------
+    path
+        ``.html`` file to write.
+    fmap
+        A map built by :func:`coverage_map`.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    GeohealthError
+        If the page would still fetch a script or stylesheet from the internet.
+    """
+    page = fmap.get_root().render()
+    offline.check_offline(page)
+    write_text(path, page)
+    log.debug("map: %s (%.1f MB)", path, len(page.encode("utf-8")) / 1e6)
+    return path

@@ -1,0 +1,81 @@
+"""The coverage map: every layer in the file, self-contained, drawn by a real browser offline."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from geohealth import config
+from geohealth.errors import GeohealthError
+from geohealth.inputs.levels import BY_KEY
+from geohealth.webmap import offline
+
+from . import browser
+from .conftest import ARTIFACTS, SAMPLE_CONFIG
+
+MODES_ZH = ("步行", "电动车/摩托车", "驾车")
+
+
+def _expected_layers(out):
+    import pandas as pd
+
+    settings = config.load(SAMPLE_CONFIG)
+    target = settings.analysis.target_min
+    names = []
+    for mode in MODES_ZH:
+        names.append(f"乡镇{target:g}分钟覆盖率 · {mode}")
+        names += [f"{t:g}分钟服务圈 · {mode}" for t in settings.analysis.thresholds_min]
+        names += [f"到基层医疗用时 · {mode}", f"{target:g}分钟外人口 · {mode}"]
+    facilities = pd.read_csv(out / "facilities.csv", dtype={"facility_id": str})
+    levels = facilities.drop_duplicates("facility_id")["level"].value_counts()
+    names += [f"{BY_KEY[k].label_zh}（{n}）" for k, n in levels.items()]
+    return names, int(levels.sum())
+
+
+def _overlay_names(page: str) -> list[str]:
+    block = re.search(r"overlays\s*:\s*\{(.*?)\}", page, re.S).group(1)
+    return [json.loads(f'"{m}"') for m in re.findall(r'"((?:[^"\\]|\\.)*)"\s*:', block)]
+
+
+def test_map_file_holds_every_layer_and_no_remote_code(demo_run):
+    out, _ = demo_run
+    page = (out / "coverage_map.html").read_text(encoding="utf-8")
+    expected, _ = _expected_layers(out)
+    assert sorted(_overlay_names(page)) == sorted(expected)
+    offline.check_offline(page)  # nothing fetched from a CDN
+    assert "L.control.scale" in page
+    assert "OpenStreetMap contributors" in page
+    assert "ODbL" in page
+    assert '<meta http-equiv="content-type" content="text/html; charset=UTF-8" />' in page
+    assert "乡镇卫生院" in page  # Chinese written as text, not escaped away
+
+
+def test_check_offline_names_a_remote_script():
+    with pytest.raises(GeohealthError, match="from the internet"):
+        offline.check_offline('<script src="https://cdn.example.org/x.js"></script>')
+    with pytest.raises(GeohealthError, match="from the internet"):
+        offline.check_offline("<link rel=stylesheet href=//cdn.example.org/x.css>")
+    offline.check_offline("<script>var a = 'https://tile.openstreetmap.org';</script>")
+
+
+def test_demo_map_renders_offline_in_chromium(demo_run):
+    out, _ = demo_run
+    shot = ARTIFACTS / "coverage_map.png"
+    rendered = browser.render(out / "coverage_map.html", screenshot=shot)
+    errors = [line for line in rendered.console if "Uncaught" in line or "Error" in line]
+    assert not errors, errors
+    dom = rendered.dom
+    expected, n_facilities = _expected_layers(out)
+    # the layer control lists every overlay (its labels are built by Leaflet at run time)
+    labels = re.findall(r"<span>\s*(?:<[^>]+>)?\s*([^<]+?)\s*</span>", dom)
+    for name in expected:
+        assert any(name in label for label in labels), name
+    # shown layers are drawn: township polygons and hotspots as SVG paths, every facility
+    assert len(re.findall(r'class="[^"]*leaflet-interactive', dom)) > 20 + n_facilities
+    assert len(re.findall(r'class="[^"]*geohealth-facility', dom)) == n_facilities
+    assert "leaflet-control-scale-line" in dom
+    assert "样例县" in dom or "sample-county" in dom
+    assert "OpenStreetMap" in dom
+    assert shot.stat().st_size > 20_000  # a picture, not a blank page
