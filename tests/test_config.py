@@ -77,6 +77,12 @@ def test_unknown_keys_name_the_nearest_valid_key(tmp_path, text, expected):
         (MINIMAL + "region = 'x'\n", None),  # a key under [facilities]: unknown key
         ("boundaries = 3\n", "'boundaries' must be a section"),
         ("[boundaries\n", "not valid TOML"),
+        (MINIMAL + "[access]\nstep_weights = [1.0, 0.5]\n", "3 step limits but 2 step weights"),
+        (MINIMAL + "[access]\nstep_limits_min = [20, 10, 30]\n", "must rise strictly"),
+        (MINIMAL + "[access]\ndecay = 'linear'\n", "access.decay = 'linear' is not one of"),
+        (MINIMAL + "[access]\ncatchment_min = 0\n", "catchment_min must be > 0"),
+        (MINIMAL + "[analysis]\ntarget_min = -15\n", "target_min must be ≥ 0"),
+        (MINIMAL + "[output]\ntable_language = 'fr'\n", "is not one of: zh, en"),
     ],
 )
 def test_invalid_configs_say_what_to_fix(tmp_path, text, expected):
