@@ -7,7 +7,6 @@ import pytest
 
 from geohealth import catchments, config, coverage, traveltime
 from geohealth.inputs import layers
-from geohealth.webmap.coverage_map import hotspots
 
 from .conftest import SAMPLE_CONFIG
 
@@ -103,6 +102,6 @@ def test_catchment_polygons_and_uncovered_cells(walk_run):
     outside = loaded.population.township_index(loaded.townships) < 0
     beyond = people[outside & ~(cells.minutes <= 15.0)].sum()
     assert uncovered["population"].sum() == pytest.approx(area["uncovered"].iloc[0] + beyond)
-    spots = hotspots(loaded.population, cells.minutes, 15.0)
+    spots = catchments.hotspots(loaded.population, cells.minutes, 15.0)
     assert spots["population"].sum() == pytest.approx(uncovered["population"].sum())
     assert len(spots) < len(uncovered)

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import rasterio.features
 import shapely
+from pyproj import Transformer
 
 from geohealth.inputs.population import PopulationGrid
 from geohealth.traveltime import PairTimes
@@ -172,6 +173,15 @@ def _area_km2(frame: gpd.GeoDataFrame) -> np.ndarray:
     return metric.geometry.area.to_numpy() / 1e6
 
 
+def _beyond(
+    grid: PopulationGrid, minutes: np.ndarray, limit_min: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Persons per cell, and the rows and columns of cells with people beyond the limit."""
+    people = np.nan_to_num(grid.values, nan=0.0)
+    rows, cols = np.nonzero((people > 0) & ~(minutes <= limit_min))
+    return people, rows, cols
+
+
 def uncovered_cells(
     grid: PopulationGrid, minutes: np.ndarray, limit_min: float
 ) -> gpd.GeoDataFrame:
@@ -192,8 +202,7 @@ def uncovered_cells(
         One square per cell with people beyond the limit, EPSG:4326, with ``population`` and
         ``minutes`` (missing where no facility can be reached).
     """
-    people = np.nan_to_num(grid.values, nan=0.0)
-    rows, cols = np.nonzero((people > 0) & ~(minutes <= limit_min))
+    people, rows, cols = _beyond(grid, minutes, limit_min)
     time = minutes[rows, cols]
     frame = gpd.GeoDataFrame(
         {
@@ -204,3 +213,43 @@ def uncovered_cells(
         crs=grid.crs,
     )
     return frame.to_crs(4326)
+
+
+def hotspots(
+    grid: PopulationGrid, minutes: np.ndarray, limit_min: float, *, block_m: float = 1000.0
+) -> pd.DataFrame:
+    """People beyond a time limit, summed on square blocks of about ``block_m``.
+
+    Parameters
+    ----------
+    grid
+        Persons per cell.
+    minutes
+        Minutes to the nearest facility per cell (``inf``: unreachable).
+    limit_min
+        The target (minutes).
+    block_m
+        Block side (metres, rounded to whole cells; cells of a geographic grid count as
+        about 111 km per degree).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``lon``, ``lat`` (people-weighted centre of the block's uncovered cells) and
+        ``population`` per block with anyone uncovered, largest first. The populations add
+        up to everyone uncovered.
+    """
+    people, rows, cols = _beyond(grid, minutes, limit_min)
+    size = abs(grid.transform.a) * (111_000.0 if grid.crs.is_geographic else 1.0)
+    k = max(1, round(block_m / size))
+    block = (rows // k) * (grid.shape[1] // k + 1) + cols // k
+    w = people[rows, cols]
+    x = grid.transform.c + (cols + 0.5) * grid.transform.a
+    y = grid.transform.f + (rows + 0.5) * grid.transform.e
+    frame = pd.DataFrame({"block": block, "w": w, "wx": w * x, "wy": w * y})
+    sums = frame.groupby("block")[["w", "wx", "wy"]].sum()
+    lon, lat = Transformer.from_crs(grid.crs, 4326, always_xy=True).transform(
+        (sums["wx"] / sums["w"]).to_numpy(), (sums["wy"] / sums["w"]).to_numpy()
+    )
+    table = pd.DataFrame({"lon": lon, "lat": lat, "population": sums["w"].to_numpy()})
+    return table.sort_values("population", ascending=False, ignore_index=True)

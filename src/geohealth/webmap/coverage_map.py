@@ -30,6 +30,7 @@ from branca.element import Element
 from pyproj import Transformer
 from rasterio.crs import CRS
 
+from geohealth import catchments
 from geohealth.coverage import CoverageResult
 from geohealth.coverage_files import VALUES
 from geohealth.inputs.layers import InputLayers
@@ -220,52 +221,10 @@ def _bounds(grid: PopulationGrid) -> tuple[float, float, float, float]:
     return min(xs), min(ys), max(xs), max(ys)
 
 
-def hotspots(
-    grid: PopulationGrid, minutes: np.ndarray, limit_min: float, *, block_m: float = 1000.0
-) -> pd.DataFrame:
-    """People beyond a time limit, summed on square blocks of about ``block_m``.
-
-    Parameters
-    ----------
-    grid
-        Persons per cell.
-    minutes
-        Minutes to the nearest facility per cell (``inf``: unreachable).
-    limit_min
-        The target (minutes).
-    block_m
-        Block side (metres, rounded to whole cells; cells of a geographic grid count as
-        about 111 km per degree).
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``lon``, ``lat`` (people-weighted centre of the block's uncovered cells) and
-        ``population`` per block with anyone uncovered, largest first. The populations add
-        up to everyone uncovered.
-    """
-    people = np.nan_to_num(grid.values, nan=0.0)
-    out = (people > 0) & ~(minutes <= limit_min)
-    rows, cols = np.nonzero(out)
-    size = abs(grid.transform.a) * (111_000.0 if grid.crs.is_geographic else 1.0)
-    k = max(1, round(block_m / size))
-    block = (rows // k) * (grid.shape[1] // k + 1) + cols // k
-    w = people[rows, cols]
-    x = grid.transform.c + (cols + 0.5) * grid.transform.a
-    y = grid.transform.f + (rows + 0.5) * grid.transform.e
-    frame = pd.DataFrame({"block": block, "w": w, "wx": w * x, "wy": w * y})
-    sums = frame.groupby("block")[["w", "wx", "wy"]].sum()
-    lon, lat = Transformer.from_crs(grid.crs, 4326, always_xy=True).transform(
-        (sums["wx"] / sums["w"]).to_numpy(), (sums["wy"] / sums["w"]).to_numpy()
-    )
-    table = pd.DataFrame({"lon": lon, "lat": lat, "population": sums["w"].to_numpy()})
-    return table.sort_values("population", ascending=False, ignore_index=True)
-
-
 def _hotspot_layer(
     grid: PopulationGrid, minutes: np.ndarray, limit_min: float, mode: str, *, show: bool
 ) -> folium.FeatureGroup:
-    table = hotspots(grid, minutes, limit_min)
+    table = catchments.hotspots(grid, minutes, limit_min)
     table = table[table["population"] >= 1.0]
     group = folium.FeatureGroup(name=f"{limit_min:g}分钟外人口 · {_mode(mode)}", show=show)
     peak = float(table["population"].max()) if len(table) else 1.0
