@@ -1,0 +1,1 @@
+"""Choosing sites: location–allocation (MCLP, LSCP, p-median) on network travel times."""

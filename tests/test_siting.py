@@ -1,0 +1,159 @@
+"""Siting: optimal by brute force on small instances, equal to spopt, never worse than greedy."""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+
+import numpy as np
+import pytest
+
+from geohealth.siting import problems
+from geohealth.siting.problems import InfeasibleRuleError, Instance
+
+
+def _instance(seed: int, n: int = 40, m: int = 8, dense: bool = True) -> Instance:
+    rng = np.random.default_rng(seed)
+    demand_xy = rng.uniform(0, 10, (n, 2))
+    site_xy = rng.uniform(0, 10, (m, 2))
+    minutes = np.hypot(*(demand_xy[:, None, :] - site_xy[None, :, :]).transpose(2, 0, 1)) * 3
+    if not dense:
+        minutes[minutes > 25] = np.inf
+    o, s = np.nonzero(np.isfinite(minutes))
+    return Instance(
+        demand=rng.integers(0, 300, n).astype(float),
+        n_sites=m,
+        origin=o,
+        site=s,
+        minutes=minutes[o, s],
+    ), minutes
+
+
+def _covered(instance, minutes, sites, limit):
+    return instance.demand[(minutes[:, list(sites)] <= limit).any(axis=1)].sum()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_mclp_equals_brute_force_and_beats_greedy(seed):
+    inst, minutes = _instance(seed)
+    best = max(
+        _covered(inst, minutes, c, 9.0) for c in itertools.combinations(range(inst.n_sites), 3)
+    )
+    result = problems.mclp(inst, 3, 9.0)
+    assert result.objective == pytest.approx(best)
+    assert _covered(inst, minutes, result.sites, 9.0) == pytest.approx(best)
+    assert result.gap <= 1e-9
+    assert result.status == "Optimal"
+    assert result.served.sum() == pytest.approx(best)
+    # greedy: add the site covering most new people, p times
+    chosen: list[int] = []
+    for _ in range(3):
+        gains = [
+            _covered(inst, minutes, [*chosen, j], 9.0) if j not in chosen else -1
+            for j in range(inst.n_sites)
+        ]
+        chosen.append(int(np.argmax(gains)))
+    assert _covered(inst, minutes, chosen, 9.0) <= result.objective + 1e-9
+
+
+def test_mclp_with_a_fixed_site():
+    inst, minutes = _instance(3)
+    best = max(
+        _covered(inst, minutes, c, 9.0)
+        for c in itertools.combinations(range(inst.n_sites), 3)
+        if 5 in c
+    )
+    result = problems.mclp(inst, 3, 9.0, fixed=[5])
+    assert 5 in result.sites
+    assert result.objective == pytest.approx(best)
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_lscp_and_pmedian_equal_brute_force(seed):
+    inst, minutes = _instance(seed, m=7)
+    limit = 14.0
+    coverable = inst.demand[(minutes <= limit).any(axis=1)].sum()
+    fewest = None
+    for k in range(1, inst.n_sites + 1):
+        for c in itertools.combinations(range(inst.n_sites), k):
+            positive = inst.demand > 0
+            if (minutes[positive][:, list(c)] <= limit).any(axis=1).all():
+                fewest = k
+                break
+        if fewest:
+            break
+    if coverable < inst.demand.sum():
+        with pytest.raises(InfeasibleRuleError, match="beyond 14 min of every candidate"):
+            problems.lscp(inst, limit)
+    else:
+        assert problems.lscp(inst, limit).objective == fewest
+    best = min(
+        (inst.demand * minutes[:, list(c)].min(axis=1)).sum()
+        for c in itertools.combinations(range(inst.n_sites), 2)
+    )
+    result = problems.pmedian(inst, 2)
+    assert result.objective == pytest.approx(best, rel=1e-9)
+    chosen = minutes[:, result.sites].argmin(axis=1)
+    np.testing.assert_array_equal(result.assigned, result.sites[chosen])
+
+
+def test_capacitated_pmedian_equals_brute_force_transport():
+    from scipy.optimize import linprog
+
+    inst, minutes = _instance(6, n=15, m=5)
+    capacity = np.full(inst.n_sites, inst.demand.sum() / 2 * 0.8)
+
+    def transport(sites):
+        sites = list(sites)
+        n, k = len(inst.demand), len(sites)
+        cost = (minutes[:, sites]).ravel()
+        a_eq = np.kron(np.eye(n), np.ones(k))
+        a_ub = np.kron(np.ones(n), np.eye(k))
+        out = linprog(cost, A_ub=a_ub, b_ub=capacity[sites], A_eq=a_eq, b_eq=inst.demand)
+        return out.fun if out.success else np.inf
+
+    best = min(transport(c) for c in itertools.combinations(range(inst.n_sites), 3))
+    result = problems.pmedian(inst, 3, capacity=capacity)
+    assert result.objective == pytest.approx(best, rel=1e-7)
+    assert result.served.sum() == pytest.approx(inst.demand.sum())
+    with pytest.raises(InfeasibleRuleError, match="short by"):
+        problems.pmedian(inst, 2, capacity=capacity)
+
+
+def test_capacitated_mclp_never_exceeds_capacity():
+    inst, minutes = _instance(7)
+    capacity = np.full(inst.n_sites, 800.0)
+    result = problems.mclp(inst, 3, 9.0, capacity=capacity)
+    free = problems.mclp(inst, 3, 9.0)
+    assert result.objective <= min(free.objective, 3 * 800.0) + 1e-6
+    assert result.objective == pytest.approx(result.served.sum())
+
+
+def test_rules_that_cannot_hold_are_explained():
+    inst, _ = _instance(8)
+    with pytest.raises(InfeasibleRuleError, match="only 8 candidate sites"):
+        problems.mclp(inst, 9, 10.0)
+    with pytest.raises(InfeasibleRuleError, match="fixed open but p = 1"):
+        problems.mclp(inst, 1, 10.0, fixed=[0, 1])
+    with pytest.raises(InfeasibleRuleError, match="asked 100.0%"):
+        problems.lscp(inst, 0.5)
+
+
+def _spopt_objectives(minutes, demand, p, limit):
+    pulp = pytest.importorskip("pulp")
+    from spopt.locate import MCLP, PMedian
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PuLP's and spopt's own deprecations
+        solver = pulp.PULP_CBC_CMD(msg=False)  # CBC: a different solver from ours
+        mclp = MCLP.from_cost_matrix(minutes, demand, service_radius=limit, p_facilities=p)
+        mclp = mclp.solve(solver)
+        pmed = PMedian.from_cost_matrix(minutes, demand, p_facilities=p).solve(solver)
+    return mclp.problem.objective.value(), pmed.problem.objective.value()
+
+
+def test_same_objectives_as_spopt():
+    inst, minutes = _instance(9, n=300, m=25)
+    spopt_mclp, spopt_pmedian = _spopt_objectives(minutes, inst.demand, 5, 8.0)
+    assert problems.mclp(inst, 5, 8.0).objective == pytest.approx(spopt_mclp, rel=1e-9)
+    assert problems.pmedian(inst, 5).objective == pytest.approx(spopt_pmedian, rel=1e-6)
