@@ -121,7 +121,7 @@ def test_capacitated_pmedian_equals_brute_force_transport():
 
 
 def test_capacitated_mclp_never_exceeds_capacity():
-    inst, minutes = _instance(7)
+    inst, _ = _instance(7)
     capacity = np.full(inst.n_sites, 800.0)
     result = problems.mclp(inst, 3, 9.0, capacity=capacity)
     free = problems.mclp(inst, 3, 9.0)
@@ -135,7 +135,7 @@ def test_rules_that_cannot_hold_are_explained():
         problems.mclp(inst, 9, 10.0)
     with pytest.raises(InfeasibleRuleError, match="fixed open but p = 1"):
         problems.mclp(inst, 1, 10.0, fixed=[0, 1])
-    with pytest.raises(InfeasibleRuleError, match="asked 100.0%"):
+    with pytest.raises(InfeasibleRuleError, match=r"asked 100\.0%"):
         problems.lscp(inst, 0.5)
 
 
