@@ -157,3 +157,59 @@ def test_same_objectives_as_spopt():
     spopt_mclp, spopt_pmedian = _spopt_objectives(minutes, inst.demand, 5, 8.0)
     assert problems.mclp(inst, 5, 8.0).objective == pytest.approx(spopt_mclp, rel=1e-9)
     assert problems.pmedian(inst, 5).objective == pytest.approx(spopt_pmedian, rel=1e-6)
+
+
+def test_site_command_on_the_sample_county(tmp_path):
+    import pandas as pd
+    import pyogrio
+    from click.testing import CliRunner
+
+    from geohealth import config, reach, traveltime
+    from geohealth.cli import main
+    from geohealth.inputs import layers
+
+    from .conftest import SAMPLE_CONFIG
+
+    args = ["site", str(SAMPLE_CONFIG), "--problem", "mclp", "--p", "4", "--threshold", "15"]
+    args += ["--level", "township_health_centre", "--out", str(tmp_path)]
+    result = CliRunner().invoke(main, ["-q", *args])
+    assert result.exit_code == 0, result.output
+    assert "gap 0.00% (Optimal" in result.stdout
+    table = pd.read_csv(tmp_path / "sites.csv", dtype={"site_id": str})
+    assert len(table) == 4
+    assert set(table["level"]) == {"township_health_centre"}
+    # the objective is what the engine says those 4 sites cover
+    loaded = layers.load(config.load(SAMPLE_CONFIG))
+    chosen = loaded.facilities[loaded.facilities["facility_id"].isin(table["site_id"])]
+    sub = layers.InputLayers(
+        townships=loaded.townships,
+        facilities=chosen.reset_index(drop=True),
+        population=loaded.population,
+        region=loaded.region,
+        settings=loaded.settings,
+    )
+    net = reach.networks(sub, modes=("drive",))["drive"]
+    minutes = traveltime.surface(net.graph, loaded.population, net.attached)
+    people = np.nan_to_num(loaded.population.values, nan=0.0)
+    covered = people[minutes <= 15].sum()
+    objective = float(result.stdout.split("objective ")[1].split(" ")[0].replace(",", ""))
+    assert objective == pytest.approx(covered, abs=0.01)
+    assert table["covered"].sum() == pytest.approx(covered)
+    names = {name for name, _ in pyogrio.list_layers(tmp_path / "assignment.gpkg")}
+    assert names == {"sites", "catchments", "unassigned"}
+
+
+def test_site_command_explains_an_impossible_rule(tmp_path):
+    from click.testing import CliRunner
+
+    from geohealth.cli import main
+
+    from .conftest import SAMPLE_CONFIG
+
+    args = ["site", str(SAMPLE_CONFIG), "--problem", "lscp", "--threshold", "15", "--mode"]
+    args += ["walk", "--level", "township_health_centre", "--out", str(tmp_path)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    assert "people are beyond 15 min of every candidate site" in result.output
+    assert "short by" in result.output
+    assert not (tmp_path / "sites.csv").exists()

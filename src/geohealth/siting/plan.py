@@ -1,0 +1,353 @@
+"""A siting run on a configuration: candidates, demand cells, travel times, the solve, outputs.
+
+Candidates are existing facilities (to upgrade, e.g. township health centres), points of a
+regular grid inside the study region (new sites), or both; existing facilities of the group
+can be fixed as already open. Demand is every populated cell of the population grid. Travel
+times are the engine's (cells and sites attached to road edges), so a site's coverage here is
+the same as in ``geohealth coverage``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Transformer
+
+from geohealth import catchments, reach, traveltime
+from geohealth.errors import ConfigError
+from geohealth.inputs.layers import InputLayers
+from geohealth.inputs.levels import BY_KEY, group_of
+from geohealth.network import snap
+from geohealth.siting import problems
+from geohealth.siting.problems import Instance, Result
+
+log = logging.getLogger(__name__)
+
+PROBLEMS = ("mclp", "lscp", "pmedian")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A solved siting run.
+
+    Attributes
+    ----------
+    sites
+        Every candidate (EPSG:4326) with ``site_id``, ``name``, ``kind`` (``existing`` /
+        ``new``), ``fixed``, ``capacity`` and, for chosen ones, ``chosen = True``.
+    result
+        The solver's result (indices into ``sites``).
+    rows, cols
+        Grid cell of each demand point.
+    minutes
+        Minutes from each demand point to its assigned site (``inf`` when none).
+    """
+
+    sites: gpd.GeoDataFrame
+    result: Result
+    rows: np.ndarray
+    cols: np.ndarray
+    minutes: np.ndarray
+
+
+def grid_candidates(layers: InputLayers, spacing_m: float) -> gpd.GeoDataFrame:
+    """Candidate sites on a regular grid inside the study region.
+
+    Parameters
+    ----------
+    layers
+        The run's inputs (region and its metric CRS).
+    spacing_m
+        Distance between neighbouring candidates (metres).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Points (EPSG:4326) with ``site_id`` (``G0001`` …) and ``name``.
+
+    Raises
+    ------
+    ConfigError
+        If the spacing is not positive or leaves no point inside the region.
+    """
+    if spacing_m <= 0:
+        msg = f"grid spacing must be > 0 metres, got {spacing_m}"
+        raise ConfigError(msg)
+    region = layers.region
+    outline = gpd.GeoSeries([region.outline], crs=4326).to_crs(region.metric_crs).iloc[0]
+    west, south, east, north = outline.bounds
+    xs = np.arange(west + spacing_m / 2, east, spacing_m)
+    ys = np.arange(south + spacing_m / 2, north, spacing_m)
+    x, y = (a.ravel() for a in np.meshgrid(xs, ys))
+    inside = shapely.contains_xy(outline, x, y)
+    if not inside.any():
+        msg = f"a grid of {spacing_m:g} m leaves no candidate inside the region — use a finer grid"
+        raise ConfigError(msg)
+    lon, lat = Transformer.from_crs(region.metric_crs, 4326, always_xy=True).transform(
+        x[inside], y[inside]
+    )
+    ids = [f"G{k + 1:04d}" for k in range(int(inside.sum()))]
+    return gpd.GeoDataFrame(
+        {"site_id": ids, "name": [f"候选点 {i}" for i in ids]},
+        geometry=gpd.points_from_xy(lon, lat),
+        crs=4326,
+    )
+
+
+def candidates(
+    layers: InputLayers,
+    *,
+    levels: tuple[str, ...] = (),
+    grid_m: float | None = None,
+    fix_group: str | None = None,
+    persons_per_bed: float | None = None,
+    capacity: float | None = None,
+) -> gpd.GeoDataFrame:
+    """Assemble the candidate sites.
+
+    Parameters
+    ----------
+    layers
+        The run's inputs.
+    levels
+        Existing facilities of these levels are candidates (to upgrade or keep).
+    grid_m
+        Also candidates on a grid of this spacing (new sites).
+    fix_group
+        Existing facilities of this care group are open already (fixed, and candidates).
+    persons_per_bed
+        Capacity of an existing facility = its beds × this.
+    capacity
+        Capacity of every other candidate (persons); uncapacitated when neither is given.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``site_id, name, level, kind, fixed, capacity`` and point geometry (EPSG:4326).
+
+    Raises
+    ------
+    ConfigError
+        If a level is unknown or there is no candidate.
+    """
+    for level in levels:
+        if level not in BY_KEY:
+            msg = f"unknown level '{level}' — use one of {', '.join(BY_KEY)}"
+            raise ConfigError(msg)
+    facilities = layers.facilities
+    group = facilities["level"].map(group_of)
+    fixed = group == fix_group if fix_group else pd.Series(False, index=facilities.index)
+    chosen = facilities[facilities["level"].isin(levels) | fixed]
+    existing = gpd.GeoDataFrame(
+        {
+            "site_id": chosen["facility_id"].astype(str),
+            "name": chosen["name"],
+            "level": chosen["level"],
+            "kind": "existing",
+            "fixed": fixed[chosen.index].to_numpy(),
+            "beds": chosen["beds"],
+        },
+        geometry=chosen.geometry.to_numpy(),
+        crs=facilities.crs,
+    ).to_crs(4326)
+    frames = [existing]
+    if grid_m is not None:
+        grid = grid_candidates(layers, grid_m)
+        grid["level"] = None
+        grid["kind"] = "new"
+        grid["fixed"] = False
+        grid["beds"] = np.nan
+        frames.append(grid)
+    sites = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=4326)
+    if sites.empty:
+        msg = "no candidate sites — give levels of existing facilities, a grid, or both"
+        raise ConfigError(msg)
+    cap = np.full(len(sites), np.inf if capacity is None else float(capacity))
+    if persons_per_bed is not None:
+        beds = sites["beds"].to_numpy(dtype=float)
+        has = np.isfinite(beds)
+        cap[has] = beds[has] * persons_per_bed
+    sites["capacity"] = cap
+    return sites.drop(columns="beds")
+
+
+def solve_plan(
+    layers: InputLayers,
+    sites: gpd.GeoDataFrame,
+    *,
+    problem: str,
+    mode: str = "drive",
+    p: int | None = None,
+    threshold_min: float = 15.0,
+    share: float = 1.0,
+    max_minutes: float = 60.0,
+    time_limit_s: float = 600.0,
+) -> Plan:
+    """Build the instance on the road network and solve a siting problem.
+
+    Parameters
+    ----------
+    layers
+        The run's inputs.
+    sites
+        Candidates from :func:`candidates`.
+    problem
+        ``"mclp"``, ``"lscp"`` or ``"pmedian"``.
+    mode
+        Travel mode.
+    p
+        Sites to open (MCLP, p-median).
+    threshold_min
+        Coverage time (MCLP, LSCP).
+    share
+        Share of people to cover (LSCP).
+    max_minutes
+        Longest trip a p-median may assign.
+    time_limit_s
+        Solver time limit.
+
+    Returns
+    -------
+    Plan
+        Sites, the result and each demand cell's assignment.
+
+    Raises
+    ------
+    ConfigError
+        If the problem is unknown or ``p`` is missing.
+    InfeasibleRuleError
+        If the rules cannot hold (the message says which, by how much).
+    """
+    if problem not in PROBLEMS:
+        msg = f"unknown problem '{problem}' — use {', '.join(PROBLEMS)}"
+        raise ConfigError(msg)
+    if problem != "lscp" and p is None:
+        msg = f"{problem} needs --p (the number of sites to open)"
+        raise ConfigError(msg)
+    g = reach.graphs(layers, modes=(mode,))[mode]
+    attached = snap.attach_facilities(g, sites, max_snap_m=layers.settings.network.max_snap_m)
+    limit = max_minutes if problem == "pmedian" else threshold_min
+    rows, cols, pairs = traveltime.cell_pair_times(g, layers.population, attached, limit_min=limit)
+    demand = layers.population.values[rows, cols]
+    instance = Instance(
+        demand=demand,
+        n_sites=len(sites),
+        origin=pairs.origin,
+        site=pairs.facility,
+        minutes=pairs.minutes,
+    )
+    fixed = np.flatnonzero(sites["fixed"].to_numpy(dtype=bool))
+    cap = sites["capacity"].to_numpy(dtype=float)
+    capacity = cap if np.isfinite(cap).any() else None
+    if capacity is not None:
+        capacity = np.where(np.isfinite(capacity), capacity, demand.sum())
+    log.info(
+        "%s: %d candidates (%d fixed), %d populated cells, %d pairs within %g min",
+        problem,
+        len(sites),
+        len(fixed),
+        len(demand),
+        len(pairs),
+        limit,
+    )
+    if problem == "mclp":
+        result = problems.mclp(
+            instance, p, threshold_min, fixed=fixed, capacity=capacity, time_limit_s=time_limit_s
+        )
+    elif problem == "lscp":
+        result = problems.lscp(
+            instance, threshold_min, share=share, fixed=fixed, time_limit_s=time_limit_s
+        )
+    else:
+        result = problems.pmedian(
+            instance, p, fixed=fixed, capacity=capacity, time_limit_s=time_limit_s
+        )
+    lookup = pd.Series(
+        pairs.minutes, index=pd.MultiIndex.from_arrays([pairs.origin, pairs.facility])
+    )
+    has = result.assigned >= 0
+    minutes = np.full(len(demand), np.inf)
+    keys = pd.MultiIndex.from_arrays([np.flatnonzero(has), result.assigned[has]])
+    minutes[has] = lookup.reindex(keys).to_numpy()
+    chosen = sites.copy()
+    chosen["chosen"] = False
+    chosen.loc[chosen.index[result.sites], "chosen"] = True
+    return Plan(sites=chosen, result=result, rows=rows, cols=cols, minutes=minutes)
+
+
+def site_table(plan: Plan, threshold_min: float) -> pd.DataFrame:
+    """One row per chosen site: people assigned, covered within the threshold, mean time.
+
+    Parameters
+    ----------
+    plan
+        A solved plan.
+    threshold_min
+        Coverage time reported.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``site_id, name, level, kind, fixed, lon, lat, population_assigned, covered,
+        mean_min``.
+    """
+    result = plan.result
+    sites = plan.sites
+    n = len(sites)
+    served = result.served
+    assigned = result.assigned
+    ok = assigned >= 0
+    population = np.bincount(assigned[ok], weights=served[ok], minlength=n)
+    within = ok & (plan.minutes <= threshold_min)
+    covered = np.bincount(assigned[within], weights=served[within], minlength=n)
+    time = np.bincount(assigned[ok], weights=served[ok] * plan.minutes[ok], minlength=n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(population > 0, time / population, np.nan)
+    idx = result.sites
+    return pd.DataFrame(
+        {
+            "site_id": sites["site_id"].to_numpy()[idx],
+            "name": sites["name"].to_numpy()[idx],
+            "level": sites["level"].to_numpy()[idx],
+            "kind": sites["kind"].to_numpy()[idx],
+            "fixed": sites["fixed"].to_numpy()[idx],
+            "lon": sites.geometry.x.to_numpy()[idx],
+            "lat": sites.geometry.y.to_numpy()[idx],
+            "population_assigned": population[idx],
+            "covered": covered[idx],
+            "mean_min": mean[idx],
+        }
+    )
+
+
+def assignment_layers(plan: Plan, layers: InputLayers) -> dict[str, gpd.GeoDataFrame]:
+    """GeoPackage layers of a plan: ``sites`` (all candidates), ``catchments``, ``unassigned``.
+
+    Parameters
+    ----------
+    plan
+        A solved plan.
+    layers
+        The run's inputs.
+
+    Returns
+    -------
+    dict
+        Layer name → frame (EPSG:4326).
+    """
+    grid = layers.population
+    nearest = np.full(grid.shape, -1, dtype=np.int64)
+    nearest[plan.rows, plan.cols] = plan.result.assigned
+    catch = catchments.catchment_polygons(
+        grid, nearest, plan.sites.rename(columns={"site_id": "facility_id"})
+    )
+    catch = catch.rename(columns={"facility_id": "site_id"})
+    minutes = np.full(grid.shape, np.nan)
+    minutes[plan.rows, plan.cols] = np.where(plan.result.assigned >= 0, 0.0, np.inf)
+    unassigned = catchments.uncovered_cells(grid, minutes, 0.0).drop(columns="minutes")
+    return {"sites": plan.sites, "catchments": catch, "unassigned": unassigned}
