@@ -1,6 +1,6 @@
 """Headless Chromium with the network cut off: render a page from disk, as a reader would.
 
-Chromium comes from Debian's package (``apt-get install chromium``; ``.ci/run`` installs it).
+Chromium comes from Debian's package (``scripts/install-test-browser.sh`` installs it).
 Every host name resolves to nothing and every request goes to a dead proxy, so a page that
 needs the internet shows it. Console messages are collected to catch script errors.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-#: Set by .ci/run after installing Chromium: a missing browser is then a failure, not a skip.
+#: Set GEOHEALTH_REQUIRE_BROWSER=1 to make a missing browser a failure rather than a skip.
 REQUIRED = os.environ.get("GEOHEALTH_REQUIRE_BROWSER") == "1"
 
 
