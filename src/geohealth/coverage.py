@@ -93,6 +93,7 @@ def township_coverage(
     mode: str,
     group: str,
     area_name: str = "",
+    index: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Coverage per township (and for the whole area) for each threshold.
 
@@ -110,6 +111,9 @@ def township_coverage(
         Travel mode and care group, copied into the table.
     area_name
         Name for the whole-area row (code :data:`AREA_CODE`).
+    index
+        ``grid.township_index(townships)``, when already computed (it does not depend on the
+        travel times, so a run over many modes and groups computes it once).
 
     Returns
     -------
@@ -131,7 +135,7 @@ def township_coverage(
         msg = f"thresholds must be ≥ 0 minutes, got {list(thresholds_min)}"
         raise InputError(msg)
     n = len(townships)
-    index = grid.township_index(townships)
+    index = grid.township_index(townships) if index is None else index
     inside = index >= 0
     zone = index[inside]
     people = np.nan_to_num(grid.values[inside], nan=0.0)
@@ -259,7 +263,7 @@ class CoverageResult:
 
 
 def _group_run(
-    layers: InputLayers, net: reach.ModeNetwork, group: str, decay: Decay
+    layers: InputLayers, net: reach.ModeNetwork, group: str, decay: Decay, zones: np.ndarray
 ) -> tuple[GroupResult, pd.DataFrame, pd.DataFrame]:
     """Travel times, township coverage, facility table and E2SFCA for one group and mode."""
     settings = layers.settings
@@ -284,8 +288,9 @@ def _group_run(
         mode=mode,
         group=group,
         area_name=settings.region.name,
+        index=zones,
     )
-    zone = layers.population.township_index(layers.townships)[rows, cols]
+    zone = zones[rows, cols]
     per_town = zonal_mean(index.per_origin, people, zone, len(layers.townships))
     towns["e2sfca_beds_per_1000"] = np.tile(per_town, len(settings.analysis.thresholds_min))
     table = catchments.facility_table(
@@ -341,13 +346,14 @@ def run(
     for group in sorted(set(groups) - present):
         log.info("no %s facilities: skipped", group)
     steps = [(g, m) for g in chosen for m in built]
+    zones = layers.population.township_index(layers.townships)  # once for every step
     towns, tables, results = [], [], {}
     bar = tqdm(total=len(steps), desc="coverage", unit="run", disable=not progress, leave=False)
     for group in chosen:
         for mode, net in reach.networks(layers, group=group, built=built).items():
             bar.set_postfix_str(f"{group}, {mode}")
             log.debug("coverage: %s, %s care (%d facilities)", mode, group, len(net.facilities))
-            result, town, table = _group_run(layers, net, group, decay)
+            result, town, table = _group_run(layers, net, group, decay, zones)
             results[(group, mode)] = result
             towns.append(town)
             tables.append(table)
