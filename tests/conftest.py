@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
+import json
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -74,6 +77,21 @@ def sample_layers():
     from geohealth.inputs import layers
 
     return layers.load(config.load(SAMPLE_CONFIG))
+
+
+def engine_minutes(loaded, facilities, mode: str = "drive"):
+    """Minutes per population cell to the nearest of ``facilities`` alone (the engine's surface)."""
+    from geohealth import reach, traveltime
+
+    sub = dataclasses.replace(loaded, facilities=facilities.reset_index(drop=True))
+    net = reach.networks(sub, modes=(mode,))[mode]
+    return traveltime.surface(net.graph, loaded.population, net.attached)
+
+
+def overlay_names(page: str) -> list[str]:
+    """Names of the overlay layers in a folium page's layer control (JSON-unescaped)."""
+    block = re.search(r"overlays\s*:\s*\{(.*?)\}", page, re.S).group(1)
+    return [json.loads(f'"{m}"') for m in re.findall(r'"((?:[^"\\]|\\.)*)"\s*:', block)]
 
 
 def shared_extract(name: str) -> Path:

@@ -164,11 +164,12 @@ def test_site_command_on_the_sample_county(tmp_path):
     import pyogrio
     from click.testing import CliRunner
 
-    from geohealth import config, reach, traveltime
+    from geohealth import config
     from geohealth.cli import main
     from geohealth.inputs import layers
+    from geohealth.webmap import offline
 
-    from .conftest import SAMPLE_CONFIG
+    from .conftest import SAMPLE_CONFIG, engine_minutes, overlay_names
 
     args = ["site", str(SAMPLE_CONFIG), "--problem", "mclp", "--p", "4", "--threshold", "15"]
     args += ["--level", "township_health_centre", "--out", str(tmp_path)]
@@ -181,15 +182,7 @@ def test_site_command_on_the_sample_county(tmp_path):
     # the objective is what the engine says those 4 sites cover
     loaded = layers.load(config.load(SAMPLE_CONFIG))
     chosen = loaded.facilities[loaded.facilities["facility_id"].isin(table["site_id"])]
-    sub = layers.InputLayers(
-        townships=loaded.townships,
-        facilities=chosen.reset_index(drop=True),
-        population=loaded.population,
-        region=loaded.region,
-        settings=loaded.settings,
-    )
-    net = reach.networks(sub, modes=("drive",))["drive"]
-    minutes = traveltime.surface(net.graph, loaded.population, net.attached)
+    minutes = engine_minutes(loaded, chosen)
     people = np.nan_to_num(loaded.population.values, nan=0.0)
     covered = people[minutes <= 15].sum()
     objective = float(result.stdout.split("objective ")[1].split(" ")[0].replace(",", ""))
@@ -197,6 +190,10 @@ def test_site_command_on_the_sample_county(tmp_path):
     assert table["covered"].sum() == pytest.approx(covered)
     names = {name for name, _ in pyogrio.list_layers(tmp_path / "assignment.gpkg")}
     assert names == {"sites", "catchments", "unassigned"}
+    page = (tmp_path / "site_map.html").read_text(encoding="utf-8")
+    offline.check_offline(page)
+    assert {"选址结果", "服务范围（按选址着色）", "未分配/未覆盖区域"} <= set(overlay_names(page))
+    assert all(name in page for name in table["name"])
 
 
 def test_site_command_explains_an_impossible_rule(tmp_path):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
@@ -13,7 +12,7 @@ from geohealth.inputs.levels import BY_KEY
 from geohealth.webmap import offline
 
 from . import browser
-from .conftest import ARTIFACTS, SAMPLE_CONFIG
+from .conftest import ARTIFACTS, SAMPLE_CONFIG, overlay_names
 
 MODES_ZH = ("步行", "电动车/摩托车", "驾车")
 
@@ -34,16 +33,11 @@ def _expected_layers(out):
     return names, int(levels.sum())
 
 
-def _overlay_names(page: str) -> list[str]:
-    block = re.search(r"overlays\s*:\s*\{(.*?)\}", page, re.S).group(1)
-    return [json.loads(f'"{m}"') for m in re.findall(r'"((?:[^"\\]|\\.)*)"\s*:', block)]
-
-
 def test_map_file_holds_every_layer_and_no_remote_code(demo_run):
     out, _ = demo_run
     page = (out / "coverage_map.html").read_text(encoding="utf-8")
     expected, _ = _expected_layers(out)
-    assert sorted(_overlay_names(page)) == sorted(expected)
+    assert sorted(overlay_names(page)) == sorted(expected)
     offline.check_offline(page)  # nothing fetched from a CDN
     assert "L.control.scale" in page
     assert "OpenStreetMap contributors" in page

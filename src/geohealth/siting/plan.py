@@ -176,6 +176,43 @@ def candidates(
     return sites.drop(columns="beds")
 
 
+def build_instance(
+    layers: InputLayers, sites: gpd.GeoDataFrame, *, mode: str, limit_min: float
+) -> tuple[Instance, np.ndarray, np.ndarray, traveltime.PairTimes]:
+    """Demand cells, candidate sites and the engine's travel times between them.
+
+    Parameters
+    ----------
+    layers
+        The run's inputs.
+    sites
+        Candidates (points with ``name``).
+    mode
+        Travel mode.
+    limit_min
+        Keep cell–site pairs within this many minutes.
+
+    Returns
+    -------
+    tuple
+        The instance (demand = persons of each populated cell), the grid row and column of
+        each demand point, and the pair times.
+    """
+    g = reach.graphs(layers, modes=(mode,))[mode]
+    attached = snap.attach_facilities(g, sites, max_snap_m=layers.settings.network.max_snap_m)
+    rows, cols, pairs = traveltime.cell_pair_times(
+        g, layers.population, attached, limit_min=limit_min
+    )
+    instance = Instance(
+        demand=layers.population.values[rows, cols],
+        n_sites=len(sites),
+        origin=pairs.origin,
+        site=pairs.facility,
+        minutes=pairs.minutes,
+    )
+    return instance, rows, cols, pairs
+
+
 def solve_plan(
     layers: InputLayers,
     sites: gpd.GeoDataFrame,
@@ -229,18 +266,9 @@ def solve_plan(
     if problem != "lscp" and p is None:
         msg = f"{problem} needs --p (the number of sites to open)"
         raise ConfigError(msg)
-    g = reach.graphs(layers, modes=(mode,))[mode]
-    attached = snap.attach_facilities(g, sites, max_snap_m=layers.settings.network.max_snap_m)
     limit = max_minutes if problem == "pmedian" else threshold_min
-    rows, cols, pairs = traveltime.cell_pair_times(g, layers.population, attached, limit_min=limit)
-    demand = layers.population.values[rows, cols]
-    instance = Instance(
-        demand=demand,
-        n_sites=len(sites),
-        origin=pairs.origin,
-        site=pairs.facility,
-        minutes=pairs.minutes,
-    )
+    instance, rows, cols, pairs = build_instance(layers, sites, mode=mode, limit_min=limit)
+    demand = instance.demand
     fixed = np.flatnonzero(sites["fixed"].to_numpy(dtype=bool))
     cap = sites["capacity"].to_numpy(dtype=float)
     capacity = cap if np.isfinite(cap).any() else None
@@ -267,11 +295,35 @@ def solve_plan(
         result = problems.pmedian(
             instance, p, fixed=fixed, capacity=capacity, time_limit_s=time_limit_s
         )
+    return plan_from_result(sites, result, instance, rows, cols)
+
+
+def plan_from_result(
+    sites: gpd.GeoDataFrame, result: Result, instance: Instance, rows: np.ndarray, cols: np.ndarray
+) -> Plan:
+    """Wrap a solver result as a :class:`Plan` (each demand cell's minutes to its site).
+
+    Parameters
+    ----------
+    sites
+        The candidates solved over.
+    result
+        The solver's result.
+    instance
+        The instance solved (for the travel times).
+    rows, cols
+        Grid cell of each demand point.
+
+    Returns
+    -------
+    Plan
+        Sites with ``chosen``, the result and the assignment.
+    """
     lookup = pd.Series(
-        pairs.minutes, index=pd.MultiIndex.from_arrays([pairs.origin, pairs.facility])
+        instance.minutes, index=pd.MultiIndex.from_arrays([instance.origin, instance.site])
     )
     has = result.assigned >= 0
-    minutes = np.full(len(demand), np.inf)
+    minutes = np.full(len(instance.demand), np.inf)
     keys = pd.MultiIndex.from_arrays([np.flatnonzero(has), result.assigned[has]])
     minutes[has] = lookup.reindex(keys).to_numpy()
     chosen = sites.copy()

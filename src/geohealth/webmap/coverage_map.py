@@ -18,7 +18,6 @@ import datetime as dt
 import html
 import logging
 import warnings
-from pathlib import Path
 
 import folium
 import geopandas as gpd
@@ -26,38 +25,22 @@ import numpy as np
 import pandas as pd
 import rasterio.warp
 import shapely
-from branca.element import Element
 from pyproj import Transformer
 from rasterio.crs import CRS
 
 from geohealth import catchments
 from geohealth.coverage import CoverageResult
-from geohealth.coverage_files import VALUES
 from geohealth.inputs.layers import InputLayers
 from geohealth.inputs.levels import BY_KEY, LEVELS
 from geohealth.inputs.population import PopulationGrid
-from geohealth.outputs import write_text
 from geohealth.reach import OSM_ATTRIBUTION
-from geohealth.webmap import offline, symbols
+from geohealth.webmap import base, symbols
 
 log = logging.getLogger(__name__)
 
-_MODE_ZH = VALUES["zh"]
-
-
-def _mode(mode: str) -> str:
-    return _MODE_ZH.get(mode, mode)
-
-
-def _fmt(value: float, spec: str = ",.0f") -> str:
-    return "—" if value is None or not np.isfinite(value) else format(value, spec)
-
-
-def _simplified(frame: gpd.GeoDataFrame, metric: CRS, tolerance_m: float) -> gpd.GeoDataFrame:
-    """Geometries simplified in metres (for the page's size), back in EPSG:4326."""
-    out = frame.to_crs(metric)
-    out["geometry"] = shapely.make_valid(out.geometry.simplify(tolerance_m).to_numpy())
-    return out.to_crs(4326)
+_mode = base.mode_label
+_fmt = base.fmt
+_simplified = base.simplified
 
 
 def _township_layer(
@@ -259,18 +242,7 @@ def coverage_map(result: CoverageResult, layers: InputLayers) -> folium.Map:
     """
     settings = layers.settings
     target = settings.analysis.target_min
-    west, south, east, north = layers.region.bounds
-    fmap = folium.Map(tiles=None, control_scale=True, prefer_canvas=False)
-    offline.inline_assets(fmap)
-    fmap.get_root().header.add_child(
-        Element("<style>.leaflet-container{background:#f2efe9}</style>"), name="background"
-    )
-    folium.TileLayer(
-        "OpenStreetMap",
-        name="OpenStreetMap 底图",
-        attr="© OpenStreetMap contributors (ODbL 1.0)",
-        control=True,
-    ).add_to(fmap)
+    fmap = base.base_map(layers)
     modes = list(dict.fromkeys(m for g, m in result.groups if g == "primary"))
     for k, mode in enumerate(modes):
         _township_layer(result, layers, mode, show=k == 0).add_to(fmap)
@@ -283,37 +255,8 @@ def coverage_map(result: CoverageResult, layers: InputLayers) -> folium.Map:
     for group in _facility_layers(result, layers):
         group.add_to(fmap)
     folium.LayerControl(collapsed=True).add_to(fmap)
-    fmap.fit_bounds([[south, west], [north, east]], padding_top_left=(270, 70))  # the legend
     levels = [lv.key for lv in LEVELS if (layers.facilities["level"] == lv.key).any()]
     title = f"{settings.region.name} · {target:g}分钟医疗卫生服务圈"
     subtitle = f"覆盖率按乡镇（首个图层：{_mode(modes[0])}）· {dt.date.today():%Y-%m-%d}"
-    panel = symbols.legend_html(title, subtitle, levels, OSM_ATTRIBUTION, target)
-    fmap.get_root().html.add_child(Element(panel), name="legend")
+    base.add_panel(fmap, title, subtitle, symbols.legend_body(levels, target), OSM_ATTRIBUTION)
     return fmap
-
-
-def write_map(path: Path, fmap: folium.Map) -> Path:
-    """Render a map to one self-contained HTML file, atomically.
-
-    Parameters
-    ----------
-    path
-        ``.html`` file to write.
-    fmap
-        A map built by :func:`coverage_map`.
-
-    Returns
-    -------
-    pathlib.Path
-        ``path``.
-
-    Raises
-    ------
-    GeohealthError
-        If the page would still fetch a script or stylesheet from the internet.
-    """
-    page = fmap.get_root().render()
-    offline.check_offline(page)
-    write_text(path, page)
-    log.debug("map: %s (%.1f MB)", path, len(page.encode("utf-8")) / 1e6)
-    return path

@@ -153,57 +153,40 @@ def svg(level: str) -> str:
     )
 
 
-def legend_html(
-    title: str, subtitle: str, levels: list[str], attribution: str, target_min: float
-) -> str:
-    """Write the map's fixed panel: title, colour classes, facility symbols and attribution.
+def legend_body(levels: list[str], target_min: float) -> str:
+    """Write the coverage map's legend: colour classes, facility symbols, hotspots.
 
     Parameters
     ----------
-    title, subtitle
-        Headline and its second line (region, date).
     levels
         Facility levels present, in display order.
-    attribution
-        Data-source line (OSM and ODbL).
     target_min
         The service-circle target (minutes).
 
     Returns
     -------
     str
-        HTML for a fixed-position panel.
+        HTML for :func:`geohealth.webmap.base.add_panel`.
     """
-    swatch = (
-        '<span style="display:inline-block;width:14px;height:10px;margin-right:4px;'
-        'border:1px solid #777;background:{}"></span>{}'
-    )
-    shares = "<br>".join(swatch.format(c, label) for _, c, label in SHARE_CLASSES)
+    shares = "<br>".join(swatch(c, label) for _, c, label in SHARE_CLASSES)
     minutes = "<br>".join(
-        swatch.format("rgb({},{},{})".format(*rgb), f"{label} 分钟")
-        for _, rgb, label in MINUTE_CLASSES
+        swatch("rgb({},{},{})".format(*rgb), f"{label} 分钟") for _, rgb, label in MINUTE_CLASSES
     )
     marks = "<br>".join(
         f'{svg(k)} <span style="vertical-align:top">{html.escape(BY_KEY[k].label_zh)}</span>'
         for k in levels
         if k in BY_KEY
     )
-    return f"""
-<div id="geohealth-title" style="position:fixed;top:10px;left:60px;z-index:1000;
- background:rgba(255,255,255,.92);padding:6px 10px;border-radius:4px;
- font:15px/1.35 'Noto Sans CJK SC','WenQuanYi Micro Hei','Microsoft YaHei',sans-serif;
- box-shadow:0 1px 4px rgba(0,0,0,.3)">
- <b>{html.escape(title)}</b><br><span style="font-size:12px">{html.escape(subtitle)}</span>
-</div>
-<div id="geohealth-legend" style="position:fixed;bottom:64px;left:10px;z-index:1000;
- background:rgba(255,255,255,.92);padding:8px 10px;border-radius:4px;max-width:260px;
- font:12px/1.45 'Noto Sans CJK SC','WenQuanYi Micro Hei','Microsoft YaHei',sans-serif;
- box-shadow:0 1px 4px rgba(0,0,0,.3)">
- <b>{target_min:g}分钟覆盖率（乡镇）</b><br>{shares}<br>
+    return f"""<b>{target_min:g}分钟覆盖率（乡镇）</b><br>{shares}<br>
  <b>到最近基层医疗机构用时</b><br>{minutes}<br>
  <b>医疗机构</b><br>{marks}<br>
  <span style="display:inline-block;width:12px;height:12px;border-radius:6px;
- background:#7a0177;opacity:.6;margin-right:4px"></span>{target_min:g}分钟外人口（约1 km格网）<br>
- <span style="font-size:10px;color:#555">{html.escape(attribution)}</span>
-</div>
-"""
+ background:#7a0177;opacity:.6;margin-right:4px"></span>{target_min:g}分钟外人口（约1 km格网）"""
+
+
+def swatch(colour: str, label: str, *, border: str = "#777") -> str:
+    """Write one legend line: a colour box and its (escaped) label."""
+    return (
+        '<span style="display:inline-block;width:14px;height:10px;margin-right:4px;'
+        f'border:1px solid {border};background:{colour}"></span>{html.escape(label)}'
+    )

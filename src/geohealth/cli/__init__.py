@@ -13,10 +13,11 @@ from pathlib import Path
 import click
 
 from geohealth import __version__, check, config, coverage, coverage_files, reach, sample, webmap
+from geohealth.cli import siting
+from geohealth.cli.common import input_files, mode_option, out_option
 from geohealth.errors import GeohealthError
 from geohealth.inputs import layers
 from geohealth.outputs import refuse_inputs, write_text
-from geohealth.siting import plan
 
 log = logging.getLogger("geohealth")
 
@@ -82,38 +83,12 @@ def _run_check(settings: config.Settings, out_dir: Path | None) -> check.CheckSu
     click.echo(check.format_text(summary))
     if out_dir is not None:
         outputs = [out_dir / "check.txt", out_dir / "check_townships.csv"]
-        refuse_inputs(outputs, _input_files(settings))
+        refuse_inputs(outputs, input_files(settings))
         write_text(outputs[0], check.format_text(summary) + "\n")
         table = check.township_table(summary).to_csv(index=False)
         write_text(outputs[1], table, encoding="utf-8-sig")  # BOM: Excel reads Chinese right
         click.echo(f"\nwritten: {outputs[0]}\n         {outputs[1]}")
     return summary
-
-
-_out_option = click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Output folder (default: the configuration's output.dir).",
-)
-_mode_option = click.option(
-    "--mode",
-    "modes",
-    multiple=True,
-    help="Travel mode (repeatable); the configuration's analysis.modes by default.",
-)
-
-
-def _input_files(settings: config.Settings) -> list[Path | None]:
-    """Every file a run reads (outputs must never replace one)."""
-    return [
-        settings.boundaries.path,
-        settings.facilities.path,
-        settings.population.raster,
-        settings.network.osm,
-        settings.network.dem,
-    ]
 
 
 @main.command("check")
@@ -135,7 +110,7 @@ def _run_coverage(settings: config.Settings, out: Path, modes: tuple[str, ...] |
     targets = [
         out / name for name in ("townships.csv", "facilities.csv", "coverage.xlsx", "coverage.gpkg")
     ]
-    refuse_inputs([*targets, out / "coverage_map.html"], _input_files(settings))
+    refuse_inputs([*targets, out / "coverage_map.html"], input_files(settings))
     loaded = layers.load(settings)
     result = coverage.run(loaded, modes=modes, isochrones=True)
     log.info("writing tables, GeoPackage, rasters and the map …")
@@ -166,8 +141,8 @@ def _run_coverage(settings: config.Settings, out: Path, modes: tuple[str, ...] |
 
 @main.command("coverage")
 @click.argument("config_file", metavar="CONFIG", type=click.Path(path_type=Path))
-@_out_option
-@_mode_option
+@out_option
+@mode_option
 def coverage_command(config_file: Path, out_dir: Path | None, modes: tuple[str, ...]) -> None:
     """Coverage per township and per facility, with the interactive map, from CONFIG.
 
@@ -179,118 +154,9 @@ def coverage_command(config_file: Path, out_dir: Path | None, modes: tuple[str, 
     _run_coverage(settings, out_dir or settings.output_dir, modes or None)
 
 
-@main.command("site")
-@click.argument("config_file", metavar="CONFIG", type=click.Path(path_type=Path))
-@click.option(
-    "--problem",
-    type=click.Choice(["mclp", "lscp", "pmedian"]),
-    required=True,
-    help="mclp: cover the most people with p sites; lscp: fewest sites covering everyone "
-    "(or --share); pmedian: least person-minutes with p sites.",
-)
-@click.option("--p", "p", type=int, default=None, help="Sites to open (fixed ones included).")
-@click.option("--threshold", type=float, default=15.0, show_default=True, help="Minutes.")
-@click.option("--mode", default="drive", show_default=True, help="Travel mode.")
-@click.option(
-    "--level",
-    "levels",
-    multiple=True,
-    help="Existing facilities of this level are candidates (repeatable), e.g. "
-    "township_health_centre for regional-centre upgrades.",
-)
-@click.option(
-    "--grid",
-    "grid_m",
-    type=float,
-    default=None,
-    help="Also new candidate sites on a grid of this spacing (metres).",
-)
-@click.option(
-    "--fix-existing",
-    "fix_group",
-    default=None,
-    help="Facilities of this care group are already open (e.g. primary).",
-)
-@click.option("--capacity", type=float, default=None, help="Persons each site can serve.")
-@click.option(
-    "--persons-per-bed",
-    type=float,
-    default=None,
-    help="Capacity of an existing facility = beds × this.",
-)
-@click.option(
-    "--share", type=float, default=1.0, show_default=True, help="LSCP: share of people to cover."
-)
-@click.option(
-    "--max-minutes",
-    type=float,
-    default=60.0,
-    show_default=True,
-    help="p-median: longest trip assigned.",
-)
-@click.option("--time-limit", type=float, default=600.0, show_default=True, help="Solver seconds.")
-@_out_option
-def site_command(
-    config_file: Path,
-    problem: str,
-    p: int | None,
-    threshold: float,
-    mode: str,
-    levels: tuple[str, ...],
-    grid_m: float | None,
-    fix_group: str | None,
-    capacity: float | None,
-    persons_per_bed: float | None,
-    share: float,
-    max_minutes: float,
-    time_limit: float,
-    out_dir: Path | None,
-) -> None:
-    """Choose sites (location–allocation, solved to proven optimality with HiGHS).
-
-    Writes sites.csv (chosen sites, people assigned and covered) and assignment.gpkg
-    (candidates, catchments of the chosen sites, unassigned cells); prints the objective,
-    the proven bound and the gap.
-    """
-    settings = config.load(config_file)
-    out = out_dir or settings.output_dir
-    targets = [out / "sites.csv", out / "assignment.gpkg"]
-    refuse_inputs(targets, _input_files(settings))
-    loaded = layers.load(settings)
-    sites = plan.candidates(
-        loaded,
-        levels=levels,
-        grid_m=grid_m,
-        fix_group=fix_group,
-        persons_per_bed=persons_per_bed,
-        capacity=capacity,
-    )
-    solved = plan.solve_plan(
-        loaded,
-        sites,
-        problem=problem,
-        mode=mode,
-        p=p,
-        threshold_min=threshold,
-        share=share,
-        max_minutes=max_minutes,
-        time_limit_s=time_limit,
-    )
-    table = plan.site_table(solved, threshold)
-    write_text(targets[0], table.to_csv(index=False), encoding="utf-8-sig")
-    coverage_files.write_geopackage(targets[1], plan.assignment_layers(solved, loaded))
-    r = solved.result
-    unit = {"mclp": "people covered", "lscp": "sites", "pmedian": "person-minutes"}[problem]
-    click.echo(
-        f"{problem}: {len(r.sites)} sites, objective {r.objective:,.2f} {unit}, "
-        f"bound {r.bound:,.2f}, gap {r.gap:.2%} ({r.status}, {r.seconds:.1f} s)"
-    )
-    click.echo(f"written: {targets[0]}\n         {targets[1]}\n{reach.OSM_ATTRIBUTION}")
-
-
 @main.command("isochrones")
 @click.argument("config_file", metavar="CONFIG", type=click.Path(path_type=Path))
-@_out_option
+@out_option
 @click.option(
     "--group",
     type=click.Choice(["primary", "secondary", "tertiary", "emergency"]),
@@ -298,7 +164,7 @@ def site_command(
     show_default=True,
     help="Care group whose facilities get isochrones and the travel-time rasters.",
 )
-@_mode_option
+@mode_option
 def isochrones_command(
     config_file: Path, out_dir: Path | None, group: str, modes: tuple[str, ...]
 ) -> None:
@@ -314,7 +180,7 @@ def isochrones_command(
     nets = reach.networks(loaded, group=group, modes=modes or None)
     gpkg = out / "isochrones.gpkg"
     rasters = {mode: out / f"traveltime_{mode}.tif" for mode in nets}
-    refuse_inputs([gpkg, *rasters.values()], _input_files(settings))
+    refuse_inputs([gpkg, *rasters.values()], input_files(settings))
     frames = {}
     for mode, net in nets.items():
         log.info("%s: %d %s facilities", mode, len(net.facilities), group)
@@ -344,7 +210,7 @@ def _find_sample_config() -> Path | None:
     default=None,
     help="Output folder (default: the sample configuration's, maps/sample-county).",
 )
-@_mode_option
+@mode_option
 def demo_command(out_dir: Path | None, modes: tuple[str, ...]) -> None:
     """Run the main job on the bundled sample county and write into maps/.
 
@@ -376,3 +242,7 @@ def sample_command(out_dir: Path, seed: int) -> None:
     """Generate the synthetic sample county's files into OUT_DIR."""
     files = sample.make_sample_county(out_dir, seed=seed)
     click.echo(f"sample county written; run: geohealth check {files.config}")
+
+
+main.add_command(siting.site_command)
+main.add_command(siting.whatif_command)

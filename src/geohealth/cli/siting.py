@@ -1,0 +1,401 @@
+"""The planning commands: ``geohealth site`` (location–allocation, presets) and ``whatif``."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import click
+import numpy as np
+
+from geohealth import config, coverage, coverage_files, reach, referral, whatif
+from geohealth.cli.common import input_files, mode_option, out_option
+from geohealth.coverage import AREA_CODE
+from geohealth.errors import ConfigError
+from geohealth.inputs import layers
+from geohealth.outputs import refuse_inputs
+from geohealth.siting import ambulance, files, plan, regional
+from geohealth.webmap import plan_maps, write_map
+
+log = logging.getLogger("geohealth")
+
+PRESETS = ("regional-centre", "ambulance")
+
+
+def _solver_line(label: str, r: object, unit: str) -> str:
+    return (
+        f"{label}: objective {r.objective:,.2f} {unit}, bound {r.bound:,.2f}, "  # type: ignore[attr-defined]
+        f"gap {r.gap:.2%} ({r.status}, {r.seconds:.1f} s)"  # type: ignore[attr-defined]
+    )
+
+
+def _echo_written(paths: list[Path]) -> None:
+    click.echo("written: " + "\n         ".join(str(p) for p in paths))
+    click.echo(reach.OSM_ATTRIBUTION)
+
+
+def _median(values: object) -> str:
+    arr = np.asarray(values, dtype=float)
+    arr = arr[np.isfinite(arr)]
+    return f"{np.median(arr):.0f} min" if arr.size else "—"
+
+
+@click.command("site")
+@click.argument("config_file", metavar="CONFIG", type=click.Path(path_type=Path))
+@click.option(
+    "--problem",
+    type=click.Choice(plan.PROBLEMS),
+    default=None,
+    help="mclp: cover the most people with p sites; lscp: fewest sites covering everyone "
+    "(or --share); pmedian: least person-minutes with p sites. Implied by --preset.",
+)
+@click.option(
+    "--preset",
+    type=click.Choice(PRESETS),
+    default=None,
+    help="regional-centre: upgrade township hospitals into rural regional medical centres "
+    "(Yangzhou rule); ambulance: stations at 1 per 30 000 residents, placed by MCLP.",
+)
+@click.option("--p", "p", type=int, default=None, help="Sites to open (fixed ones included).")
+@click.option(
+    "--threshold",
+    type=float,
+    default=15.0,
+    show_default=True,
+    help="Minutes (coverage time; response time for --preset ambulance).",
+)
+@click.option("--mode", default="drive", show_default=True, help="Travel mode.")
+@click.option(
+    "--level",
+    "levels",
+    multiple=True,
+    help="Existing facilities of this level are candidates (repeatable), e.g. "
+    "township_health_centre.",
+)
+@click.option(
+    "--grid",
+    "grid_m",
+    type=float,
+    default=None,
+    help="Also new candidate sites on a grid of this spacing (metres).",
+)
+@click.option(
+    "--fix-existing",
+    "fix_group",
+    default=None,
+    help="Facilities of this care group are already open (e.g. primary).",
+)
+@click.option("--capacity", type=float, default=None, help="Persons each site can serve.")
+@click.option(
+    "--persons-per-bed",
+    type=float,
+    default=None,
+    help="Capacity of an existing facility = beds × this.",
+)
+@click.option(
+    "--share", type=float, default=1.0, show_default=True, help="LSCP: share of people to cover."
+)
+@click.option(
+    "--max-minutes",
+    type=float,
+    default=60.0,
+    show_default=True,
+    help="p-median: longest trip assigned.",
+)
+@click.option(
+    "--min-population",
+    type=float,
+    default=100_000,
+    show_default=True,
+    help="regional-centre: fewest people per centre.",
+)
+@click.option(
+    "--max-population",
+    type=float,
+    default=200_000,
+    show_default=True,
+    help="regional-centre: most people per centre.",
+)
+@click.option(
+    "--min-townships",
+    type=int,
+    default=2,
+    show_default=True,
+    help="regional-centre: fewest townships per centre.",
+)
+@click.option(
+    "--max-townships",
+    type=int,
+    default=3,
+    show_default=True,
+    help="regional-centre: most townships per centre.",
+)
+@click.option(
+    "--served-share",
+    type=float,
+    default=0.5,
+    show_default=True,
+    help="regional-centre: leave out townships where this share already reaches a "
+    "secondary hospital within the threshold.",
+)
+@click.option(
+    "--max-trip",
+    type=float,
+    default=60.0,
+    show_default=True,
+    help="regional-centre: longest drive from a township's health centre to its centre.",
+)
+@click.option(
+    "--per-station",
+    type=float,
+    default=ambulance.PERSONS_PER_STATION,
+    show_default=True,
+    help="ambulance: residents per station.",
+)
+@click.option("--time-limit", type=float, default=600.0, show_default=True, help="Solver seconds.")
+@out_option
+def site_command(
+    config_file: Path,
+    problem: str | None,
+    preset: str | None,
+    p: int | None,
+    threshold: float,
+    mode: str,
+    levels: tuple[str, ...],
+    grid_m: float | None,
+    fix_group: str | None,
+    capacity: float | None,
+    persons_per_bed: float | None,
+    share: float,
+    max_minutes: float,
+    min_population: float,
+    max_population: float,
+    min_townships: int,
+    max_townships: int,
+    served_share: float,
+    max_trip: float,
+    per_station: float,
+    time_limit: float,
+    out_dir: Path | None,
+) -> None:
+    """Choose sites (location–allocation, solved to proven optimality with HiGHS).
+
+    Writes sites.csv (chosen sites, people assigned and covered), assignment.gpkg
+    (candidates, catchments, unassigned areas) and site_map.html; prints the objective, the
+    proven bound and the gap. --preset regional-centre also writes townships.csv and
+    referral.csv (township health centre → secondary care, before and after).
+    """
+    if preset is not None and problem not in (None, "mclp"):
+        msg = f"--preset {preset} is a maximal covering model — drop --problem {problem}"
+        raise ConfigError(msg)
+    if preset is None and problem is None:
+        msg = "give --problem mclp|lscp|pmedian, or --preset regional-centre|ambulance"
+        raise ConfigError(msg)
+    settings = config.load(config_file)
+    out = out_dir or settings.output_dir
+    names = ["sites.csv", "assignment.gpkg", "site_map.html"]
+    if preset == "regional-centre":
+        names += ["townships.csv", "referral.csv"]
+    refuse_inputs([out / n for n in names], input_files(settings))
+    loaded = layers.load(settings)
+    region = settings.region.name
+    if preset == "regional-centre":
+        rule = regional.RegionalRule(
+            min_population=min_population,
+            max_population=max_population,
+            min_townships=min_townships,
+            max_townships=max_townships,
+            threshold_min=threshold,
+            served_share=served_share,
+            max_trip_min=max_trip,
+        )
+        result = regional.solve_regional(
+            loaded,
+            rule,
+            levels=levels or ("township_health_centre",),
+            p=p,
+            mode=mode,
+            time_limit_s=time_limit,
+        )
+        table = regional.referral(loaded, result)
+        written = files.write_regional(out, result, loaded, table)
+        towns = result.townships
+        served = towns["centre_id"].notna()
+        click.echo(
+            f"{len(result.centres)} regional centres for {int(served.sum())} townships "
+            f"({towns.loc[served, 'population'].sum():,.0f} people); "
+            f"{result.solution.objective:,.0f} within {threshold:g} min by {mode} of their centre"
+        )
+        click.echo(_solver_line("regional-centre", result.solution, "people covered"))
+        click.echo(
+            "township health centre → secondary care (median): before "
+            f"{_median(table['minutes_before'])}, after {_median(table['minutes_after'])}; "
+            f"to its own centre {_median(table['centre_min'])}"
+        )
+    elif preset == "ambulance":
+        stations = ambulance.plan_stations(
+            loaded,
+            response_min=threshold,
+            persons_per_station=per_station,
+            levels=levels or ambulance.HOST_LEVELS,
+            grid_m=grid_m,
+            p=p,
+            mode=mode,
+            time_limit_s=time_limit,
+        )
+        written = files.write_plan(
+            out,
+            stations.plan,
+            loaded,
+            threshold_min=threshold,
+            title=f"{region} · 急救站选址（{threshold:g}分钟）",
+        )
+        total = stations.population
+        click.echo(
+            f"ambulance stations: {stations.existing} existing, {stations.needed} needed at "
+            f"1 per {per_station:,.0f} residents ({total:,.0f} people), "
+            f"{len(stations.plan.result.sites)} in the plan"
+        )
+        click.echo(
+            f"within {threshold:g} min by {mode}: today {stations.covered_before:,.0f} "
+            f"({stations.covered_before / total:.1%}), with the plan "
+            f"{stations.covered_after:,.0f} ({stations.covered_after / total:.1%})"
+        )
+        click.echo(_solver_line("mclp", stations.plan.result, "people covered"))
+    else:
+        sites = plan.candidates(
+            loaded,
+            levels=levels,
+            grid_m=grid_m,
+            fix_group=fix_group,
+            persons_per_bed=persons_per_bed,
+            capacity=capacity,
+        )
+        solved = plan.solve_plan(
+            loaded,
+            sites,
+            problem=problem,  # type: ignore[arg-type]
+            mode=mode,
+            p=p,
+            threshold_min=threshold,
+            share=share,
+            max_minutes=max_minutes,
+            time_limit_s=time_limit,
+        )
+        written = files.write_plan(
+            out, solved, loaded, threshold_min=threshold, title=f"{region} · 选址方案（{problem}）"
+        )
+        unit = {"mclp": "people covered", "lscp": "sites", "pmedian": "person-minutes"}[problem]
+        click.echo(
+            f"{problem}: {len(solved.result.sites)} sites; "
+            + _solver_line("", solved.result, unit).removeprefix(": ")
+        )
+    _echo_written(written)
+
+
+@click.command("whatif")
+@click.argument("config_file", metavar="CONFIG", type=click.Path(path_type=Path))
+@click.option(
+    "--add",
+    "adds",
+    multiple=True,
+    metavar="LON,LAT,LEVEL[,BEDS]",
+    help="A proposed facility (repeatable); LEVEL is a key or a Chinese name (乡镇卫生院).",
+)
+@click.option("--close", "closes", multiple=True, metavar="ID", help="A facility that closes.")
+@click.option(
+    "--upgrade",
+    "upgrades",
+    multiple=True,
+    metavar="ID=LEVEL",
+    help="A facility that changes level, e.g. 239901101001=rural_regional_centre.",
+)
+@click.option(
+    "--crs",
+    "system",
+    type=click.Choice(["wgs84", "gcj02", "bd09"]),
+    default=None,
+    help="Coordinate system of --add (default: facilities.coordinate_system).",
+)
+@click.option(
+    "--threshold",
+    type=float,
+    default=None,
+    help="Threshold drawn on the map and printed (default: analysis.target_min).",
+)
+@mode_option
+@out_option
+def whatif_command(
+    config_file: Path,
+    adds: tuple[str, ...],
+    closes: tuple[str, ...],
+    upgrades: tuple[str, ...],
+    system: str | None,
+    threshold: float | None,
+    modes: tuple[str, ...],
+    out_dir: Path | None,
+) -> None:
+    """Test a scenario: add, close or upgrade facilities and compare coverage before and after.
+
+    Writes whatif.csv (per township, group, mode and threshold: covered before, after, the
+    difference, newly covered and no longer covered), whatif.gpkg (changed facilities, cells
+    newly covered / no longer covered), whatif_map.html and referral.csv (township health
+    centre → secondary care before and after).
+    """
+    settings = config.load(config_file)
+    declared = system or settings.facilities.coordinate_system or "wgs84"
+    changes = whatif.Changes(
+        add=tuple(whatif.parse_add(a, declared) for a in adds),
+        close=tuple(c.strip() for c in closes),
+        upgrade=tuple(whatif.parse_upgrade(u) for u in upgrades),
+    )
+    if changes.empty:
+        msg = "nothing to test — give --add LON,LAT,LEVEL, --close ID or --upgrade ID=LEVEL"
+        raise ConfigError(msg)
+    limit = settings.analysis.target_min if threshold is None else threshold
+    if limit not in settings.analysis.thresholds_min:
+        listed = ", ".join(f"{t:g}" for t in settings.analysis.thresholds_min)
+        msg = f"--threshold {limit:g} is not among analysis.thresholds_min ({listed})"
+        raise ConfigError(msg)
+    out = out_dir or settings.output_dir
+    names = ["whatif.csv", "whatif.gpkg", "whatif_map.html", "referral.csv"]
+    refuse_inputs([out / n for n in names], input_files(settings))
+    loaded = layers.load(settings)
+    after_facilities = whatif.apply(loaded, changes)
+    before = coverage.run(loaded, modes=modes or None)
+    after = coverage.run(whatif.scenario_layers(loaded, after_facilities), modes=modes or None)
+    table = whatif.compare(loaded, before, after)
+    frames = whatif.change_layers(loaded, before, after, after_facilities, limit)
+    g = reach.graphs(loaded, modes=("drive",))["drive"]
+    referrals = referral.referral_table(
+        g,
+        loaded.townships,
+        loaded.facilities,
+        after_facilities.drop(columns="change"),
+        max_snap_m=settings.network.max_snap_m,
+    )
+    fmap = plan_maps.whatif_map(
+        loaded,
+        table,
+        frames,
+        threshold_min=limit,
+        title=f"{settings.region.name} · 方案测算",
+    )
+    written = [
+        files.write_csv(out / "whatif.csv", table),
+        coverage_files.write_geopackage(out / "whatif.gpkg", frames),
+        write_map(out / "whatif_map.html", fmap),
+        files.write_csv(out / "referral.csv", referrals),
+    ]
+    area = table[(table["code"] == AREA_CODE) & (table["threshold_min"] == limit)]
+    for row in area.itertuples():
+        if row.covered_before == row.covered_after and row.newly_covered == 0:
+            continue
+        click.echo(
+            f"{row.group:<9} {row.mode:<12} ≤{limit:g} min: {row.covered_before:,.0f} → "
+            f"{row.covered_after:,.0f} ({row.difference:+,.0f}; newly covered "
+            f"{row.newly_covered:,.0f}, no longer {row.no_longer_covered:,.0f})"
+        )
+    if area["difference"].eq(0).all() and area["newly_covered"].eq(0).all():
+        click.echo(f"no change in coverage within {limit:g} min")
+    _echo_written(written)

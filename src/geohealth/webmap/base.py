@@ -1,0 +1,137 @@
+"""What every geohealth map shares: the offline page, the basemap, the panel and the writer."""
+
+from __future__ import annotations
+
+import html
+import logging
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import numpy as np
+import shapely
+from branca.element import Element
+from rasterio.crs import CRS
+
+from geohealth.coverage_files import VALUES
+from geohealth.inputs.layers import InputLayers
+from geohealth.outputs import write_text
+from geohealth.webmap import offline
+
+log = logging.getLogger(__name__)
+
+#: Font stack of the map's panels (CJK first).
+FONTS = "'Noto Sans CJK SC','WenQuanYi Micro Hei','Microsoft YaHei',sans-serif"
+
+
+def mode_label(mode: str) -> str:
+    """Chinese name of a travel mode (步行, 两轮车, 驾车)."""
+    return VALUES["zh"].get(mode, mode)
+
+
+def fmt(value: float | None, spec: str = ",.0f") -> str:
+    """Format a number for a popup; ``—`` when missing."""
+    return "—" if value is None or not np.isfinite(value) else format(value, spec)
+
+
+def simplified(frame: gpd.GeoDataFrame, metric: CRS, tolerance_m: float) -> gpd.GeoDataFrame:
+    """Geometries simplified in metres (for the page's size), back in EPSG:4326."""
+    out = frame.to_crs(metric)
+    out["geometry"] = shapely.make_valid(out.geometry.simplify(tolerance_m).to_numpy())
+    return out.to_crs(4326)
+
+
+def base_map(layers: InputLayers) -> folium.Map:
+    """Build an empty map of the region: Leaflet inlined, OSM basemap, plain background.
+
+    Parameters
+    ----------
+    layers
+        The run's inputs (the region's extent).
+
+    Returns
+    -------
+    folium.Map
+        Fitted to the region, leaving room for a panel on the left.
+    """
+    fmap = folium.Map(tiles=None, control_scale=True, prefer_canvas=False)
+    offline.inline_assets(fmap)
+    fmap.get_root().header.add_child(
+        Element("<style>.leaflet-container{background:#f2efe9}</style>"), name="background"
+    )
+    folium.TileLayer(
+        "OpenStreetMap",
+        name="OpenStreetMap 底图",
+        attr="© OpenStreetMap contributors (ODbL 1.0)",
+        control=True,
+    ).add_to(fmap)
+    west, south, east, north = layers.region.bounds
+    fmap.fit_bounds([[south, west], [north, east]], padding_top_left=(270, 70))
+    return fmap
+
+
+def township_outlines(layers: InputLayers) -> folium.GeoJson:
+    """Township boundaries as thin lines with the name on hover."""
+    towns = simplified(layers.townships[["code", "name", "geometry"]], layers.region.metric_crs, 10)
+    return folium.GeoJson(
+        towns.to_json(drop_id=True),
+        name="乡镇界线",
+        style_function=lambda f: {"fillOpacity": 0.0, "color": "#555555", "weight": 1},
+        tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=["乡镇"]),
+    )
+
+
+def add_panel(fmap: folium.Map, title: str, subtitle: str, body: str, attribution: str) -> None:
+    """Fix a title box and a legend panel (HTML ``body``) onto the map.
+
+    Parameters
+    ----------
+    fmap
+        The map.
+    title, subtitle
+        Headline and its second line.
+    body
+        Legend HTML (already escaped).
+    attribution
+        Data-source line, shown at the panel's foot.
+    """
+    panel = f"""
+<div id="geohealth-title" style="position:fixed;top:10px;left:60px;z-index:1000;
+ background:rgba(255,255,255,.92);padding:6px 10px;border-radius:4px;
+ font:15px/1.35 {FONTS};box-shadow:0 1px 4px rgba(0,0,0,.3)">
+ <b>{html.escape(title)}</b><br><span style="font-size:12px">{html.escape(subtitle)}</span>
+</div>
+<div id="geohealth-legend" style="position:fixed;bottom:64px;left:10px;z-index:1000;
+ background:rgba(255,255,255,.92);padding:8px 10px;border-radius:4px;max-width:260px;
+ max-height:70vh;overflow:auto;font:12px/1.45 {FONTS};box-shadow:0 1px 4px rgba(0,0,0,.3)">
+ {body}<br><span style="font-size:10px;color:#555">{html.escape(attribution)}</span>
+</div>
+"""
+    fmap.get_root().html.add_child(Element(panel), name="legend")
+
+
+def write_map(path: Path, fmap: folium.Map) -> Path:
+    """Render a map to one self-contained HTML file, atomically.
+
+    Parameters
+    ----------
+    path
+        ``.html`` file to write.
+    fmap
+        A map from :func:`base_map` with its layers.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    GeohealthError
+        If the page would still fetch a script or stylesheet from the internet.
+    """
+    page = fmap.get_root().render()
+    offline.check_offline(page)
+    write_text(path, page)
+    log.debug("map: %s (%.1f MB)", path, len(page.encode("utf-8")) / 1e6)
+    return path
