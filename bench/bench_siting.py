@@ -34,7 +34,7 @@ from geohealth.siting import plan, problems
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample_county.toml"
-P, THRESHOLD, SPACING_M = 20, 15.0, 2500.0
+P, THRESHOLD, SPACING_M = 20, 15.0, 2000.0
 
 
 def finer(loaded: layers.InputLayers, factor: int = 2) -> layers.InputLayers:
@@ -76,9 +76,10 @@ def covered_by(instance: problems.Instance, sites: np.ndarray) -> float:
 
 def main() -> None:
     loaded = finer(layers.load(config.load(SAMPLE)))
-    sites = plan.grid_candidates(loaded, SPACING_M)
     t0 = time.perf_counter()
-    instance, _, _, pairs = plan.build_instance(loaded, sites, mode="drive", limit_min=THRESHOLD)
+    _, instance, _, _, pairs = plan.build_instance(
+        loaded, plan.candidates(loaded, grid_m=SPACING_M), mode="drive", limit_min=THRESHOLD
+    )
     build_t = time.perf_counter() - t0
     n, m = len(instance.demand), instance.n_sites
     if n < 100_000 or m < 500:

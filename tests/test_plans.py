@@ -122,12 +122,16 @@ def test_referral_before_and_after_the_plan(sample_layers, regional_plan):
     table = regional.referral(sample_layers, regional_plan)
     thc = sample_layers.facilities["level"] == "township_health_centre"
     assert len(table) == int(thc.sum())
-    assert (table["minutes_after"] <= table["minutes_before"] + 1e-9).all()  # upgrades only add
+    # upgrades only add secondary care
+    assert (table["secondary_after_min"] <= table["secondary_before_min"] + 1e-9).all()
     chosen = set(regional_plan.centres["site_id"])
     upgraded = table["facility_id"].isin(chosen)
-    assert (table.loc[upgraded, "minutes_after"] == 0).all()
+    assert (table.loc[upgraded, "secondary_after_min"] == 0).all()
     assert (table.loc[upgraded, "centre_min"] == 0).all()
-    assert table["minutes_before"].median() > 2 * table["minutes_after"].median()
+    assert table["secondary_before_min"].median() > 2 * table["secondary_after_min"].median()
+    assert np.isinf(table["regional_before_min"]).all()  # the county has none today
+    assigned = table["centre_min"].notna()
+    assert (table["regional_after_min"] <= table["centre_min"] + 1e-9)[assigned].all()
     # the trip to the assigned centre is the township table's, for townships with a centre
     towns = regional_plan.townships.set_index("code")
     has = table["centre_id"].notna()
@@ -242,8 +246,8 @@ def test_whatif_and_presets_from_the_command_line(tmp_path):
     assert "方案变动的机构" in names
     referral = pd.read_csv(out / "referral.csv", dtype={"facility_id": str})
     upgraded = referral[referral["facility_id"] == "239901104001"].iloc[0]
-    assert upgraded["minutes_after"] == 0
-    assert upgraded["minutes_before"] > 15
+    assert upgraded["secondary_after_min"] == 0
+    assert upgraded["secondary_before_min"] > 15
     nothing = runner.invoke(main, ["whatif", str(SAMPLE_CONFIG), "--out", str(tmp_path / "n")])
     assert nothing.exit_code == 2
     assert "nothing to test" in nothing.output

@@ -210,3 +210,22 @@ def test_site_command_explains_an_impossible_rule(tmp_path):
     assert "people are beyond 15 min of every candidate site" in result.output
     assert "short by" in result.output
     assert not (tmp_path / "sites.csv").exists()
+
+
+def test_grid_candidates_far_from_roads_are_dropped(sample_layers, caplog):
+    from geohealth import reach
+    from geohealth.network import snap
+    from geohealth.siting import plan
+
+    sites = plan.candidates(sample_layers, levels=("county_hospital",), grid_m=4000)
+    with caplog.at_level("INFO", logger="geohealth.siting.plan"):
+        kept, instance, _, _, _ = plan.build_instance(
+            sample_layers, sites, mode="drive", limit_min=15
+        )
+    assert "grid candidates farther than 1,000 m from a drive road" in caplog.text
+    assert len(kept) == instance.n_sites < len(sites)
+    assert (kept["kind"] == "existing").sum() == 2  # existing facilities are never dropped
+    g = reach.graphs(sample_layers, modes=("drive",))["drive"]
+    new = kept[kept["kind"] == "new"]
+    probe = snap.attach(g, new.geometry.x.to_numpy(), new.geometry.y.to_numpy())
+    assert (probe.offroad_m <= sample_layers.settings.network.max_snap_m).all()

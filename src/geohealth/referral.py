@@ -20,6 +20,8 @@ from geohealth.network.graph import RoadGraph
 
 #: Level whose facilities are the origins of a referral.
 ORIGIN_LEVEL = "township_health_centre"
+#: Level of the rural regional medical centres (农村区域性医疗卫生中心).
+REGIONAL_LEVEL = "rural_regional_centre"
 
 
 def _nearest(
@@ -79,10 +81,11 @@ def referral_table(
     Returns
     -------
     pandas.DataFrame
-        ``facility_id, name, township_code, township, secondary_before_id,
-        secondary_before, minutes_before`` and, with a plan, ``secondary_after_id,
-        secondary_after, minutes_after, saved_min`` and, with ``assigned``, ``centre_id,
-        centre, centre_min``. Unreachable: ``inf`` minutes.
+        ``facility_id, name, township_code, township``; the nearest secondary-level facility
+        (``secondary_before_id, secondary_before, secondary_before_min``) and the nearest
+        rural regional centre (``regional_before_id, regional_before, regional_before_min``);
+        with a plan the same ``…_after…`` and ``secondary_saved_min``; with ``assigned``,
+        ``centre_id, centre, centre_min``. Unreachable or none: ``inf`` minutes.
     """
     before = before.to_crs(4326)
     origins = before[before["level"] == ORIGIN_LEVEL].reset_index(drop=True)
@@ -105,20 +108,24 @@ def referral_table(
         return table
 
     def fill(frame: gpd.GeoDataFrame, tag: str) -> None:
-        targets = frame[frame["level"].map(group_of) == "secondary"].reset_index(drop=True)
-        idx, minutes = _nearest(graph, origins, targets, max_snap_m)
-        ids = targets["facility_id"].astype(str).to_numpy()
-        names = targets["name"].astype(str).to_numpy()
-        table[f"secondary_{tag}_id"] = [ids[i] if i >= 0 else None for i in idx]
-        table[f"secondary_{tag}"] = [names[i] if i >= 0 else None for i in idx]
-        table[f"minutes_{tag}"] = minutes
+        for kind, wanted in (
+            ("secondary", frame["level"].map(group_of) == "secondary"),
+            ("regional", frame["level"] == REGIONAL_LEVEL),
+        ):
+            targets = frame[wanted].reset_index(drop=True)
+            idx, minutes = _nearest(graph, origins, targets, max_snap_m)
+            ids = targets["facility_id"].astype(str).to_numpy()
+            names = targets["name"].astype(str).to_numpy()
+            table[f"{kind}_{tag}_id"] = [ids[i] if i >= 0 else None for i in idx]
+            table[f"{kind}_{tag}"] = [names[i] if i >= 0 else None for i in idx]
+            table[f"{kind}_{tag}_min"] = minutes
 
     fill(before, "before")
     if after is None:
         return table
     after = after.to_crs(4326)
     fill(after, "after")
-    table["saved_min"] = table["minutes_before"] - table["minutes_after"]
+    table["secondary_saved_min"] = table["secondary_before_min"] - table["secondary_after_min"]
     if assigned is not None:
         centre_ids = table["township_code"].map(assigned)
         has = centre_ids.notna().to_numpy()

@@ -229,7 +229,8 @@ def site_command(
         click.echo(_solver_line("regional-centre", result.solution, "people covered"))
         click.echo(
             "township health centre → secondary care (median): before "
-            f"{_median(table['minutes_before'])}, after {_median(table['minutes_after'])}; "
+            f"{_median(table['secondary_before_min'])}, "
+            f"after {_median(table['secondary_after_min'])}; "
             f"to its own centre {_median(table['centre_min'])}"
         )
     elif preset == "ambulance":

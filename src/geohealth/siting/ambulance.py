@@ -131,7 +131,9 @@ def plan_stations(
     total = p if p is not None else max(needed, existing)
     if existing > needed and p is None:
         log.info("%d stations exist, more than the %d the population needs", existing, needed)
-    instance, rows, cols, _ = plan.build_instance(layers, sites, mode=mode, limit_min=response_min)
+    sites, instance, rows, cols, _ = plan.build_instance(
+        layers, sites, mode=mode, limit_min=response_min
+    )
     fixed = np.flatnonzero(sites["fixed"].to_numpy(dtype=bool))
     near_fixed = np.isin(instance.site, fixed) & (instance.minutes <= response_min)
     before = float(instance.demand[np.unique(instance.origin[near_fixed])].sum())

@@ -178,8 +178,11 @@ def candidates(
 
 def build_instance(
     layers: InputLayers, sites: gpd.GeoDataFrame, *, mode: str, limit_min: float
-) -> tuple[Instance, np.ndarray, np.ndarray, traveltime.PairTimes]:
+) -> tuple[gpd.GeoDataFrame, Instance, np.ndarray, np.ndarray, traveltime.PairTimes]:
     """Demand cells, candidate sites and the engine's travel times between them.
+
+    New (grid) candidates farther than ``network.max_snap_m`` from a road of the mode, or
+    nearest to a road off the main network, are dropped (logged): a new site goes by a road.
 
     Parameters
     ----------
@@ -195,11 +198,30 @@ def build_instance(
     Returns
     -------
     tuple
-        The instance (demand = persons of each populated cell), the grid row and column of
-        each demand point, and the pair times.
+        The sites kept (index reset), the instance (demand = persons of each populated cell),
+        the grid row and column of each demand point, and the pair times.
     """
     g = reach.graphs(layers, modes=(mode,))[mode]
-    attached = snap.attach_facilities(g, sites, max_snap_m=layers.settings.network.max_snap_m)
+    max_snap_m = layers.settings.network.max_snap_m
+    new = (sites["kind"] == "new").to_numpy() if "kind" in sites else np.zeros(len(sites), bool)
+    if new.any():
+        points = sites.geometry[new]
+        probe = snap.attach(g, points.x.to_numpy(), points.y.to_numpy())
+        bad = np.zeros(len(sites), bool)
+        bad[np.flatnonzero(new)] = (probe.offroad_m > max_snap_m) | probe.island
+        if bad.all():
+            msg = f"every grid candidate is more than {max_snap_m:,.0f} m from a {mode} road"
+            raise ConfigError(msg)
+        if bad.any():
+            log.info(
+                "dropped %d of %d grid candidates farther than %s m from a %s road",
+                bad.sum(),
+                new.sum(),
+                f"{max_snap_m:,.0f}",
+                mode,
+            )
+            sites = sites[~bad].reset_index(drop=True)
+    attached = snap.attach_facilities(g, sites, max_snap_m=max_snap_m)
     rows, cols, pairs = traveltime.cell_pair_times(
         g, layers.population, attached, limit_min=limit_min
     )
@@ -210,7 +232,7 @@ def build_instance(
         site=pairs.facility,
         minutes=pairs.minutes,
     )
-    return instance, rows, cols, pairs
+    return sites, instance, rows, cols, pairs
 
 
 def solve_plan(
@@ -267,7 +289,7 @@ def solve_plan(
         msg = f"{problem} needs --p (the number of sites to open)"
         raise ConfigError(msg)
     limit = max_minutes if problem == "pmedian" else threshold_min
-    instance, rows, cols, pairs = build_instance(layers, sites, mode=mode, limit_min=limit)
+    sites, instance, rows, cols, pairs = build_instance(layers, sites, mode=mode, limit_min=limit)
     demand = instance.demand
     fixed = np.flatnonzero(sites["fixed"].to_numpy(dtype=bool))
     cap = sites["capacity"].to_numpy(dtype=float)
