@@ -206,9 +206,10 @@ def whatif_map(
         style_function=lambda f: {"fillOpacity": 0.05, "color": "#555555", "weight": 1},
         tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases),
     ).add_to(fmap)
-    for name, frame in change_layers.items():
-        if name == "changes":
-            continue
+    cells_layers = {k: v for k, v in change_layers.items() if k != "changes"}
+    modes = [str(f["mode"].iloc[0]) for f in cells_layers.values()]
+    shown = "drive" if "drive" in modes else (modes[0] if modes else None)
+    for name, frame in cells_layers.items():
         gained = name.startswith("newly_covered")
         group, mode = str(frame["group"].iloc[0]), str(frame["mode"].iloc[0])
         colour = _CHANGE["added"] if gained else _CHANGE["closed"]
@@ -218,7 +219,7 @@ def whatif_map(
             cells[["people", "geometry"]].to_json(drop_id=True),
             name=f"{'新增覆盖' if gained else '失去覆盖'} · {base.mode_label(group)}"
             f" · {base.mode_label(mode)}",
-            show=gained,
+            show=mode == shown,
             style_function=lambda f, c=colour: {
                 "fillColor": c,
                 "color": c,
