@@ -27,10 +27,13 @@ from pathlib import Path
 
 import numpy as np
 from _results import record
+from scipy.sparse import csc_matrix, csr_matrix, hstack, vstack
+from scipy.sparse import eye as speye
 
 from geohealth import config
 from geohealth.inputs import layers
 from geohealth.siting import plan, problems
+from geohealth.siting.milp import Model, solve
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample_county.toml"
@@ -68,6 +71,35 @@ def spopt_mclp(minutes: np.ndarray, weights: np.ndarray) -> tuple[float, float, 
     return built, solved, chosen
 
 
+def plain_mclp(instance: problems.Instance) -> tuple[float, float, str]:
+    """The textbook model, one row per demand cell (no merging), passed whole to HiGHS.
+
+    Separates what merging identical rows gains from what building the model in numpy gains.
+    """
+    t0 = time.perf_counter()
+    cover = instance.within(THRESHOLD)
+    cover.data[:] = 1.0
+    n, m = cover.shape
+    matrix = vstack(
+        [
+            hstack([-cover, speye(n)]),
+            hstack([csr_matrix(np.ones((1, m))), csr_matrix((1, n))]),
+        ]
+    )
+    model = Model(
+        cost=np.concatenate([np.zeros(m), instance.demand]),
+        matrix=csc_matrix(matrix),
+        row_lower=np.concatenate([np.full(n, -np.inf), [P]]),
+        row_upper=np.concatenate([np.zeros(n), [P]]),
+        lower=np.zeros(m + n),
+        upper=np.ones(m + n),
+        integer=np.concatenate([np.ones(m, bool), np.zeros(n, bool)]),
+        maximize=True,
+    )
+    solution = solve(model, time_limit_s=900)
+    return time.perf_counter() - t0, solution.objective, solution.status
+
+
 def covered_by(instance: problems.Instance, sites: np.ndarray) -> float:
     """People within the threshold of any of ``sites`` (the objective, recomputed)."""
     near = np.isin(instance.site, sites) & (instance.minutes <= THRESHOLD)
@@ -92,6 +124,9 @@ def main() -> None:
     ours_t = time.perf_counter() - t0
     print(f"geohealth: {ours_t:.1f} s, {ours.objective:,.1f} people, {ours.status}", flush=True)
 
+    plain_t, plain_obj, plain_status = plain_mclp(instance)
+    print(f"plain model: {plain_t:.1f} s, {plain_obj:,.1f} people, {plain_status}", flush=True)
+
     minutes = np.full((n, m), 1e4)
     minutes[instance.origin, instance.site] = instance.minutes
     built, solved, chosen = spopt_mclp(minutes, instance.demand)
@@ -113,11 +148,16 @@ def main() -> None:
                 "|---|---|---|---|",
                 f"| geohealth `problems.mclp` (merged rows, HiGHS via highspy) | {ours_t:.2f} s | "
                 f"{ours.objective:,.2f} | {ours.status}, gap {ours.gap:.2%} |",
+                f"| same HiGHS, textbook model (one row per cell, no merging), built in numpy "
+                f"| {plain_t:.2f} s | {plain_obj:,.2f} | {plain_status} |",
                 f"| spopt `MCLP.from_cost_matrix` + PuLP → HiGHS | {built:.1f} s build + "
                 f"{solved:.1f} s solve | {theirs:,.2f} | — |",
                 "",
                 f"Same objective: {'yes' if same else 'NO'}; geohealth is "
-                f"**{ratio:.0f}× faster** than spopt (build + solve).",
+                f"**{ratio:.0f}× faster** than spopt (build + solve; {solved / ours_t:.0f}× "
+                f"against spopt's solve alone). Of that, merging cells that see the same sites "
+                f"accounts for {plain_t / ours_t:.0f}× (the textbook model on the same solver); "
+                "the rest is spopt's model building in Python (PuLP expressions).",
             ]
         ],
     )
