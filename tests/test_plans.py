@@ -202,8 +202,11 @@ def test_whatif_comparison_adds_up(sample_layers):
         upgrade=((second, "rural_regional_centre"),),
     )
     after = whatif.apply(sample_layers, changes)
-    assert len(after) == len(facilities)  # one added, one closed
-    assert set(after["change"]) == {"", "added", "upgraded from township_health_centre"}
+    assert len(after) == len(facilities) + 1
+    assert set(after["change"]) == {"", "added", "closed", "upgraded from township_health_centre"}
+    scenario = whatif.scenario_layers(sample_layers, after)
+    assert len(scenario.facilities) == len(facilities)  # one added, one closed
+    assert first not in set(scenario.facilities["facility_id"].astype(str))
     before_run = coverage.run(sample_layers, modes=("drive",), progress=False)
     after_run = coverage.run(whatif.scenario_layers(sample_layers, after), modes=("drive",))
     table = whatif.compare(sample_layers, before_run, after_run)

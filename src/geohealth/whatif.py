@@ -181,8 +181,10 @@ def apply(layers: InputLayers, changes: Changes) -> gpd.GeoDataFrame:
     Returns
     -------
     geopandas.GeoDataFrame
-        Facilities after the changes (closed ones removed), EPSG:4326. New sites get ids
-        ``NEW1``, ``NEW2`` … and names ``新建<level> 1`` ….
+        Every facility before and after, EPSG:4326, with ``change``: ``""``, ``"added"``,
+        ``"upgraded from <level>"`` or ``"closed"`` (still listed, for maps and layers;
+        :func:`scenario_layers` leaves them out). New sites get ids ``NEW1``, ``NEW2`` … and
+        names ``新建<level> 1`` ….
 
     Raises
     ------
@@ -206,7 +208,8 @@ def apply(layers: InputLayers, changes: Changes) -> gpd.GeoDataFrame:
     if both:
         msg = f"facility {', '.join(sorted(both))} is both closed and upgraded — choose one"
         raise InputError(msg)
-    after = before[~ids.isin(changes.close)].copy()
+    after = before.copy()
+    after.loc[ids.isin(changes.close).to_numpy(), "change"] = "closed"
     for ident, level in changes.upgrade:
         row = after["facility_id"].astype(str) == ident
         after.loc[row, "change"] = f"upgraded from {after.loc[row, 'level'].iloc[0]}"
@@ -234,21 +237,32 @@ def apply(layers: InputLayers, changes: Changes) -> gpd.GeoDataFrame:
     if rows:
         added = gpd.GeoDataFrame(rows, crs=4326)
         after = gpd.GeoDataFrame(pd.concat([after, added], ignore_index=True), crs=4326)
-    closed = before[ids.isin(changes.close)].copy()
-    closed["change"] = "closed"
     log.info(
         "scenario: %d added, %d closed, %d upgraded",
         len(changes.add),
         len(changes.close),
         len(changes.upgrade),
     )
-    after.attrs["closed"] = closed
     return after
 
 
 def scenario_layers(layers: InputLayers, after: gpd.GeoDataFrame) -> InputLayers:
-    """Return the run's inputs with the facilities replaced by ``after``."""
-    return dataclasses.replace(layers, facilities=after.drop(columns="change"))
+    """Return the run's inputs with the facilities of a scenario (closed ones left out).
+
+    Parameters
+    ----------
+    layers
+        The run's inputs.
+    after
+        From :func:`apply`.
+
+    Returns
+    -------
+    InputLayers
+        The same inputs but the facilities.
+    """
+    kept = after[after["change"] != "closed"].drop(columns="change").reset_index(drop=True)
+    return dataclasses.replace(layers, facilities=kept)
 
 
 def _cells_changed(
@@ -337,7 +351,7 @@ def change_layers(
     before, after
         Coverage runs before and after.
     facilities_after
-        From :func:`apply` (closed ones in ``attrs["closed"]``).
+        From :func:`apply`.
     threshold_min
         The threshold whose changes are drawn.
 
@@ -348,15 +362,9 @@ def change_layers(
         change, ``newly_covered_<group>_<mode>`` and ``no_longer_covered_<group>_<mode>``
         (cells, with ``group``, ``mode`` and ``population``).
     """
-    closed = facilities_after.attrs.get("closed")
-    changed = facilities_after[facilities_after["change"] != ""]
-    frames = [changed, closed] if closed is not None and len(closed) else [changed]
     cols = ["facility_id", "name", "level", "beds", "change", "geometry"]
-    out = {
-        "changes": gpd.GeoDataFrame(
-            pd.concat([f[cols] for f in frames], ignore_index=True), crs=4326
-        )
-    }
+    changed = facilities_after.loc[facilities_after["change"] != "", cols]
+    out = {"changes": gpd.GeoDataFrame(changed.reset_index(drop=True), crs=4326)}
     grid = layers.population
     for key in sorted(set(before.groups) | set(after.groups)):
         new, gone = _cells_changed(before, after, key, threshold_min)

@@ -364,7 +364,8 @@ def whatif_command(
     loaded = layers.load(settings)
     after_facilities = whatif.apply(loaded, changes)
     before = coverage.run(loaded, modes=modes or None)
-    after = coverage.run(whatif.scenario_layers(loaded, after_facilities), modes=modes or None)
+    scenario = whatif.scenario_layers(loaded, after_facilities)
+    after = coverage.run(scenario, modes=modes or None)
     table = whatif.compare(loaded, before, after)
     frames = whatif.change_layers(loaded, before, after, after_facilities, limit)
     g = reach.graphs(loaded, modes=("drive",))["drive"]
@@ -372,7 +373,7 @@ def whatif_command(
         g,
         loaded.townships,
         loaded.facilities,
-        after_facilities.drop(columns="change"),
+        scenario.facilities,
         max_snap_m=settings.network.max_snap_m,
     )
     fmap = plan_maps.whatif_map(

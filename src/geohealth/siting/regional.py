@@ -451,8 +451,7 @@ def _solve(args: tuple, minutes: np.ndarray, time_limit_s: float) -> tuple[Solut
 
     Returns the coverage solve (objective, bound, gap) and the chosen variables.
     """
-    pt, p, m, rule = args[0], args[-1], args[-3], args[-2]
-    population = args[3]
+    pt, _, _, population, _, _, _, m, rule, p = args
     try:
         model = _model(*args)
         first = solve(model, time_limit_s=time_limit_s)
