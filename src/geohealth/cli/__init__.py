@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from geohealth import __version__, check, config, coverage, coverage_files, reach, sample, webmap
-from geohealth.cli import siting
+from geohealth.cli import report, siting
 from geohealth.cli.common import input_files, mode_option, out_option
 from geohealth.errors import GeohealthError
 from geohealth.inputs import layers
@@ -246,3 +246,4 @@ def sample_command(out_dir: Path, seed: int) -> None:
 
 main.add_command(siting.site_command)
 main.add_command(siting.whatif_command)
+main.add_command(report.report_command)

@@ -1,0 +1,49 @@
+"""``geohealth report``: print maps for plan appendices (first part: township coverage)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import click
+
+from geohealth import config, coverage, reach
+from geohealth.cli.common import input_files, mode_option, out_option
+from geohealth.inputs import layers
+from geohealth.outputs import refuse_inputs
+from geohealth.report import print_maps
+
+log = logging.getLogger("geohealth")
+
+
+@click.command("report")
+@click.argument("config_file", metavar="CONFIG", type=click.Path(path_type=Path))
+@click.option(
+    "--page",
+    "pages",
+    type=click.Choice(list(print_maps.PAGES)),
+    multiple=True,
+    help="Page size (repeatable); A4 and A3 by default.",
+)
+@mode_option
+@out_option
+def report_command(
+    config_file: Path, pages: tuple[str, ...], modes: tuple[str, ...], out_dir: Path | None
+) -> None:
+    """Write print maps (PNG at 300 dpi and PDF, A4/A3 landscape) into OUT/report/.
+
+    One township coverage map per travel mode at analysis.target_min, with legend, scale bar,
+    north arrow, sources, OSM attribution and date; Chinese text in a CJK font.
+    """
+    settings = config.load(config_file)
+    folder = (out_dir or settings.output_dir) / "report"
+    refuse_inputs([folder], input_files(settings))
+    loaded = layers.load(settings)
+    result = coverage.run(loaded, groups=("primary",), modes=modes or None)
+    written: list[Path] = []
+    for mode in dict.fromkeys(m for g, m in result.groups if g == "primary"):
+        for page in pages or tuple(print_maps.PAGES):
+            fig = print_maps.coverage_figure(result, loaded, mode, page=page)
+            written += print_maps.save_figure(fig, folder / f"coverage_{mode}_{page}")
+    click.echo("written: " + "\n         ".join(str(p) for p in written))
+    click.echo(reach.OSM_ATTRIBUTION)

@@ -1,0 +1,310 @@
+"""Print maps for plan appendices: A4/A3 pages, PNG at 300 dpi and PDF, Chinese text.
+
+Every map carries a title, a legend, a scale bar, a north arrow and a line with the data
+sources, the OpenStreetMap attribution and the date. Maps are drawn in the region's metric
+CRS (UTM), so the scale bar is true and north is up (grid north; within a degree of true
+north in a county-sized UTM zone). Colour classes are sequential with monotonic lightness
+(ColorBrewer YlGnBu), so they stay apart in greyscale print.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+
+import matplotlib as mpl
+import numpy as np
+
+mpl.use("Agg")
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.lines import Line2D
+from matplotlib.patches import FancyArrow, Patch, Rectangle
+
+from geohealth.coverage import CoverageResult
+from geohealth.coverage_files import VALUES
+from geohealth.errors import ConfigError
+from geohealth.inputs.layers import InputLayers
+from geohealth.outputs import atomic_path
+from geohealth.reach import OSM_ATTRIBUTION
+from geohealth.report import fonts
+
+log = logging.getLogger(__name__)
+
+#: Landscape page sizes (millimetres).
+PAGES = {"A4": (297.0, 210.0), "A3": (420.0, 297.0)}
+
+#: Share-covered classes: lower bounds and labels (the last class is "everyone").
+SHARE_BREAKS = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95)
+SHARE_LABELS = ("< 50%", "50–70%", "70–80%", "80–90%", "90–95%", "≥ 95%")
+
+#: Facility symbols on print maps: level → (marker, size, label).
+MARKERS = {
+    "village_clinic": (".", 3, "村卫生室"),
+    "township_health_centre": ("^", 28, "乡镇卫生院"),
+    "community_health_centre": ("s", 22, "社区卫生服务中心"),
+    "county_hospital": ("P", 50, "县级医院"),
+    "rural_regional_centre": ("*", 80, "农村区域性医疗卫生中心"),
+    "ambulance_station": ("X", 36, "急救站"),
+}
+
+
+def share_colours() -> list[tuple[float, float, float, float]]:
+    """Return one colour per share class, light (low) to dark (high), monotonic in lightness."""
+    cmap = mpl.colormaps["YlGnBu"]
+    return [cmap(v) for v in np.linspace(0.12, 0.95, len(SHARE_BREAKS))]
+
+
+def _share_class(share: np.ndarray) -> np.ndarray:
+    return np.clip(np.searchsorted(SHARE_BREAKS, share, side="right") - 1, 0, None)
+
+
+def _nice_length(width_m: float) -> float:
+    """Pick a round scale-bar length near a fifth of the map's width (metres)."""
+    target = width_m / 5
+    magnitude = 10 ** np.floor(np.log10(target))
+    for step in (5, 2, 1):
+        if step * magnitude <= target:
+            return float(step * magnitude)
+    return float(magnitude)
+
+
+def _scale_bar(ax: plt.Axes, font: FontProperties) -> None:
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    length = _nice_length(x1 - x0)
+    left, bottom = x0 + 0.04 * (x1 - x0), y0 + 0.05 * (y1 - y0)
+    height = 0.012 * (y1 - y0)
+    for k in range(4):  # alternating black and white quarters
+        ax.add_patch(
+            Rectangle(
+                (left + k * length / 4, bottom),
+                length / 4,
+                height,
+                facecolor="black" if k % 2 == 0 else "white",
+                edgecolor="black",
+                linewidth=0.6,
+                zorder=5,
+            )
+        )
+    for value in (0.0, length / 2, length):
+        ax.text(
+            left + value,
+            bottom + 1.8 * height,
+            f"{value / 1000:g}",
+            ha="center",
+            va="bottom",
+            fontproperties=font,
+            fontsize=7,
+            zorder=5,
+        )
+    ax.text(
+        left + length + 0.01 * (x1 - x0),
+        bottom + height / 2,
+        "千米",
+        va="center",
+        fontproperties=font,
+        fontsize=7,
+        zorder=5,
+    )
+
+
+def _north_arrow(ax: plt.Axes, font: FontProperties) -> None:
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    x, y = x1 - 0.05 * (x1 - x0), y1 - 0.16 * (y1 - y0)
+    size = 0.08 * (y1 - y0)
+    ax.add_patch(
+        FancyArrow(
+            x,
+            y,
+            0,
+            size,
+            width=size * 0.12,
+            head_width=size * 0.35,
+            head_length=size * 0.4,
+            length_includes_head=True,
+            color="black",
+            zorder=5,
+        )
+    )
+    ax.text(x, y + size * 1.05, "北", ha="center", va="bottom", fontproperties=font, fontsize=10)
+
+
+def coverage_figure(
+    result: CoverageResult,
+    layers: InputLayers,
+    mode: str,
+    *,
+    page: str = "A4",
+    sources: str = "",
+) -> Figure:
+    """Build the township coverage map of one mode at the run's target time.
+
+    Parameters
+    ----------
+    result
+        A coverage run.
+    layers
+        The run's inputs.
+    mode
+        Travel mode shown.
+    page
+        ``"A4"`` or ``"A3"`` (landscape).
+    sources
+        Data-source text for the foot line (the OSM attribution is always added).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The page.
+
+    Raises
+    ------
+    ConfigError
+        If the page size or the mode is unknown.
+    FontError
+        If no font can draw Chinese text.
+    """
+    if page not in PAGES:
+        msg = f"unknown page size '{page}' — use {' or '.join(PAGES)}"
+        raise ConfigError(msg)
+    target = layers.settings.analysis.target_min
+    table = result.townships
+    rows = table[
+        (table["group"] == "primary") & (table["mode"] == mode) & (table["threshold_min"] == target)
+    ].set_index("code")
+    if rows.empty:
+        msg = f"no primary-care coverage for mode '{mode}' in this run"
+        raise ConfigError(msg)
+    font = FontProperties(fname=str(fonts.cjk_font()))
+    metric = layers.region.metric_crs
+    towns = layers.townships.to_crs(metric).copy()
+    share = towns["code"].astype(str).map(rows["share_covered"]).astype(float).to_numpy()
+    colours = share_colours()
+    width_mm, height_mm = PAGES[page]
+    fig = plt.figure(figsize=(width_mm / 25.4, height_mm / 25.4))
+    ax = fig.add_axes((0.03, 0.08, 0.68, 0.80))
+    classes = _share_class(np.nan_to_num(share, nan=0.0))
+    towns.plot(
+        ax=ax,
+        color=[
+            colours[c] if np.isfinite(s) else "#dddddd" for c, s in zip(classes, share, strict=True)
+        ],
+        edgecolor="#333333",
+        linewidth=0.6,
+    )
+    facilities = layers.facilities.to_crs(metric)
+    handles = [
+        Patch(facecolor=c, edgecolor="#333333", linewidth=0.5, label=label)
+        for c, label in zip(colours, SHARE_LABELS, strict=True)
+    ]
+    for level, (marker, size, label) in MARKERS.items():
+        these = facilities[facilities["level"] == level]
+        if these.empty:
+            continue
+        ax.scatter(
+            these.geometry.x,
+            these.geometry.y,
+            marker=marker,
+            s=size,
+            c="black",
+            edgecolors="white",
+            linewidths=0.3,
+            zorder=4,
+        )
+        handles.append(
+            Line2D([], [], marker=marker, linestyle="", color="black", markersize=6, label=label)
+        )
+    size = 7 if page == "A4" else 9
+    for geom, name, value in zip(towns.geometry, towns["name"], share, strict=True):
+        point = geom.representative_point()
+        text = f"{name}\n{value:.0%}" if np.isfinite(value) else str(name)
+        ax.text(
+            point.x,
+            point.y,
+            text,
+            ha="center",
+            va="center",
+            fontproperties=font,
+            fontsize=size,
+            zorder=6,
+            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7},
+        )
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    _scale_bar(ax, font)
+    _north_arrow(ax, font)
+    mode_zh = VALUES["zh"].get(mode, mode)
+    region = layers.settings.region.name
+    fig.text(
+        0.03,
+        0.95,
+        f"{region} {target:g}分钟医疗卫生服务圈：乡镇覆盖率（{mode_zh}）",
+        fontproperties=font,
+        fontsize=16 if page == "A4" else 20,
+        va="top",
+    )
+    legend = fig.legend(
+        handles=handles,
+        loc="upper left",
+        bbox_to_anchor=(0.73, 0.88),
+        frameon=True,
+        prop=font,
+        fontsize=size + 1,
+        title=f"{target:g}分钟内可达基层医疗机构的人口比例",
+        title_fontproperties=font,
+    )
+    legend.get_frame().set_edgecolor("#999999")
+    area = table[
+        (table["code"] == "ALL")
+        & (table["group"] == "primary")
+        & (table["mode"] == mode)
+        & (table["threshold_min"] == target)
+    ]
+    if len(area):
+        row = area.iloc[0]
+        fig.text(
+            0.73,
+            0.30,
+            f"全域：{row['covered']:,.0f} / {row['population']:,.0f} 人\n"
+            f"覆盖率 {row['share_covered']:.1%}",
+            fontproperties=font,
+            fontsize=size + 2,
+            va="top",
+        )
+    foot = "；".join(
+        part for part in (sources, OSM_ATTRIBUTION, f"制图日期 {dt.date.today():%Y-%m-%d}") if part
+    )
+    fig.text(0.03, 0.025, foot, fontproperties=font, fontsize=7, color="#333333")
+    return fig
+
+
+def save_figure(fig: Figure, stem: Path, *, dpi: int = 300) -> list[Path]:
+    """Write a page as ``<stem>.png`` (``dpi``) and ``<stem>.pdf``, each atomically.
+
+    Parameters
+    ----------
+    fig
+        The page.
+    stem
+        Path without suffix.
+    dpi
+        PNG resolution.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The PNG and the PDF.
+    """
+    written = []
+    for suffix in (".png", ".pdf"):
+        path = stem.with_suffix(suffix)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, dpi=dpi, format=suffix[1:])
+        written.append(path)
+    plt.close(fig)
+    return written

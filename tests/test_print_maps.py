@@ -1,0 +1,95 @@
+"""Print maps: a CJK font with every glyph, pages that are not blank, PDFs a reader can render."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from matplotlib import image
+
+from geohealth import coverage
+from geohealth.cli import main
+from geohealth.report import fonts, print_maps
+
+from .conftest import ARTIFACTS, SAMPLE_CONFIG
+
+
+def _font_or_skip():
+    try:
+        return fonts.cjk_font()
+    except fonts.FontError as exc:
+        if os.environ.get("GEOHEALTH_REQUIRE_BROWSER"):
+            raise
+        pytest.skip(str(exc))
+
+
+def _not_blank(pixels: np.ndarray) -> None:
+    grey = pixels[..., :3].mean(axis=-1) if pixels.ndim == 3 else pixels
+    assert grey.std() > 0.05 * (grey.max() or 1)  # more than a flat page
+    assert (grey < 0.5 * grey.max()).mean() > 0.01  # some ink
+
+
+def test_missing_glyphs_are_found():
+    path = _font_or_skip()
+    assert fonts.missing_glyphs("乡镇卫生院 15分钟 ≥ 95%", path) == []
+    from matplotlib import font_manager
+
+    dejavu = font_manager.findfont("DejaVu Sans")
+    assert fonts.missing_glyphs("乡镇 A", dejavu) == ["乡", "镇"]  # the boxes we must not print
+
+
+@pytest.fixture(scope="module")
+def coverage_run(sample_layers):
+    return coverage.run(sample_layers, groups=("primary",), modes=("walk",), progress=False)
+
+
+@pytest.mark.parametrize("page", ["A4", "A3"])
+def test_every_character_on_the_page_has_a_glyph(sample_layers, coverage_run, page):
+    path = _font_or_skip()
+    fig = print_maps.coverage_figure(coverage_run, sample_layers, "walk", page=page)
+    texts = [t.get_text() for t in fig.texts]
+    for ax in fig.axes:
+        texts += [t.get_text() for t in ax.texts]
+    for legend in fig.legends:
+        texts += [t.get_text() for t in legend.get_texts()] + [legend.get_title().get_text()]
+    drawn = "".join(texts)
+    assert all(name in drawn for name in sample_layers.townships["name"])
+    for mark in ("北", "千米", "OpenStreetMap", "制图日期"):
+        assert mark in drawn
+    assert fonts.missing_glyphs(drawn, path) == []
+    width, height = print_maps.PAGES[page]
+    assert fig.get_size_inches() == pytest.approx((width / 25.4, height / 25.4))
+
+
+def test_share_colours_stay_apart_in_greyscale():
+    rgb = np.array(print_maps.share_colours())[:, :3]
+    grey = rgb @ np.array([0.299, 0.587, 0.114])
+    assert np.all(np.diff(grey) < -0.05)  # each class darker than the last, visibly
+
+
+def test_report_command_writes_pages_that_render(tmp_path):
+    _font_or_skip()
+    args = ["-q", "report", str(SAMPLE_CONFIG), "--mode", "walk", "--page", "A4"]
+    result = CliRunner().invoke(main, [*args, "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    png = tmp_path / "report" / "coverage_walk_A4.png"
+    pdf = png.with_suffix(".pdf")
+    pixels = image.imread(png)
+    assert pixels.shape[:2] == pytest.approx((2480, 3508), abs=1)  # A4 landscape, 300 dpi
+    _not_blank(pixels)
+    if shutil.which("pdftoppm") is None:
+        if os.environ.get("GEOHEALTH_REQUIRE_BROWSER"):
+            pytest.fail("pdftoppm missing (poppler-utils)")
+        pytest.skip("pdftoppm (poppler-utils) not installed")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    rendered = ARTIFACTS / "print_coverage_A4"
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "60", "-singlefile", str(pdf), str(rendered)], check=True
+    )
+    _not_blank(image.imread(rendered.with_suffix(".png")))
+    fonts_listed = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
+    assert "WenQuanYi" in fonts_listed or "Noto" in fonts_listed  # the CJK font is embedded
