@@ -93,3 +93,34 @@ def test_report_command_writes_pages_that_render(tmp_path):
     _not_blank(image.imread(rendered.with_suffix(".png")))
     fonts_listed = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
     assert "WenQuanYi" in fonts_listed or "Noto" in fonts_listed  # the CJK font is embedded
+    summary_pdf = tmp_path / "report" / "summary.pdf"
+    page = ARTIFACTS / "print_summary"
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "60", "-singlefile", str(summary_pdf), str(page)], check=True
+    )
+    _not_blank(image.imread(page.with_suffix(".png")))
+    assert (tmp_path / "report" / "summary.html").is_file()
+
+
+def test_summary_numbers_are_the_coverage_tables(sample_layers, coverage_run):
+    from geohealth.report import summary
+
+    brief = summary.summarise(coverage_run, sample_layers, goal=0.9)
+    table = coverage_run.townships
+    area = table[(table["code"] == coverage.AREA_CODE) & (table["threshold_min"] == 15)]
+    assert brief.modes["covered"].tolist() == pytest.approx(area["covered"].tolist())
+    towns = table[(table["code"] != coverage.AREA_CODE) & (table["threshold_min"] == 15)]
+    assert len(brief.below) == int((towns["share_covered"] < 0.9).sum())
+    assert brief.below["share_covered"].is_monotonic_increasing
+    page = summary.summary_html(brief)
+    assert "<script" not in page
+    assert "<link" not in page
+    assert f"{area['covered'].iloc[0]:,.0f}" in page
+    for name in brief.below["name"]:
+        assert name in page
+    path = _font_or_skip()
+    fig = summary.summary_figure(brief)
+    drawn = "".join(t.get_text() for t in fig.texts)
+    for name in brief.below["name"]:
+        assert name in drawn  # packed lines never split a township's name
+    assert fonts.missing_glyphs(drawn, path) == []

@@ -10,8 +10,8 @@ import click
 from geohealth import config, coverage, reach
 from geohealth.cli.common import input_files, mode_option, out_option
 from geohealth.inputs import layers
-from geohealth.outputs import refuse_inputs
-from geohealth.report import print_maps
+from geohealth.outputs import refuse_inputs, write_text
+from geohealth.report import print_maps, summary
 
 log = logging.getLogger("geohealth")
 
@@ -25,15 +25,28 @@ log = logging.getLogger("geohealth")
     multiple=True,
     help="Page size (repeatable); A4 and A3 by default.",
 )
+@click.option(
+    "--goal",
+    type=float,
+    default=0.9,
+    show_default=True,
+    help="Share of residents a township should have within analysis.target_min (summary).",
+)
 @mode_option
 @out_option
 def report_command(
-    config_file: Path, pages: tuple[str, ...], modes: tuple[str, ...], out_dir: Path | None
+    config_file: Path,
+    pages: tuple[str, ...],
+    goal: float,
+    modes: tuple[str, ...],
+    out_dir: Path | None,
 ) -> None:
     """Write print maps (PNG at 300 dpi and PDF, A4/A3 landscape) into OUT/report/.
 
     One township coverage map per travel mode at analysis.target_min, with legend, scale bar,
-    north arrow, sources, OSM attribution and date; Chinese text in a CJK font.
+    north arrow, sources, OSM attribution and date; Chinese text in a CJK font. Also the
+    one-page summary (summary.html, summary.pdf): people within the target time per mode and
+    the townships below --goal.
     """
     settings = config.load(config_file)
     folder = (out_dir or settings.output_dir) / "report"
@@ -45,5 +58,8 @@ def report_command(
         for page in pages or tuple(print_maps.PAGES):
             fig = print_maps.coverage_figure(result, loaded, mode, page=page)
             written += print_maps.save_figure(fig, folder / f"coverage_{mode}_{page}")
+    brief = summary.summarise(result, loaded, goal=goal)
+    written.append(write_text(folder / "summary.html", summary.summary_html(brief)))
+    written += print_maps.save_figure(summary.summary_figure(brief), folder / "summary")
     click.echo("written: " + "\n         ".join(str(p) for p in written))
     click.echo(reach.OSM_ATTRIBUTION)
