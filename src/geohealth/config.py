@@ -224,6 +224,10 @@ class AccessSettings:
     catchment_min: float = 30.0
 
 
+#: Basemaps of the interactive maps (see :mod:`geohealth.webmap.basemaps`).
+BASEMAPS = ("osm", "amap", "amap-satellite", "tianditu", "none")
+
+
 @dataclass(frozen=True)
 class OutputSettings:
     """Where results go.
@@ -235,10 +239,17 @@ class OutputSettings:
     table_language
         ``"zh"`` or ``"en"``: headers and labels of the workbook (``coverage.xlsx``); the CSV
         files always carry the English column names of the output contract.
+    basemap
+        Tiles under the interactive maps: one of :data:`BASEMAPS`. GCJ-02 tiles (AMap) get
+        every overlay shifted to GCJ-02 so they line up; ``"none"`` draws a plain background.
+    tianditu_key
+        Key for the Tianditu (天地图) tile service, needed when ``basemap = "tianditu"``.
     """
 
     dir: Path | None = None
     table_language: str = "zh"
+    basemap: str = "osm"
+    tianditu_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -301,6 +312,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "population.source": POPULATION_SOURCES,
     "access.decay": ("steps", "gaussian"),
     "output.table_language": ("zh", "en"),
+    "output.basemap": BASEMAPS,
 }
 
 

@@ -16,7 +16,7 @@ from rasterio.crs import CRS
 from geohealth.coverage_files import VALUES
 from geohealth.inputs.layers import InputLayers
 from geohealth.outputs import write_text
-from geohealth.webmap import offline
+from geohealth.webmap import basemaps, offline
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ def simplified(frame: gpd.GeoDataFrame, metric: CRS, tolerance_m: float) -> gpd.
 
 
 def base_map(layers: InputLayers) -> folium.Map:
-    """Build an empty map of the region: Leaflet inlined, OSM basemap, plain background.
+    """Build an empty map of the region: Leaflet inlined, the configured basemap, background.
 
     Parameters
     ----------
@@ -59,14 +59,31 @@ def base_map(layers: InputLayers) -> folium.Map:
     fmap.get_root().header.add_child(
         Element("<style>.leaflet-container{background:#f2efe9}</style>"), name="background"
     )
-    folium.TileLayer(
-        "OpenStreetMap",
-        name="OpenStreetMap 底图",
-        attr="© OpenStreetMap contributors (ODbL 1.0)",
-        control=True,
-    ).add_to(fmap)
+    output = layers.settings.output
+    basemaps.add_basemap(fmap, output.basemap, tianditu_key=output.tianditu_key)
     west, south, east, north = layers.region.bounds
     fmap.fit_bounds([[south, west], [north, east]], padding_top_left=(270, 70))
+    return fmap
+
+
+def finish(fmap: folium.Map, layers: InputLayers) -> folium.Map:
+    """Line a finished map's overlays up with its basemap (GCJ-02 tiles: shift them).
+
+    Parameters
+    ----------
+    fmap
+        The map with all its layers.
+    layers
+        The run's inputs (``output.basemap``).
+
+    Returns
+    -------
+    folium.Map
+        ``fmap``.
+    """
+    key = layers.settings.output.basemap
+    tiles = basemaps.BASEMAPS.get(key)
+    basemaps.align(fmap, tiles.system if tiles else "wgs84")
     return fmap
 
 

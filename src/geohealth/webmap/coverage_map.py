@@ -259,4 +259,4 @@ def coverage_map(result: CoverageResult, layers: InputLayers) -> folium.Map:
     title = f"{settings.region.name} · {target:g}分钟医疗卫生服务圈"
     subtitle = f"覆盖率按乡镇（首个图层：{_mode(modes[0])}）· {dt.date.today():%Y-%m-%d}"
     base.add_panel(fmap, title, subtitle, symbols.legend_body(levels, target), OSM_ATTRIBUTION)
-    return fmap
+    return base.finish(fmap, layers)

@@ -153,7 +153,7 @@ def siting_map(
         + symbols.swatch(_UNASSIGNED, "未分配/未覆盖区域")
     )
     base.add_panel(fmap, title, f"{subtitle} · {dt.date.today():%Y-%m-%d}", body, OSM_ATTRIBUTION)
-    return fmap
+    return base.finish(fmap, layers)
 
 
 def whatif_map(
@@ -259,4 +259,4 @@ def whatif_map(
         + symbols.swatch(_CHANGE["closed"], "失去覆盖人口所在格网")
     )
     base.add_panel(fmap, title, f"方案前后对比 · {dt.date.today():%Y-%m-%d}", body, OSM_ATTRIBUTION)
-    return fmap
+    return base.finish(fmap, layers)
