@@ -47,17 +47,25 @@ def coverage_run(sample_layers):
     return coverage.run(sample_layers, groups=("primary",), modes=("walk",), progress=False)
 
 
-@pytest.mark.parametrize("page", ["A4", "A3"])
-def test_every_character_on_the_page_has_a_glyph(sample_layers, coverage_run, page):
+@pytest.mark.parametrize(
+    ("page", "draw"),
+    [
+        ("A4", print_maps.coverage_figure),
+        ("A3", print_maps.coverage_figure),
+        ("A4", print_maps.traveltime_figure),
+    ],
+)
+def test_every_character_on_the_page_has_a_glyph(sample_layers, coverage_run, page, draw):
     path = _font_or_skip()
-    fig = print_maps.coverage_figure(coverage_run, sample_layers, "walk", page=page)
+    fig = draw(coverage_run, sample_layers, "walk", page=page)
     texts = [t.get_text() for t in fig.texts]
     for ax in fig.axes:
         texts += [t.get_text() for t in ax.texts]
     for legend in fig.legends:
         texts += [t.get_text() for t in legend.get_texts()] + [legend.get_title().get_text()]
     drawn = "".join(texts)
-    assert all(name in drawn for name in sample_layers.townships["name"])
+    if draw is print_maps.coverage_figure:
+        assert all(name in drawn for name in sample_layers.townships["name"])
     for mark in ("北", "千米", "OpenStreetMap", "制图日期"):
         assert mark in drawn
     assert fonts.missing_glyphs(drawn, path) == []
@@ -65,10 +73,16 @@ def test_every_character_on_the_page_has_a_glyph(sample_layers, coverage_run, pa
     assert fig.get_size_inches() == pytest.approx((width / 25.4, height / 25.4))
 
 
-def test_share_colours_stay_apart_in_greyscale():
-    rgb = np.array(print_maps.share_colours())[:, :3]
+@pytest.mark.parametrize("palette", [print_maps.share_colours, print_maps.minute_colours])
+def test_colour_classes_stay_apart_in_greyscale(palette):
+    rgb = np.array(palette())[:, :3]
     grey = rgb @ np.array([0.299, 0.587, 0.114])
     assert np.all(np.diff(grey) < -0.05)  # each class darker than the last, visibly
+
+
+def test_minute_classes():
+    minutes = np.array([0.0, 5.0, 5.01, 15.0, 29.9, 60.0, 61.0, np.inf, np.nan])
+    assert print_maps.minute_classes(minutes).tolist() == [0, 0, 1, 2, 3, 4, 5, 5, 255]
 
 
 def test_report_command_writes_pages_that_render(tmp_path):

@@ -43,8 +43,9 @@ def report_command(
 ) -> None:
     """Write print maps (PNG at 300 dpi and PDF, A4/A3 landscape) into OUT/report/.
 
-    One township coverage map per travel mode at analysis.target_min, with legend, scale bar,
-    north arrow, sources, OSM attribution and date; Chinese text in a CJK font. Also the
+    Per travel mode: the township coverage map at analysis.target_min and the map of minutes
+    to the nearest primary-care facility, each with legend, scale bar, north arrow, sources,
+    OSM attribution and date; Chinese text in a CJK font. Also the
     one-page summary (summary.html, summary.pdf): people within the target time per mode and
     the townships below --goal.
     """
@@ -56,8 +57,12 @@ def report_command(
     written: list[Path] = []
     for mode in dict.fromkeys(m for g, m in result.groups if g == "primary"):
         for page in pages or tuple(print_maps.PAGES):
-            fig = print_maps.coverage_figure(result, loaded, mode, page=page)
-            written += print_maps.save_figure(fig, folder / f"coverage_{mode}_{page}")
+            for kind, draw in (
+                ("coverage", print_maps.coverage_figure),
+                ("traveltime", print_maps.traveltime_figure),
+            ):
+                fig = draw(result, loaded, mode, page=page)
+                written += print_maps.save_figure(fig, folder / f"{kind}_{mode}_{page}")
     brief = summary.summarise(result, loaded, goal=goal)
     written.append(write_text(folder / "summary.html", summary.summary_html(brief)))
     written += print_maps.save_figure(summary.summary_figure(brief), folder / "summary")
