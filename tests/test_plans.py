@@ -264,6 +264,12 @@ def test_whatif_and_presets_from_the_command_line(tmp_path):
     assert "to its own centre" in result.stdout
     for name in ("sites.csv", "townships.csv", "referral.csv", "assignment.gpkg", "site_map.html"):
         assert (reg / name).is_file()
+    if (reg / "site_map.pdf").exists():  # with a CJK font
+        from matplotlib import image
+
+        pixels = image.imread(reg / "site_map.png")
+        assert pixels.shape[:2] == pytest.approx((2480, 3508), abs=1)
+        assert pixels[..., :3].std() > 0.05
     page = (reg / "site_map.html").read_text(encoding="utf-8")
     assert "农村区域性医疗卫生中心选址" in page
     assert {"服务范围（按选址着色）", "未分配/未覆盖区域", "选址结果"} <= set(overlay_names(page))

@@ -5,6 +5,7 @@ Every file is written atomically (a failed run leaves none half-written).
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import geopandas as gpd
@@ -13,9 +14,13 @@ import pandas as pd
 from geohealth import coverage_files, webmap
 from geohealth.inputs.layers import InputLayers
 from geohealth.outputs import write_text
+from geohealth.report import print_maps
+from geohealth.report.fonts import FontError
 from geohealth.siting.plan import Plan, assignment_layers, site_table
 from geohealth.siting.regional import RegionalPlan
 from geohealth.webmap import plan_maps
+
+log = logging.getLogger(__name__)
 
 
 def write_csv(path: Path, table: pd.DataFrame) -> Path:
@@ -83,7 +88,26 @@ def write_plan(
         write_csv(out / "sites.csv", table),
         coverage_files.write_geopackage(out / "assignment.gpkg", frames),
         webmap.write_map(out / "site_map.html", fmap),
+        *_print(out, layers, frames, title),
     ]
+
+
+def _print(
+    out: Path, layers: InputLayers, frames: dict[str, gpd.GeoDataFrame], title: str
+) -> list[Path]:
+    """``site_map.png`` (300 dpi) and ``site_map.pdf`` (A4), when a CJK font is available."""
+    try:
+        fig = print_maps.siting_figure(
+            layers,
+            frames["sites"],
+            frames["catchments"],
+            frames["unassigned"],
+            title=title.removeprefix(f"{layers.settings.region.name} · "),
+        )
+    except FontError as exc:
+        log.warning("print map skipped: %s", exc)
+        return []
+    return print_maps.save_figure(fig, out / "site_map")
 
 
 def regional_layers(result: RegionalPlan, layers: InputLayers) -> dict[str, gpd.GeoDataFrame]:
@@ -169,4 +193,5 @@ def write_regional(
         write_csv(out / "referral.csv", referral),
         coverage_files.write_geopackage(out / "assignment.gpkg", frames),
         webmap.write_map(out / "site_map.html", fmap),
+        *_print(out, layers, frames, "农村区域性医疗卫生中心选址"),
     ]
