@@ -20,6 +20,7 @@ import matplotlib as mpl
 import numpy as np
 import rasterio.transform
 import rasterio.warp
+import shapely
 
 mpl.use("Agg")
 import matplotlib.pyplot as plt
@@ -507,6 +508,7 @@ def siting_figure(
     chosen = sites[sites["chosen"]].to_crs(metric).reset_index(drop=True)
     colour = {sid: PALETTE[k % len(PALETTE)] for k, sid in enumerate(chosen["site_id"])}
     catch = catchments.to_crs(metric)
+    catch["geometry"] = catch.geometry.simplify(25.0)
     catch.plot(
         ax=p.ax,
         color=[colour.get(s, "#dddddd") for s in catch["site_id"]],
@@ -516,7 +518,9 @@ def siting_figure(
     )
     handles: list = []
     if unassigned is not None and len(unassigned):
-        unassigned.to_crs(metric).plot(
+        # one simplified shape: thousands of hatched cells take a minute to draw
+        merged = shapely.union_all(unassigned.to_crs(metric).geometry.to_numpy()).simplify(25.0)
+        gpd.GeoSeries([merged], crs=metric).plot(
             ax=p.ax, facecolor="#bbbbbb", edgecolor="#555555", hatch="////", linewidth=0.2
         )
         handles.append(
