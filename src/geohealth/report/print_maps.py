@@ -37,6 +37,7 @@ from geohealth.inputs.layers import InputLayers
 from geohealth.outputs import atomic_path
 from geohealth.reach import OSM_ATTRIBUTION
 from geohealth.report import fonts
+from geohealth.webmap.plan_maps import PALETTE
 
 log = logging.getLogger(__name__)
 
@@ -501,8 +502,6 @@ def siting_figure(
     matplotlib.figure.Figure
         The page.
     """
-    from geohealth.webmap.plan_maps import PALETTE
-
     p = _new_page(page)
     metric = layers.region.metric_crs
     chosen = sites[sites["chosen"]].to_crs(metric).reset_index(drop=True)
