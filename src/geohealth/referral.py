@@ -24,23 +24,10 @@ ORIGIN_LEVEL = "township_health_centre"
 REGIONAL_LEVEL = "rural_regional_centre"
 
 
-def _nearest(
-    graph: RoadGraph,
-    origins: gpd.GeoDataFrame,
-    targets: gpd.GeoDataFrame,
-    max_snap_m: float,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Index into ``targets`` of each origin's nearest one, and the minutes (inf: none)."""
-    if targets.empty:
-        return np.full(len(origins), -1), np.full(len(origins), np.inf)
-    minutes = _matrix(graph, origins, targets, max_snap_m)
-    best = np.argmin(minutes, axis=1)
-    return best, minutes[np.arange(len(origins)), best]
-
-
 def _matrix(
     graph: RoadGraph, origins: gpd.GeoDataFrame, targets: gpd.GeoDataFrame, max_snap_m: float
 ) -> np.ndarray:
+    """Minutes from every origin to every target (one search per origin); 0 to itself."""
     a = snap.attach_facilities(graph, origins, max_snap_m=max_snap_m)
     b = snap.attach_facilities(graph, targets, max_snap_m=max_snap_m)
     minutes = traveltime.facility_matrix(graph, a, b)
@@ -50,6 +37,13 @@ def _matrix(
     )
     minutes[same] = 0.0  # an upgraded centre refers to itself
     return minutes
+
+
+def _wanted(frame: gpd.GeoDataFrame, kind: str) -> pd.Series:
+    """Facilities a referral of ``kind`` goes to: any secondary level, or regional centres."""
+    if kind == "regional":
+        return frame["level"] == REGIONAL_LEVEL
+    return frame["level"].map(group_of) == "secondary"  # regional centres included
 
 
 def referral_table(
@@ -107,39 +101,51 @@ def referral_table(
     if origins.empty:
         return table
 
-    def fill(frame: gpd.GeoDataFrame, tag: str) -> None:
-        for kind, wanted in (
-            ("secondary", frame["level"].map(group_of) == "secondary"),
-            ("regional", frame["level"] == REGIONAL_LEVEL),
-        ):
-            targets = frame[wanted].reset_index(drop=True)
-            idx, minutes = _nearest(graph, origins, targets, max_snap_m)
-            ids = targets["facility_id"].astype(str).to_numpy()
-            names = targets["name"].astype(str).to_numpy()
-            table[f"{kind}_{tag}_id"] = [ids[i] if i >= 0 else None for i in idx]
-            table[f"{kind}_{tag}"] = [names[i] if i >= 0 else None for i in idx]
+    frames = {"before": before}
+    if after is not None:
+        frames["after"] = after.to_crs(4326)
+    # every destination of either state, once: one search per origin serves every column
+    pool = pd.concat(
+        [
+            f.loc[_wanted(f, "secondary"), ["facility_id", "name", "geometry"]]
+            for f in frames.values()
+        ]
+    )
+    pool = gpd.GeoDataFrame(pool.drop_duplicates("facility_id").reset_index(drop=True), crs=4326)
+    matrix = (
+        _matrix(graph, origins, pool, max_snap_m)
+        if len(pool)
+        else np.full((len(origins), 0), np.inf)
+    )
+    column = pd.Index(pool["facility_id"].astype(str))
+    for tag, frame in frames.items():
+        for kind in ("secondary", "regional"):
+            cols = column.get_indexer(frame["facility_id"].astype(str)[_wanted(frame, kind)])
+            ids = column.to_numpy()[cols]
+            names = pool["name"].astype(str).to_numpy()[cols]
+            if len(cols):
+                best = np.argmin(matrix[:, cols], axis=1)
+                minutes = matrix[np.arange(len(origins)), cols[best]]
+                table[f"{kind}_{tag}_id"] = ids[best]
+                table[f"{kind}_{tag}"] = names[best]
+            else:
+                minutes = np.full(len(origins), np.inf)
+                table[f"{kind}_{tag}_id"] = None
+                table[f"{kind}_{tag}"] = None
             table[f"{kind}_{tag}_min"] = minutes
-
-    fill(before, "before")
     if after is None:
         return table
-    after = after.to_crs(4326)
-    fill(after, "after")
+    after = frames["after"]
     table["secondary_saved_min"] = table["secondary_before_min"] - table["secondary_after_min"]
     if assigned is not None:
         centre_ids = table["township_code"].map(assigned)
         has = centre_ids.notna().to_numpy()
         table["centre_id"] = centre_ids
-        names = after.set_index(after["facility_id"].astype(str))["name"]
-        table["centre"] = centre_ids.map(names)
+        names_by_id = after.set_index(after["facility_id"].astype(str))["name"]
+        table["centre"] = centre_ids.map(names_by_id)
         minutes = np.full(len(table), np.nan)
         if has.any():
-            ids = pd.unique(centre_ids[has].astype(str))
-            targets = after[after["facility_id"].astype(str).isin(ids)].reset_index(drop=True)
-            matrix = _matrix(graph, origins, targets, max_snap_m)
-            col = pd.Index(targets["facility_id"].astype(str)).get_indexer(
-                centre_ids[has].astype(str)
-            )
-            minutes[has] = matrix[np.flatnonzero(has), col]
+            cols = column.get_indexer(centre_ids[has].astype(str))
+            minutes[has] = np.where(cols >= 0, matrix[np.flatnonzero(has), cols], np.inf)
         table["centre_min"] = minutes
     return table
