@@ -14,17 +14,17 @@ from matplotlib import image
 from geohealth import coverage
 from geohealth.cli import main
 from geohealth.report import fonts, print_maps
+from geohealth.report.page import PAGES
 
 from .conftest import ARTIFACTS, SAMPLE_CONFIG
 
 
-def _font_or_skip():
-    try:
-        return fonts.cjk_font()
-    except fonts.FontError as exc:
-        if os.environ.get("GEOHEALTH_REQUIRE_BROWSER"):
-            raise
-        pytest.skip(str(exc))
+def test_the_packaged_font_is_used_first():
+    font = fonts.cjk_font()
+    assert "noto_cjk_sans_otc" in font.path
+    from matplotlib.ft2font import FT2Font
+
+    assert FT2Font(font.path, face_index=font.face_index).family_name == "Noto Sans CJK SC"
 
 
 def _not_blank(pixels: np.ndarray) -> None:
@@ -34,7 +34,7 @@ def _not_blank(pixels: np.ndarray) -> None:
 
 
 def test_missing_glyphs_are_found():
-    path = _font_or_skip()
+    path = fonts.cjk_font()
     assert fonts.missing_glyphs("乡镇卫生院 15分钟 ≥ 95%", path) == []
     from matplotlib import font_manager
 
@@ -56,7 +56,7 @@ def coverage_run(sample_layers):
     ],
 )
 def test_every_character_on_the_page_has_a_glyph(sample_layers, coverage_run, page, draw):
-    path = _font_or_skip()
+    path = fonts.cjk_font()
     fig = draw(coverage_run, sample_layers, "walk", page=page)
     texts = [t.get_text() for t in fig.texts]
     for ax in fig.axes:
@@ -69,7 +69,7 @@ def test_every_character_on_the_page_has_a_glyph(sample_layers, coverage_run, pa
     for mark in ("北", "千米", "OpenStreetMap", "制图日期"):
         assert mark in drawn
     assert fonts.missing_glyphs(drawn, path) == []
-    width, height = print_maps.PAGES[page]
+    width, height = PAGES[page]
     assert fig.get_size_inches() == pytest.approx((width / 25.4, height / 25.4))
 
 
@@ -86,7 +86,6 @@ def test_minute_classes():
 
 
 def test_report_command_writes_pages_that_render(tmp_path):
-    _font_or_skip()
     args = ["-q", "report", str(SAMPLE_CONFIG), "--mode", "walk", "--page", "A4"]
     result = CliRunner().invoke(main, [*args, "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
@@ -106,7 +105,7 @@ def test_report_command_writes_pages_that_render(tmp_path):
     )
     _not_blank(image.imread(rendered.with_suffix(".png")))
     fonts_listed = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
-    assert "WenQuanYi" in fonts_listed or "Noto" in fonts_listed  # the CJK font is embedded
+    assert "NotoSansCJKsc" in fonts_listed  # the CJK font's Simplified Chinese face, embedded
     summary_pdf = tmp_path / "report" / "summary.pdf"
     page = ARTIFACTS / "print_summary"
     subprocess.run(
@@ -132,7 +131,7 @@ def test_summary_numbers_are_the_coverage_tables(sample_layers, coverage_run):
     assert f"{area['covered'].iloc[0]:,.0f}" in page
     for name in brief.below["name"]:
         assert name in page
-    path = _font_or_skip()
+    path = fonts.cjk_font()
     fig = summary.summary_figure(brief)
     drawn = "".join(t.get_text() for t in fig.texts)
     for name in brief.below["name"]:

@@ -11,6 +11,7 @@ from geohealth import config, coverage, reach
 from geohealth.cli.common import input_files, mode_option, out_option
 from geohealth.inputs import layers
 from geohealth.outputs import refuse_inputs, write_text
+from geohealth.report import page as page_layout
 from geohealth.report import print_maps, summary
 
 log = logging.getLogger("geohealth")
@@ -21,7 +22,7 @@ log = logging.getLogger("geohealth")
 @click.option(
     "--page",
     "pages",
-    type=click.Choice(list(print_maps.PAGES)),
+    type=click.Choice(list(page_layout.PAGES)),
     multiple=True,
     help="Page size (repeatable); A4 and A3 by default.",
 )
@@ -56,15 +57,15 @@ def report_command(
     result = coverage.run(loaded, groups=("primary",), modes=modes or None)
     written: list[Path] = []
     for mode in dict.fromkeys(m for g, m in result.groups if g == "primary"):
-        for page in pages or tuple(print_maps.PAGES):
+        for page in pages or tuple(page_layout.PAGES):
             for kind, draw in (
                 ("coverage", print_maps.coverage_figure),
                 ("traveltime", print_maps.traveltime_figure),
             ):
                 fig = draw(result, loaded, mode, page=page)
-                written += print_maps.save_figure(fig, folder / f"{kind}_{mode}_{page}")
+                written += page_layout.save_figure(fig, folder / f"{kind}_{mode}_{page}")
     brief = summary.summarise(result, loaded, goal=goal)
     written.append(write_text(folder / "summary.html", summary.summary_html(brief)))
-    written += print_maps.save_figure(summary.summary_figure(brief), folder / "summary")
+    written += page_layout.save_figure(summary.summary_figure(brief), folder / "summary")
     click.echo("written: " + "\n         ".join(str(p) for p in written))
     click.echo(reach.OSM_ATTRIBUTION)

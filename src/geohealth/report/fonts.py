@@ -1,9 +1,12 @@
 """A font with Chinese glyphs for print maps, and a check that every character has one.
 
 Matplotlib's default font (DejaVu Sans) has no Chinese glyphs: without a CJK font, township
-names print as empty boxes. :func:`cjk_font` finds one among the machine's fonts (in order of
-preference), then among the fonts the ``mplfonts`` package ships, and otherwise says how to
-install one. :func:`missing_glyphs` lists characters a font cannot draw.
+names print as empty boxes. geohealth depends on ``noto-cjk-sans-otc`` (Noto Sans CJK under
+the SIL Open Font License, from PyPI), so ``pip install geohealth`` is enough on a machine with
+no Chinese fonts, and every machine prints the same letters. :func:`cjk_font` takes its
+Simplified Chinese face; when that package is missing it falls back to the machine's fonts (in
+order of preference) and otherwise says how to install one. :func:`missing_glyphs` lists
+characters a font cannot draw.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from functools import cache
 from pathlib import Path
 
 from matplotlib import font_manager
+from matplotlib.font_manager import FontPath
 from matplotlib.ft2font import FT2Font
 
 from geohealth.errors import GeohealthError
@@ -49,14 +53,15 @@ def missing_glyphs(text: str, path: str | Path) -> list[str]:
     text
         Text to draw.
     path
-        A TrueType/OpenType font file (a ``.ttc`` collection: its first font).
+        A TrueType/OpenType font file; a :class:`~matplotlib.font_manager.FontPath` names
+        one face of a ``.ttc`` collection (a plain path: its first face).
 
     Returns
     -------
     list of str
         The characters without a glyph, in order of first appearance.
     """
-    font = FT2Font(str(path))
+    font = FT2Font(str(path), face_index=getattr(path, "face_index", 0))
     missing: list[str] = []
     for char in dict.fromkeys(text):
         if not char.isspace() and font.get_char_index(ord(char)) == 0:
@@ -64,46 +69,56 @@ def missing_glyphs(text: str, path: str | Path) -> list[str]:
     return missing
 
 
-def _packaged() -> list[Path]:
-    """List the font files the ``mplfonts`` package ships, when it is installed."""
+def _packaged() -> list[FontPath]:
+    """Find the Simplified Chinese face of the Noto Sans CJK collection from PyPI, if installed."""
     try:
-        import mplfonts
+        import noto_cjk_sans_otc
     except ImportError:
         return []
-    folder = Path(mplfonts.__file__).parent / "fonts"
-    return sorted(folder.glob("NotoSansCJK*.otf"))
+    path = str(noto_cjk_sans_otc.FONT_PATH)
+    faces = FT2Font(path).num_faces
+    for index in range(faces):
+        if FT2Font(path, face_index=index).family_name == PREFERRED[0]:
+            return [FontPath(path, index)]
+    return []
 
 
 @cache
-def cjk_font() -> Path:
-    """Find a font file that draws Chinese text.
+def cjk_font() -> FontPath:
+    """Find a font that draws Chinese text.
 
     Returns
     -------
-    pathlib.Path
-        The font file (registered with matplotlib).
+    matplotlib.font_manager.FontPath
+        The font file and face (registered with matplotlib); pass it as
+        ``FontProperties(fname=...)`` as it is (``str()`` would drop the face).
 
     Raises
     ------
     FontError
-        If neither the machine nor an installed package has one; says how to install one.
+        If neither an installed package nor the machine has one; says how to install one.
     """
-    by_name = {f.name: f.fname for f in font_manager.fontManager.ttflist}
+    candidates: list[FontPath] = _packaged()
+    by_name: dict[str, str] = {}
+    for entry in font_manager.fontManager.ttflist:
+        by_name.setdefault(entry.name, entry.fname)
     for fname in font_manager.findSystemFonts():  # fonts installed since matplotlib's cache
         if fname not in by_name.values():
             try:
                 by_name.setdefault(FT2Font(fname).family_name, fname)
             except (OSError, RuntimeError):
                 continue
-    candidates = [Path(by_name[name]) for name in PREFERRED if name in by_name]
-    candidates += _packaged()
-    for path in candidates:
-        if not missing_glyphs(PROBE, path):
-            font_manager.fontManager.addfont(str(path))
-            log.debug("CJK font: %s", path)
-            return path
+    for name in PREFERRED:
+        if name in by_name:
+            found = by_name[name]
+            candidates.append(found if isinstance(found, FontPath) else FontPath(found, 0))
+    for font in candidates:
+        if not missing_glyphs(PROBE, font):
+            font_manager.fontManager.addfont(font)
+            log.debug("CJK font: %s", font)
+            return font
     msg = (
-        "no font with Chinese glyphs found for print maps — install one: "
-        "'apt install fonts-noto-cjk' (Debian/Ubuntu), or 'pip install mplfonts'"
+        "no font with Chinese glyphs found for print maps — reinstall geohealth (it brings "
+        "'noto-cjk-sans-otc'), or 'apt install fonts-noto-cjk' (Debian/Ubuntu)"
     )
     raise FontError(msg)

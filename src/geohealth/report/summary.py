@@ -165,7 +165,7 @@ def summary_figure(summary: Summary) -> Figure:
     matplotlib.figure.Figure
         The page.
     """
-    font = FontProperties(fname=str(fonts.cjk_font()))
+    font = FontProperties(fname=fonts.cjk_font())
     title, head, towns = _lines(summary)
     fig = Figure(figsize=(210 / 25.4, 297 / 25.4))
     y = 0.94

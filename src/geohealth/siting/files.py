@@ -14,7 +14,7 @@ import pandas as pd
 from geohealth import coverage_files, webmap
 from geohealth.inputs.layers import InputLayers
 from geohealth.outputs import write_text
-from geohealth.report import print_maps
+from geohealth.report import page, plan_map
 from geohealth.report.fonts import FontError
 from geohealth.siting.plan import Plan, assignment_layers, site_table
 from geohealth.siting.regional import RegionalPlan
@@ -97,7 +97,7 @@ def _print(
 ) -> list[Path]:
     """``site_map.png`` (300 dpi) and ``site_map.pdf`` (A4), when a CJK font is available."""
     try:
-        fig = print_maps.siting_figure(
+        fig = plan_map.siting_figure(
             layers,
             frames["sites"],
             frames["catchments"],
@@ -107,7 +107,7 @@ def _print(
     except FontError as exc:
         log.warning("print map skipped: %s", exc)
         return []
-    return print_maps.save_figure(fig, out / "site_map")
+    return page.save_figure(fig, out / "site_map")
 
 
 def regional_layers(result: RegionalPlan, layers: InputLayers) -> dict[str, gpd.GeoDataFrame]:
