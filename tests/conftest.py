@@ -143,3 +143,33 @@ def demo_run(tmp_path_factory):
     result = CliRunner().invoke(main, ["-q", "demo", "--out", str(out)])
     assert result.exit_code == 0, result.output
     return out, result
+
+
+@pytest.fixture(scope="session")
+def planning_runs(tmp_path_factory):
+    """What-if, the regional-centre and the ambulance presets on the sample county, run once.
+
+    Returns name → (output folder, click result) for ``whatif``, ``regional``, ``ambulance``.
+    """
+    from click.testing import CliRunner
+
+    from geohealth.cli import main
+
+    root = tmp_path_factory.mktemp("plans")
+    config = str(SAMPLE_CONFIG)
+    commands = {
+        "whatif": [
+            *("whatif", config, "--mode", "drive"),
+            *("--upgrade", "239901104001=rural_regional_centre"),
+        ],
+        "regional": [
+            *("site", config, "--preset", "regional-centre"),
+            *("--min-population", "30000", "--max-population", "70000"),
+        ],
+        "ambulance": ["site", config, "--preset", "ambulance"],
+    }
+    runner = CliRunner()
+    return {
+        name: (root / name, runner.invoke(main, ["-q", *args, "--out", str(root / name)]))
+        for name, args in commands.items()
+    }

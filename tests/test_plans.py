@@ -233,11 +233,9 @@ def test_whatif_comparison_adds_up(sample_layers):
     assert gained["population"].sum() == pytest.approx(row["newly_covered"])
 
 
-def test_whatif_and_presets_from_the_command_line(tmp_path):
+def test_whatif_and_presets_from_the_command_line(tmp_path, planning_runs):
     runner = CliRunner()
-    out = tmp_path / "whatif"
-    args = ["-q", "whatif", str(SAMPLE_CONFIG), "--mode", "drive", "--out", str(out)]
-    result = runner.invoke(main, [*args, "--upgrade", "239901104001=rural_regional_centre"])
+    out, result = planning_runs["whatif"]
     assert result.exit_code == 0, result.output
     assert "secondary drive        ≤15 min" in result.stdout
     table = pd.read_csv(out / "whatif.csv", encoding="utf-8-sig", dtype={"code": str})
@@ -256,30 +254,28 @@ def test_whatif_and_presets_from_the_command_line(tmp_path):
     assert "nothing to test" in nothing.output
     assert not (tmp_path / "n").exists()
 
-    reg = tmp_path / "regional"
-    args = ["-q", "site", str(SAMPLE_CONFIG), "--preset", "regional-centre", "--out", str(reg)]
-    result = runner.invoke(main, [*args, "--min-population", "30000", "--max-population", "70000"])
+    reg, result = planning_runs["regional"]
     assert result.exit_code == 0, result.output
     assert "gap 0.00% (Optimal" in result.stdout
     assert "to its own centre" in result.stdout
-    for name in ("sites.csv", "townships.csv", "referral.csv", "assignment.gpkg", "site_map.html"):
+    made = ("sites.csv", "townships.csv", "referral.csv", "assignment.gpkg", "site_map.html")
+    for name in (*made, "plan.json"):
         assert (reg / name).is_file()
-    if (reg / "site_map.pdf").exists():  # with a CJK font
-        from matplotlib import image
+    from matplotlib import image
 
-        pixels = image.imread(reg / "site_map.png")
-        assert pixels.shape[:2] == pytest.approx((2480, 3508), abs=1)
-        assert pixels[..., :3].std() > 0.05
+    pixels = image.imread(reg / "site_map.png")
+    assert pixels.shape[:2] == pytest.approx((2480, 3508), abs=1)
+    assert pixels[..., :3].std() > 0.05
+    assert (reg / "site_map.pdf").is_file()
     page = (reg / "site_map.html").read_text(encoding="utf-8")
     assert "农村区域性医疗卫生中心选址" in page
     assert {"服务范围（按选址着色）", "未分配/未覆盖区域", "选址结果"} <= set(overlay_names(page))
-    bad = runner.invoke(main, [*args[1:-1], str(tmp_path / "bad"), "--problem", "lscp"])
+    args = ["site", str(SAMPLE_CONFIG), "--preset", "regional-centre", "--problem", "lscp"]
+    bad = runner.invoke(main, [*args, "--out", str(tmp_path / "bad")])
     assert bad.exit_code == 2
     assert "drop --problem lscp" in bad.output
 
-    amb = tmp_path / "ambulance"
-    args = ["-q", "site", str(SAMPLE_CONFIG), "--preset", "ambulance", "--out", str(amb)]
-    result = runner.invoke(main, args)
+    amb, result = planning_runs["ambulance"]
     assert result.exit_code == 0, result.output
     assert "1 existing, 14 needed at 1 per 30,000 residents" in result.stdout
     assert len(pd.read_csv(amb / "sites.csv")) == 14

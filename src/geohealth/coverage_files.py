@@ -17,7 +17,7 @@ from geohealth import catchments
 from geohealth.coverage import AREA_CODE, CoverageResult
 from geohealth.inputs.layers import InputLayers
 from geohealth.inputs.levels import BY_KEY
-from geohealth.outputs import atomic_path, write_geotiff, write_text
+from geohealth.outputs import atomic_path, write_geotiff, write_sheet, write_text
 from geohealth.reach import OSM_ATTRIBUTION
 
 #: Header of each output column in the workbook, by language (units in brackets).
@@ -142,12 +142,7 @@ def write_tables(
     sheets = SHEETS[language]
     with atomic_path(workbook) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as xlsx:
         for sheet, table in zip(sheets, (result.townships, result.facilities), strict=False):
-            shown = _for_people(table, language)
-            shown.to_excel(xlsx, sheet_name=sheet, index=False, freeze_panes=(1, 0))
-            ws = xlsx.sheets[sheet]
-            for k, column in enumerate(shown.columns, start=1):
-                width = max(10, min(40, 2 * len(str(column)) + 2))
-                ws.column_dimensions[ws.cell(row=1, column=k).column_letter].width = width
+            write_sheet(xlsx, sheet, _for_people(table, language))
         notes.to_excel(xlsx, sheet_name=sheets[2], index=False, header=False)
     return [towns, facilities, workbook]
 

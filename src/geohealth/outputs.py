@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import rasterio
 from affine import Affine
 
@@ -154,3 +155,22 @@ def refuse_inputs(outputs: Iterable[Path], inputs: Iterable[Path | None]) -> Non
                 "output folder"
             )
             raise InputError(msg)
+
+
+def write_sheet(writer: pd.ExcelWriter, sheet: str, table: pd.DataFrame) -> None:
+    """Add a table as a workbook sheet: frozen header row, columns as wide as their headers.
+
+    Parameters
+    ----------
+    writer
+        An open ``pandas.ExcelWriter`` (openpyxl engine).
+    sheet
+        Sheet name (at most 31 characters).
+    table
+        The table (its column names are the header row).
+    """
+    table.to_excel(writer, sheet_name=sheet, index=False, freeze_panes=(1, 0))
+    ws = writer.sheets[sheet]
+    for k, column in enumerate(table.columns, start=1):
+        width = max(10, min(40, 2 * len(str(column)) + 2))
+        ws.column_dimensions[ws.cell(row=1, column=k).column_letter].width = width

@@ -1,4 +1,4 @@
-"""``geohealth report``: print maps for plan appendices (first part: township coverage)."""
+"""``geohealth report``: the report folder for plan appendices (print maps, tables, web maps)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,21 @@ from pathlib import Path
 
 import click
 
-from geohealth import config, coverage, reach
+from geohealth import config, coverage, coverage_files, reach, webmap
 from geohealth.cli.common import input_files, mode_option, out_option
 from geohealth.inputs import layers
 from geohealth.outputs import refuse_inputs, write_text
+from geohealth.report import bundle, isochrone_map, plan_map, plans, print_maps, summary, tables
 from geohealth.report import page as page_layout
-from geohealth.report import print_maps, summary
 
 log = logging.getLogger("geohealth")
+
+#: The print maps drawn per travel mode: file-name stem → figure.
+MODE_MAPS = {
+    "coverage": print_maps.coverage_figure,
+    "traveltime": print_maps.traveltime_figure,
+    "isochrones": isochrone_map.isochrone_figure,
+}
 
 
 @click.command("report")
@@ -33,38 +40,70 @@ log = logging.getLogger("geohealth")
     show_default=True,
     help="Share of residents a township should have within analysis.target_min (summary).",
 )
+@click.option(
+    "--plan",
+    "plan_dirs",
+    multiple=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="A folder written by 'geohealth site … --out DIR' (repeatable): its print map, its "
+    "sites table, its web map, and the proposed sites and their effect in the summary.",
+)
 @mode_option
 @out_option
 def report_command(
     config_file: Path,
     pages: tuple[str, ...],
     goal: float,
+    plan_dirs: tuple[Path, ...],
     modes: tuple[str, ...],
     out_dir: Path | None,
 ) -> None:
-    """Write print maps (PNG at 300 dpi and PDF, A4/A3 landscape) into OUT/report/.
+    """Write the report folder for plan appendices into OUT/report/.
 
-    Per travel mode: the township coverage map at analysis.target_min and the map of minutes
-    to the nearest primary-care facility, each with legend, scale bar, north arrow, sources,
-    OSM attribution and date; Chinese text in a CJK font. Also the
-    one-page summary (summary.html, summary.pdf): people within the target time per mode and
-    the townships below --goal.
+    Print maps (PNG at 300 dpi and PDF, A4/A3 landscape), per travel mode: township coverage
+    at analysis.target_min, minutes to the nearest primary-care facility, and the service
+    circles (isochrones); per --plan, the siting map. Each has a title, legend, scale bar,
+    north arrow, sources, OSM attribution and date, with Chinese text in a CJK font. Tables:
+    coverage.xlsx (Chinese headers with units, frozen header row), townships.csv and
+    facilities.csv (UTF-8 with BOM), and with --plan, plans.xlsx and sites_<plan>.csv. The
+    one-page summary (summary.html, summary.pdf). The offline map bundle web/: the coverage
+    map and each plan's map, self-contained, with index.html.
     """
     settings = config.load(config_file)
     folder = (out_dir or settings.output_dir) / "report"
-    refuse_inputs([folder], input_files(settings))
+    refuse_inputs([folder], [*input_files(settings), *plans.plan_inputs(plan_dirs)])
+    proposed = plans.load_plans(plan_dirs)  # a bad folder fails before the long part
     loaded = layers.load(settings)
-    result = coverage.run(loaded, groups=("primary",), modes=modes or None)
+    result = coverage.run(loaded, modes=modes or None, isochrones=True)
     written: list[Path] = []
     for mode in dict.fromkeys(m for g, m in result.groups if g == "primary"):
         for page in pages or tuple(page_layout.PAGES):
-            for kind, draw in (
-                ("coverage", print_maps.coverage_figure),
-                ("traveltime", print_maps.traveltime_figure),
-            ):
+            for kind, draw in MODE_MAPS.items():
                 fig = draw(result, loaded, mode, page=page)
                 written += page_layout.save_figure(fig, folder / f"{kind}_{mode}_{page}")
-    brief = summary.summarise(result, loaded, goal=goal)
+    for plan in proposed:
+        for page in pages or tuple(page_layout.PAGES):
+            fig = plan_map.siting_figure(
+                loaded,
+                plan.layers["sites"],
+                plan.layers["catchments"],
+                plan.layers["unassigned"],
+                title=plan.record.title,
+                page=page,
+            )
+            written += page_layout.save_figure(fig, folder / f"siting_{plan.name}_{page}")
+    region = settings.region.name
+    written += coverage_files.write_tables(folder, result, region=region)
+    written += tables.write_plan_tables(folder, proposed)
+    web = folder / bundle.FOLDER
+    shown = [bundle.BundledMap("coverage_map.html", "医疗卫生服务圈：乡镇覆盖、机构、用时与服务圈")]
+    written.append(webmap.write_map(web / shown[0].name, webmap.coverage_map(result, loaded)))
+    for plan in proposed:
+        if plan.map_path.is_file():
+            shown.append(bundle.BundledMap(f"site_map_{plan.name}.html", plan.record.title))
+            written.append(bundle.copy_map(plan.map_path, web, shown[-1].name))
+    written.append(bundle.write_index(web, region, shown))
+    brief = summary.summarise(result, loaded, goal=goal, plans=tuple(p.record for p in proposed))
     written.append(write_text(folder / "summary.html", summary.summary_html(brief)))
     written += page_layout.save_figure(summary.summary_figure(brief), folder / "summary")
     click.echo("written: " + "\n         ".join(str(p) for p in written))

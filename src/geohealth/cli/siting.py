@@ -15,6 +15,7 @@ from geohealth.errors import ConfigError
 from geohealth.inputs import layers
 from geohealth.outputs import refuse_inputs
 from geohealth.siting import ambulance, files, plan, regional
+from geohealth.siting.record import Effect, PlanRecord, write_record
 from geohealth.webmap import plan_maps, write_map
 
 log = logging.getLogger("geohealth")
@@ -34,10 +35,15 @@ def _echo_written(paths: list[Path]) -> None:
     click.echo(reach.OSM_ATTRIBUTION)
 
 
-def _median(values: object) -> str:
+def _median_value(values: object) -> float | None:
     arr = np.asarray(values, dtype=float)
     arr = arr[np.isfinite(arr)]
-    return f"{np.median(arr):.0f} min" if arr.size else "—"
+    return float(np.median(arr)) if arr.size else None
+
+
+def _median(values: object) -> str:
+    value = _median_value(values)
+    return "—" if value is None else f"{value:.0f} min"
 
 
 @click.command("site")
@@ -193,7 +199,7 @@ def site_command(
         raise ConfigError(msg)
     settings = config.load(config_file)
     out = out_dir or settings.output_dir
-    names = ["sites.csv", "assignment.gpkg", "site_map.html"]
+    names = ["sites.csv", "assignment.gpkg", "site_map.html", "plan.json"]
     if preset == "regional-centre":
         names += ["townships.csv", "referral.csv"]
     refuse_inputs([out / n for n in names], input_files(settings))
@@ -227,6 +233,29 @@ def site_command(
             f"{result.solution.objective:,.0f} within {threshold:g} min by {mode} of their centre"
         )
         click.echo(_solver_line("regional-centre", result.solution, "people covered"))
+        record = PlanRecord(
+            title="农村区域性医疗卫生中心选址",
+            kind="regional-centre",
+            mode=mode,
+            threshold_min=threshold,
+            sites=len(result.centres),
+            new_sites=len(result.centres),
+            effects=(
+                Effect(
+                    "乡镇卫生院到最近二级医疗机构驾车用时中位数（分钟）",
+                    _median_value(table["secondary_before_min"]),
+                    _median_value(table["secondary_after_min"]),
+                ),
+                Effect(
+                    "区域中心服务人口（人）", None, float(towns.loc[served, "population"].sum())
+                ),
+                Effect(
+                    f"{threshold:g}分钟内到达所属中心的人口（人）",
+                    None,
+                    float(result.solution.objective),
+                ),
+            ),
+        )
         click.echo(
             "township health centre → secondary care (median): before "
             f"{_median(table['secondary_before_min'])}, "
@@ -263,6 +292,21 @@ def site_command(
             f"{stations.covered_after:,.0f} ({stations.covered_after / total:.1%})"
         )
         click.echo(_solver_line("mclp", stations.plan.result, "people covered"))
+        record = PlanRecord(
+            title=f"急救站选址（{threshold:g}分钟）",
+            kind="ambulance",
+            mode=mode,
+            threshold_min=threshold,
+            sites=len(stations.plan.result.sites),
+            new_sites=len(stations.plan.result.sites) - stations.existing,
+            effects=(
+                Effect(
+                    f"{threshold:g}分钟急救响应覆盖人口（人）",
+                    stations.covered_before,
+                    stations.covered_after,
+                ),
+            ),
+        )
     else:
         sites = plan.candidates(
             loaded,
@@ -286,11 +330,28 @@ def site_command(
         written = files.write_plan(
             out, solved, loaded, threshold_min=threshold, title=f"{region} · 选址方案（{problem}）"
         )
+        chosen = solved.sites[solved.sites["chosen"]]
+        record = PlanRecord(
+            title=f"选址方案（{problem}）",
+            kind=str(problem),
+            mode=mode,
+            threshold_min=threshold,
+            sites=len(chosen),
+            new_sites=int((~chosen["fixed"].astype(bool)).sum()),
+            effects=(
+                Effect(
+                    f"{threshold:g}分钟内可达选址的人口（人）",
+                    solved.covered_fixed if solved.sites["fixed"].any() else None,
+                    solved.covered_chosen,
+                ),
+            ),
+        )
         unit = {"mclp": "people covered", "lscp": "sites", "pmedian": "person-minutes"}[problem]
         click.echo(
             f"{problem}: {len(solved.result.sites)} sites; "
             + _solver_line("", solved.result, unit).removeprefix(": ")
         )
+    written.append(write_record(out, record))
     _echo_written(written)
 
 

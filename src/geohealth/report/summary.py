@@ -1,15 +1,16 @@
 """The one-page summary: the headline indicators of a run, as HTML and as an A4 PDF page.
 
-Headline: the people within the target time of primary care per travel mode, and the
-townships below a goal share (per mode). The same :class:`Summary` feeds both formats, so
-the page and the web version cannot disagree.
+Headline: the people within the target time of primary care per travel mode, the townships
+below a goal share (per mode) and, when siting plans are given, the sites each proposes and
+its effect (indicators before and after, from the plan's ``plan.json``). The same
+:class:`Summary` feeds both formats, so the page and the web version cannot disagree.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 from matplotlib.figure import Figure
@@ -20,6 +21,7 @@ from geohealth.coverage_files import VALUES
 from geohealth.inputs.layers import InputLayers
 from geohealth.reach import OSM_ATTRIBUTION
 from geohealth.report import fonts
+from geohealth.siting.record import Effect, PlanRecord
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,8 @@ class Summary:
         lowest share first.
     date
         The day the summary was made.
+    plans
+        Siting plans proposed (their records).
     """
 
     region: str
@@ -49,9 +53,16 @@ class Summary:
     modes: pd.DataFrame
     below: pd.DataFrame
     date: dt.date
+    plans: tuple[PlanRecord, ...] = field(default=())
 
 
-def summarise(result: CoverageResult, layers: InputLayers, *, goal: float = 0.9) -> Summary:
+def summarise(
+    result: CoverageResult,
+    layers: InputLayers,
+    *,
+    goal: float = 0.9,
+    plans: tuple[PlanRecord, ...] = (),
+) -> Summary:
     """Collect the headline indicators of a coverage run.
 
     Parameters
@@ -62,6 +73,8 @@ def summarise(result: CoverageResult, layers: InputLayers, *, goal: float = 0.9)
         The run's inputs.
     goal
         Share of residents each township should have within the target time.
+    plans
+        Records of siting plans to show with their effect.
 
     Returns
     -------
@@ -81,11 +94,46 @@ def summarise(result: CoverageResult, layers: InputLayers, *, goal: float = 0.9)
         modes=modes.reset_index(drop=True),
         below=below.sort_values(["mode", "share_covered"]).reset_index(drop=True),
         date=dt.date.today(),
+        plans=tuple(plans),
     )
 
 
 def _mode(mode: str) -> str:
     return VALUES["zh"].get(mode, mode)
+
+
+def _effect(e: Effect) -> str:
+    spec = ",.1f" if e.indicator.endswith("（分钟）") else ",.0f"
+    if e.before is None and e.after is None:
+        return f"{e.indicator}：—"
+    if e.before is None:
+        return f"{e.indicator}：{e.after:{spec}}"
+    if e.after is None:
+        return f"{e.indicator}：{e.before:{spec}}（方案前）"
+    return f"{e.indicator}：{e.before:{spec}} → {e.after:{spec}}（{e.after - e.before:+{spec}}）"
+
+
+def plan_lines(summary: Summary) -> list[tuple[str, list[str]]]:
+    """Per siting plan, its headline and its effects, as the summary prints them.
+
+    Parameters
+    ----------
+    summary
+        From :func:`summarise`.
+
+    Returns
+    -------
+    list of (str, list of str)
+        Headline (title, sites, new sites, mode and time) and one line per indicator.
+    """
+    out = []
+    for r in summary.plans:
+        lead = (
+            f"{r.title}：{r.sites} 个站点，其中新建或升级 {r.new_sites} 个"
+            f"（{_mode(r.mode)}，{r.threshold_min:g}分钟）"
+        )
+        out.append((lead, [_effect(e) for e in r.effects]))
+    return out
 
 
 def _lines(summary: Summary) -> tuple[str, list[str], list[tuple[str, list[str]]]]:
@@ -139,6 +187,13 @@ def summary_html(summary: Summary) -> str:
         "".join(f"<li>{html.escape(lead + '、'.join(items))}</li>" for lead, items in towns)
         or "<li>无</li>"
     )
+    plans = "".join(
+        f"<li>{html.escape(lead)}<ul>"
+        + "".join(f"<li>{html.escape(e)}</li>" for e in effects)
+        + "</ul></li>"
+        for lead, effects in plan_lines(summary)
+    )
+    plans_part = f"<h2>拟建站点及其效果</h2><ul>{plans}</ul>" if plans else ""
     return f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body{{font:15px/1.6 'Noto Sans CJK SC','WenQuanYi Micro Hei','Microsoft YaHei',sans-serif;
@@ -147,6 +202,7 @@ h2{{font-size:17px;margin-top:1.4em}}.foot{{font-size:12px;color:#555;margin-top
 <h1>{html.escape(title)}</h1>
 <h2>{summary.target_min:g}分钟内可达基层医疗机构的人口</h2><ul>{items}</ul>
 <h2>覆盖率低于 {goal} 的乡镇</h2><ul>{below}</ul>
+{plans_part}
 <p class="foot">{html.escape(OSM_ATTRIBUTION)}；制图日期 {summary.date:%Y-%m-%d}</p>
 </body></html>
 """
@@ -184,6 +240,14 @@ def summary_figure(summary: Summary) -> Figure:
     for lead, items in towns or [("无", [])]:
         for k, line in enumerate(_packed(lead, items)):
             write(("• " if k == 0 else "  ") + line, 10, 0.028)
+    if summary.plans:
+        y -= 0.02
+        write("拟建站点及其效果", 12, 0.035)
+        for lead, effects in plan_lines(summary):
+            for k, line in enumerate(_packed(lead, [])):
+                write(("• " if k == 0 else "  ") + line, 10, 0.028)
+            for line in effects:
+                write("    " + line, 9, 0.025)
     fig.text(
         0.08,
         0.04,

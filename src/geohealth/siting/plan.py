@@ -9,6 +9,7 @@ the same as in ``geohealth coverage``.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 
@@ -46,6 +47,9 @@ class Plan:
         Grid cell of each demand point.
     minutes
         Minutes from each demand point to its assigned site (``inf`` when none).
+    covered_fixed, covered_chosen
+        People within the coverage time of a fixed (already open) site, and of any chosen
+        site (NaN when not computed).
     """
 
     sites: gpd.GeoDataFrame
@@ -53,6 +57,29 @@ class Plan:
     rows: np.ndarray
     cols: np.ndarray
     minutes: np.ndarray
+    covered_fixed: float = float("nan")
+    covered_chosen: float = float("nan")
+
+
+def covered_by(instance: Instance, open_sites: np.ndarray, threshold_min: float) -> float:
+    """People within ``threshold_min`` of any of ``open_sites``.
+
+    Parameters
+    ----------
+    instance
+        A siting instance whose pairs reach at least ``threshold_min``.
+    open_sites
+        Site indices.
+    threshold_min
+        Coverage time.
+
+    Returns
+    -------
+    float
+        Persons.
+    """
+    keep = (instance.minutes <= threshold_min) & np.isin(instance.site, open_sites)
+    return float(instance.demand[np.unique(instance.origin[keep])].sum())
 
 
 def grid_candidates(layers: InputLayers, spacing_m: float) -> gpd.GeoDataFrame:
@@ -317,7 +344,14 @@ def solve_plan(
         result = problems.pmedian(
             instance, p, fixed=fixed, capacity=capacity, time_limit_s=time_limit_s
         )
-    return plan_from_result(sites, result, instance, rows, cols)
+    solved = plan_from_result(sites, result, instance, rows, cols)
+    if threshold_min > limit:  # pairs beyond the limit are not in the instance
+        return solved
+    return dataclasses.replace(
+        solved,
+        covered_fixed=covered_by(instance, fixed, threshold_min),
+        covered_chosen=covered_by(instance, result.sites, threshold_min),
+    )
 
 
 def plan_from_result(

@@ -1,0 +1,132 @@
+"""``plan.json``: what a siting run proposed and what it changes, for the report to read.
+
+``geohealth site`` writes it next to ``sites.csv`` and ``assignment.gpkg``;
+``geohealth report --plan DIR`` reads it to draw the plan's print map and to put the proposed
+sites and their effect into the one-page summary.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from geohealth.errors import ConfigError
+from geohealth.outputs import write_text
+
+#: The record's file name inside a siting output folder.
+FILE = "plan.json"
+
+
+@dataclass(frozen=True)
+class Effect:
+    """One indicator before and after a plan.
+
+    Attributes
+    ----------
+    indicator
+        Chinese label with its unit in brackets.
+    before, after
+        Values (None when the indicator has no value on that side).
+    """
+
+    indicator: str
+    before: float | None
+    after: float | None
+
+
+@dataclass(frozen=True)
+class PlanRecord:
+    """A siting run's headline.
+
+    Attributes
+    ----------
+    title
+        The plan's headline (Chinese).
+    kind
+        ``mclp``, ``lscp``, ``pmedian``, ``regional-centre`` or ``ambulance``.
+    mode
+        Travel mode.
+    threshold_min
+        Coverage (or response) time.
+    sites
+        Sites in the plan (those already open included).
+    new_sites
+        Sites the plan opens or upgrades.
+    effects
+        Indicators before and after.
+    date
+        ISO date of the run.
+    """
+
+    title: str
+    kind: str
+    mode: str
+    threshold_min: float
+    sites: int
+    new_sites: int
+    effects: tuple[Effect, ...]
+    date: str = dataclasses.field(default_factory=lambda: dt.date.today().isoformat())
+
+
+def _number(value: float | None) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+def write_record(folder: Path, record: PlanRecord) -> Path:
+    """Write ``plan.json`` into a siting output folder, atomically.
+
+    Parameters
+    ----------
+    folder
+        The siting run's output folder.
+    record
+        The record.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    data = dataclasses.asdict(record)
+    data["effects"] = [
+        {**e, "before": _number(e["before"]), "after": _number(e["after"])} for e in data["effects"]
+    ]
+    return write_text(folder / FILE, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def read_record(folder: Path) -> PlanRecord:
+    """Read the ``plan.json`` of a siting output folder.
+
+    Parameters
+    ----------
+    folder
+        A folder written by ``geohealth site``.
+
+    Returns
+    -------
+    PlanRecord
+        The record.
+
+    Raises
+    ------
+    ConfigError
+        If the folder has no (readable) record; says how to make one.
+    """
+    path = Path(folder) / FILE
+    if not path.is_file():
+        msg = (
+            f"{folder} holds no {FILE} — give a folder written by "
+            "'geohealth site CONFIG … --out DIR' (run it again if it predates plan.json)"
+        )
+        raise ConfigError(msg)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        effects = tuple(Effect(**e) for e in data.pop("effects"))
+        return PlanRecord(**data, effects=effects)
+    except (ValueError, TypeError, KeyError) as exc:
+        msg = f"{path} is not a plan record geohealth can read ({exc}) — run 'geohealth site' again"
+        raise ConfigError(msg) from exc

@@ -1,0 +1,259 @@
+"""The report folder: isochrone and siting print maps, plan tables, summary, offline bundle."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import re
+import shutil
+import subprocess
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+import shapely
+from click.testing import CliRunner
+from matplotlib import image
+
+from geohealth import coverage
+from geohealth.cli import main
+from geohealth.errors import ConfigError
+from geohealth.report import fonts, isochrone_map, summary
+from geohealth.report.page import PAGES
+from geohealth.siting.record import Effect, PlanRecord, read_record, write_record
+from geohealth.webmap import offline
+
+from . import browser
+from .conftest import ARTIFACTS, SAMPLE_CONFIG, overlay_names
+
+PLANS = ("regional", "ambulance")
+
+
+@pytest.fixture(scope="module")
+def iso_run(sample_layers):
+    return coverage.run(
+        sample_layers, groups=("primary",), modes=("drive",), isochrones=True, progress=False
+    )
+
+
+def _drawn_text(fig) -> str:
+    texts = [t.get_text() for t in fig.texts]
+    for ax in fig.axes:
+        texts += [t.get_text() for t in ax.texts]
+    for legend in fig.legends:
+        texts += [t.get_text() for t in legend.get_texts()] + [legend.get_title().get_text()]
+    return "".join(texts)
+
+
+def _not_blank(pixels: np.ndarray) -> None:
+    grey = pixels[..., :3].mean(axis=-1) if pixels.ndim == 3 else pixels
+    assert grey.std() > 0.05 * (grey.max() or 1)
+    assert (grey < 0.5 * grey.max()).mean() > 0.01
+
+
+def test_isochrone_bands_are_the_union_of_the_isochrones(sample_layers, iso_run):
+    bands = isochrone_map.isochrone_bands(iso_run, sample_layers, "drive")
+    limits = sorted(sample_layers.settings.analysis.thresholds_min)
+    assert bands["threshold_min"].tolist() == limits
+    assert bands["lower_min"].tolist() == [0.0, *limits[:-1]]
+    iso = iso_run.isochrones["drive"].to_crs(sample_layers.region.metric_crs)
+    for row in bands.itertuples():
+        union = shapely.union_all(iso[iso["threshold_min"] == row.threshold_min].geometry)
+        assert row.circle_km2 == pytest.approx(union.area / 1e6, rel=1e-6)
+    assert np.all(np.diff(bands["circle_km2"]) > 0)  # each circle holds the one inside
+    # the bands do not overlap and together make the largest circle
+    for a, b in itertools.combinations(bands.geometry, 2):
+        assert shapely.intersection(a, b).area < 1e-6 * bands["circle_km2"].iloc[-1] * 1e6
+    assert bands["band_km2"].sum() == pytest.approx(bands["circle_km2"].iloc[-1], rel=1e-4)
+    # every primary-care facility stands in the first band
+    attached = sample_layers.facilities.to_crs(sample_layers.region.metric_crs)
+    primary = attached[attached["level"] == "township_health_centre"]
+    inside = shapely.contains_xy(bands.geometry.iloc[0], primary.geometry.x, primary.geometry.y)
+    assert inside.mean() > 0.95
+
+
+def test_isochrone_page_has_every_glyph_and_greyscale_bands(sample_layers, iso_run):
+    fig = isochrone_map.isochrone_figure(iso_run, sample_layers, "drive", page="A3")
+    drawn = _drawn_text(fig)
+    for mark in ("≤ 5 分钟", "15–30 分钟", "> 30 分钟", "北", "千米", "OpenStreetMap", "制图日期"):
+        assert mark in drawn
+    assert fonts.missing_glyphs(drawn, fonts.cjk_font()) == []
+    width, height = PAGES["A3"]
+    assert fig.get_size_inches() == pytest.approx((width / 25.4, height / 25.4))
+    rgb = np.array(isochrone_map.band_colours(4))[:, :3]
+    grey = rgb @ np.array([0.299, 0.587, 0.114])
+    assert np.all(np.diff(grey) > 0.05)  # shortest darkest, each band visibly lighter
+
+
+def test_plan_record_round_trip_and_errors(tmp_path):
+    record = PlanRecord(
+        title="急救站选址（15分钟）",
+        kind="ambulance",
+        mode="drive",
+        threshold_min=15.0,
+        sites=3,
+        new_sites=2,
+        effects=(Effect("覆盖人口（人）", 10.0, float("nan")), Effect("用时（分钟）", None, 4.5)),
+    )
+    write_record(tmp_path, record)
+    back = read_record(tmp_path)
+    assert back.effects[0] == Effect("覆盖人口（人）", 10.0, None)  # NaN is written as null
+    assert back.effects[1] == record.effects[1]
+    assert back.title == record.title
+    with pytest.raises(ConfigError, match=r"holds no plan\.json"):
+        read_record(tmp_path / "elsewhere")
+    (tmp_path / "plan.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not a plan record"):
+        read_record(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def report_run(planning_runs, tmp_path_factory):
+    for name in PLANS:
+        assert planning_runs[name][1].exit_code == 0, planning_runs[name][1].output
+    out = tmp_path_factory.mktemp("report")
+    args = ["-q", "report", str(SAMPLE_CONFIG), "--mode", "drive", "--page", "A3"]
+    for name in PLANS:
+        args += ["--plan", str(planning_runs[name][0])]
+    result = CliRunner().invoke(main, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out / "report"
+
+
+def test_report_pages_per_map_type_render(report_run):
+    kinds = ["coverage_drive", "traveltime_drive", "isochrones_drive"]
+    kinds += [f"siting_{name}" for name in PLANS]
+    for kind in kinds:
+        pixels = image.imread(report_run / f"{kind}_A3.png")
+        assert pixels.shape[:2] == pytest.approx((3508, 4961), abs=1)  # A3 landscape, 300 dpi
+        _not_blank(pixels)
+        assert (report_run / f"{kind}_A3.pdf").is_file()
+    if shutil.which("pdftoppm") is None:
+        if os.environ.get("GEOHEALTH_REQUIRE_BROWSER"):
+            pytest.fail("pdftoppm missing (poppler-utils)")
+        pytest.skip("pdftoppm (poppler-utils) not installed")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for kind, shown in (
+        ("traveltime_drive", "print_traveltime_A3"),
+        ("isochrones_drive", "print_isochrones_A3"),
+        ("siting_regional", "print_siting_A3"),
+    ):
+        rendered = ARTIFACTS / shown
+        pdf = report_run / f"{kind}_A3.pdf"
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "40", "-singlefile", str(pdf), str(rendered)], check=True
+        )
+        _not_blank(image.imread(rendered.with_suffix(".png")))
+        listed = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
+        assert "NotoSansCJKsc" in listed
+
+
+def test_report_tables_for_people_and_for_excel(report_run, planning_runs):
+    book = openpyxl.load_workbook(report_run / "plans.xlsx")
+    assert book.sheetnames == ["效果", *PLANS]
+    for sheet in book:
+        assert sheet.freeze_panes == "A2"  # the header row stays in view
+    effects = pd.read_excel(report_run / "plans.xlsx", sheet_name="效果")
+    expected = []
+    for name in PLANS:
+        record = json.loads((planning_runs[name][0] / "plan.json").read_text(encoding="utf-8"))
+        expected += [
+            (record["title"], e["indicator"], e["before"], e["after"]) for e in record["effects"]
+        ]
+    assert len(effects) == len(expected)
+    for row, (title, indicator, before, after) in zip(effects.itertuples(), expected, strict=True):
+        assert (row.方案, row.指标) == (title, indicator)
+        assert row.方案后 == pytest.approx(after)
+        if before is None:
+            assert pd.isna(row.方案前)
+            assert pd.isna(row.变化)
+        else:
+            assert row.方案前 == pytest.approx(before)
+            assert row.变化 == pytest.approx(after - before)
+    centres = pd.read_excel(
+        report_run / "plans.xlsx", sheet_name="regional", dtype={"站点编码": str}
+    )
+    assert {"服务人口（人）", "服务乡镇数（个）", "经度（WGS84）"} <= set(centres.columns)
+    for name in PLANS:
+        raw = (report_run / f"sites_{name}.csv").read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads the Chinese names right
+        assert raw == (planning_runs[name][0] / "sites.csv").read_bytes()
+    towns = pd.read_csv(report_run / "townships.csv", encoding="utf-8-sig")
+    assert (report_run / "townships.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    assert np.allclose(towns["covered"] + towns["uncovered"], towns["population"])
+    coverage_book = openpyxl.load_workbook(report_run / "coverage.xlsx")
+    first = coverage_book.worksheets[0]
+    assert first.freeze_panes == "A2"
+    assert "常住人口（人）" in [c.value for c in first[1]]
+
+
+def test_summary_shows_the_proposed_sites_and_their_effect(report_run, planning_runs):
+    page = (report_run / "summary.html").read_text(encoding="utf-8")
+    assert "拟建站点及其效果" in page
+    amb = read_record(planning_runs["ambulance"][0])
+    (effect,) = amb.effects
+    line = f"{effect.before:,.0f} → {effect.after:,.0f}（{effect.after - effect.before:+,.0f}）"
+    assert line in page
+    assert f"{amb.sites} 个站点，其中新建或升级 {amb.new_sites} 个" in page
+    assert "乡镇卫生院到最近二级医疗机构驾车用时中位数（分钟）" in page
+    assert "<script" not in page
+    assert (report_run / "summary.pdf").is_file()
+
+
+def test_summary_page_has_every_glyph_with_plans(sample_layers, iso_run, planning_runs):
+    records = tuple(read_record(planning_runs[name][0]) for name in PLANS)
+    brief = summary.summarise(iso_run, sample_layers, plans=records)
+    drawn = _drawn_text(summary.summary_figure(brief))
+    assert all(r.title in drawn for r in records)
+    assert fonts.missing_glyphs(drawn, fonts.cjk_font()) == []
+
+
+def test_bundle_is_one_folder_that_opens_offline(report_run, planning_runs):
+    web = report_run / "web"
+    index = (web / "index.html").read_text(encoding="utf-8")
+    links = re.findall(r'href="([^"]+)"', index)
+    assert links == ["coverage_map.html", *(f"site_map_{name}.html" for name in PLANS)]
+    for link in links:
+        offline.check_offline((web / link).read_text(encoding="utf-8"))
+    for name in PLANS:
+        copied = (web / f"site_map_{name}.html").read_bytes()
+        assert copied == (planning_runs[name][0] / "site_map.html").read_bytes()
+    rendered = browser.render(web / "index.html")
+    assert "site_map_regional.html" in rendered.dom
+
+
+@pytest.mark.parametrize(
+    ("run", "page"),
+    [("regional", "site_map.html"), ("ambulance", "site_map.html"), ("whatif", "whatif_map.html")],
+)
+def test_plan_maps_render_offline_in_chromium(planning_runs, run, page):
+    folder, result = planning_runs[run]
+    assert result.exit_code == 0, result.output
+    html = (folder / page).read_text(encoding="utf-8")
+    shot = ARTIFACTS / f"{run}_{page.removesuffix('.html')}.png"
+    rendered = browser.render(folder / page, screenshot=shot)
+    errors = [line for line in rendered.console if "Uncaught" in line or "Error" in line]
+    assert not errors, errors
+    labels = re.findall(r"<span>\s*(?:<[^>]+>)?\s*([^<]+?)\s*</span>", rendered.dom)
+    for name in overlay_names(html):
+        assert any(name in label for label in labels), name
+    assert len(re.findall(r'class="[^"]*leaflet-interactive', rendered.dom)) > 5
+    if run != "whatif":
+        stars = len(re.findall(r"M12 1\.5l3\.1 6\.6", rendered.dom))
+        chosen = len(pd.read_csv(folder / "sites.csv"))
+        assert stars >= chosen  # every chosen site drawn as a star
+    assert "OpenStreetMap" in rendered.dom
+    assert shot.stat().st_size > 20_000
+
+
+def test_report_refuses_a_folder_that_is_not_a_plan(tmp_path):
+    empty = tmp_path / "not-a-plan"
+    empty.mkdir()
+    args = ["report", str(SAMPLE_CONFIG), "--plan", str(empty), "--out", str(tmp_path / "o")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    assert "holds no plan.json" in result.output
+    assert "geohealth site" in result.output
+    assert not (tmp_path / "o").exists()
