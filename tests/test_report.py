@@ -17,7 +17,7 @@ import shapely
 from click.testing import CliRunner
 from matplotlib import image
 
-from geohealth import coverage
+from geohealth import config, coverage
 from geohealth.cli import main
 from geohealth.errors import ConfigError
 from geohealth.report import fonts, isochrone_map, summary
@@ -257,3 +257,31 @@ def test_report_refuses_a_folder_that_is_not_a_plan(tmp_path):
     assert "holds no plan.json" in result.output
     assert "geohealth site" in result.output
     assert not (tmp_path / "o").exists()
+
+
+def test_report_takes_pages_goal_and_plans_from_the_config(tmp_path):
+    base = SAMPLE_CONFIG.parent.as_posix()
+    text = re.sub(
+        r'= "(boundaries|facilities|population|roads)/',
+        lambda m: f'= "{base}/{m.group(1)}/',
+        SAMPLE_CONFIG.read_text(encoding="utf-8"),
+    )
+    (tmp_path / "not-a-plan").mkdir()
+    report = '\n[report]\npages = ["A3"]\ngoal = 0.8\nplans = ["not-a-plan"]\n'
+    path = tmp_path / "county.toml"
+    path.write_text(text + report, encoding="utf-8")
+    settings = config.load(path)
+    assert settings.report.pages == ("A3",)
+    assert settings.report.goal == 0.8
+    assert settings.report.plans == (tmp_path / "not-a-plan",)  # relative to the file
+    result = CliRunner().invoke(main, ["report", str(path), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2
+    assert "not-a-plan holds no plan.json" in result.output
+    wrong = (('pages = ["A5"]', "unknown page size 'A5'"), ("goal = 90", "between 0 and 1"))
+    for bad, says in wrong:
+        path.write_text(text + f"\n[report]\n{bad}\n", encoding="utf-8")
+        with pytest.raises(ConfigError, match=says):
+            config.load(path)
+    bad_goal = CliRunner().invoke(main, ["report", str(SAMPLE_CONFIG), "--goal", "85"])
+    assert bad_goal.exit_code == 2
+    assert "between 0 and 1" in bad_goal.output

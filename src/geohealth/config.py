@@ -252,6 +252,29 @@ class OutputSettings:
     tianditu_key: str | None = None
 
 
+#: Page sizes of the print maps.
+PAGE_SIZES = ("A4", "A3")
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """What ``geohealth report`` puts into the report folder (command-line flags override).
+
+    Attributes
+    ----------
+    pages
+        Page sizes of the print maps, from :data:`PAGE_SIZES`.
+    goal
+        Share of residents a township should have within ``analysis.target_min`` (summary).
+    plans
+        Folders written by ``geohealth site … --out DIR`` to include (maps, tables, effect).
+    """
+
+    pages: tuple[str, ...] = PAGE_SIZES
+    goal: float = 0.9
+    plans: tuple[Path, ...] = ()
+
+
 @dataclass(frozen=True)
 class Settings:
     """A whole run configuration.
@@ -270,6 +293,7 @@ class Settings:
     analysis: AnalysisSettings = field(default_factory=AnalysisSettings)
     access: AccessSettings = field(default_factory=AccessSettings)
     output: OutputSettings = field(default_factory=OutputSettings)
+    report: ReportSettings = field(default_factory=ReportSettings)
     source: Path | None = None
 
     @property
@@ -306,6 +330,7 @@ _SECTIONS: dict[str, type] = {
     "analysis": AnalysisSettings,
     "access": AccessSettings,
     "output": OutputSettings,
+    "report": ReportSettings,
 }
 _CHOICES: dict[str, tuple[str, ...]] = {
     "facilities.coordinate_system": COORDINATE_SYSTEMS,
@@ -472,6 +497,13 @@ def _check_consistency(settings: Settings) -> None:
         raise ConfigError(msg)
     if population.band < 1:
         msg = "population.band counts from 1"
+        raise ConfigError(msg)
+    for size in settings.report.pages:
+        if size not in PAGE_SIZES:
+            msg = f"report.pages: unknown page size '{size}' — use {' or '.join(PAGE_SIZES)}"
+            raise ConfigError(msg)
+    if not 0 < settings.report.goal <= 1:
+        msg = f"report.goal = {settings.report.goal:g} — give a share between 0 and 1, e.g. 0.9"
         raise ConfigError(msg)
 
 

@@ -9,6 +9,7 @@ import click
 
 from geohealth import config, coverage, coverage_files, reach, webmap
 from geohealth.cli.common import input_files, mode_option, out_option
+from geohealth.errors import ConfigError
 from geohealth.inputs import layers
 from geohealth.outputs import refuse_inputs, write_text
 from geohealth.report import bundle, isochrone_map, plan_map, plans, print_maps, summary, tables
@@ -31,29 +32,29 @@ MODE_MAPS = {
     "pages",
     type=click.Choice(list(page_layout.PAGES)),
     multiple=True,
-    help="Page size (repeatable); A4 and A3 by default.",
+    help="Page size (repeatable); default report.pages (A4 and A3).",
 )
 @click.option(
     "--goal",
     type=float,
-    default=0.9,
-    show_default=True,
-    help="Share of residents a township should have within analysis.target_min (summary).",
+    default=None,
+    help="Share of residents a township should have within analysis.target_min (summary); "
+    "default report.goal (0.9).",
 )
 @click.option(
     "--plan",
     "plan_dirs",
     multiple=True,
     type=click.Path(path_type=Path, file_okay=False),
-    help="A folder written by 'geohealth site … --out DIR' (repeatable): its print map, its "
-    "sites table, its web map, and the proposed sites and their effect in the summary.",
+    help="A folder written by 'geohealth site … --out DIR' (repeatable; default report.plans): "
+    "its print map, its sites table, its web map, and its effect in the summary.",
 )
 @mode_option
 @out_option
 def report_command(
     config_file: Path,
     pages: tuple[str, ...],
-    goal: float,
+    goal: float | None,
     plan_dirs: tuple[Path, ...],
     modes: tuple[str, ...],
     out_dir: Path | None,
@@ -70,6 +71,12 @@ def report_command(
     map and each plan's map, self-contained, with index.html.
     """
     settings = config.load(config_file)
+    pages = pages or settings.report.pages
+    goal = settings.report.goal if goal is None else goal
+    if not 0 < goal <= 1:
+        msg = f"--goal {goal:g} — give a share between 0 and 1, e.g. 0.9"
+        raise ConfigError(msg)
+    plan_dirs = plan_dirs or settings.report.plans
     folder = (out_dir or settings.output_dir) / "report"
     refuse_inputs([folder], [*input_files(settings), *plans.plan_inputs(plan_dirs)])
     proposed = plans.load_plans(plan_dirs)  # a bad folder fails before the long part
@@ -77,12 +84,12 @@ def report_command(
     result = coverage.run(loaded, modes=modes or None, isochrones=True)
     written: list[Path] = []
     for mode in dict.fromkeys(m for g, m in result.groups if g == "primary"):
-        for page in pages or tuple(page_layout.PAGES):
+        for page in pages:
             for kind, draw in MODE_MAPS.items():
                 fig = draw(result, loaded, mode, page=page)
                 written += page_layout.save_figure(fig, folder / f"{kind}_{mode}_{page}")
     for plan in proposed:
-        for page in pages or tuple(page_layout.PAGES):
+        for page in pages:
             fig = plan_map.siting_figure(
                 loaded,
                 plan.layers["sites"],
