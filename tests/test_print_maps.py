@@ -66,7 +66,7 @@ def test_every_character_on_the_page_has_a_glyph(sample_layers, coverage_run, pa
     drawn = "".join(texts)
     if draw is print_maps.coverage_figure:
         assert all(name in drawn for name in sample_layers.townships["name"])
-    for mark in ("北", "千米", "OpenStreetMap", "制图日期"):
+    for mark in ("北", "千米", "OpenStreetMap", "制图日期", "数据来源", "sample_facilities.csv"):
         assert mark in drawn
     assert fonts.missing_glyphs(drawn, path) == []
     width, height = PAGES[page]

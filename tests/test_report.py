@@ -79,6 +79,8 @@ def test_isochrone_page_has_every_glyph_and_greyscale_bands(sample_layers, iso_r
     drawn = _drawn_text(fig)
     for mark in ("≤ 5 分钟", "15–30 分钟", "> 30 分钟", "北", "千米", "OpenStreetMap", "制图日期"):
         assert mark in drawn
+    for mark in ("数据来源：乡镇边界 sample_townships.gpkg", "人口 sample_population.tif"):
+        assert mark in drawn
     assert fonts.missing_glyphs(drawn, fonts.cjk_font()) == []
     width, height = PAGES["A3"]
     assert fig.get_size_inches() == pytest.approx((width / 25.4, height / 25.4))

@@ -21,6 +21,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrow, Rectangle
 
+from geohealth.config import Settings
 from geohealth.errors import ConfigError
 from geohealth.inputs.layers import InputLayers
 from geohealth.outputs import atomic_path
@@ -178,6 +179,30 @@ def draw_facilities(p: Page, layers: InputLayers, levels: tuple[str, ...]) -> li
     return handles
 
 
+def sources_line(settings: Settings) -> str:
+    """Name the run's data sources for a map's foot line (file names, as the run read them).
+
+    Parameters
+    ----------
+    settings
+        The run's configuration.
+
+    Returns
+    -------
+    str
+        E.g. ``数据来源：乡镇边界 a.gpkg，医疗机构 b.csv，人口 c.tif，路网 OpenStreetMap``.
+    """
+    population = settings.population
+    if population.raster is not None and population.source != "townships":
+        people = f"人口 {population.raster.name}"
+    else:
+        people = "人口 乡镇统计数"
+    return (
+        f"数据来源：乡镇边界 {settings.boundaries.path.name}，"
+        f"医疗机构 {settings.facilities.path.name}，{people}，路网 OpenStreetMap"
+    )
+
+
 def finish_page(
     p: Page,
     layers: InputLayers,
@@ -188,7 +213,11 @@ def finish_page(
     note: str,
     sources: str,
 ) -> Figure:
-    """Finish a page: scale bar, north arrow, title, legend, a note, the foot line."""
+    """Finish a page: scale bar, north arrow, title, legend, a note, the foot line.
+
+    The foot line names ``sources`` (the run's input files when empty), the OpenStreetMap
+    attribution and the date.
+    """
     p.ax.set_aspect("equal")
     p.ax.set_axis_off()
     _scale_bar(p.ax, p.font)
@@ -216,7 +245,13 @@ def finish_page(
     if note:
         p.fig.text(0.73, 0.30, note, fontproperties=p.font, fontsize=p.size + 2, va="top")
     foot = "；".join(
-        part for part in (sources, OSM_ATTRIBUTION, f"制图日期 {dt.date.today():%Y-%m-%d}") if part
+        part
+        for part in (
+            sources or sources_line(layers.settings),
+            OSM_ATTRIBUTION,
+            f"制图日期 {dt.date.today():%Y-%m-%d}",
+        )
+        if part
     )
     p.fig.text(0.03, 0.025, foot, fontproperties=p.font, fontsize=7, color="#333333")
     return p.fig
