@@ -259,6 +259,13 @@ def test_report_refuses_a_folder_that_is_not_a_plan(tmp_path):
     assert "holds no plan.json" in result.output
     assert "geohealth site" in result.output
     assert not (tmp_path / "o").exists()
+    inside = tmp_path / "o" / "report" / "plan"
+    inside.mkdir(parents=True)
+    args = ["report", str(SAMPLE_CONFIG), "--plan", str(inside), "--out", str(tmp_path / "o")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    assert "is an input inside the report folder" in result.output
+    assert sorted(p.name for p in (tmp_path / "o" / "report").iterdir()) == ["plan"]
 
 
 def test_report_takes_pages_goal_and_plans_from_the_config(tmp_path):

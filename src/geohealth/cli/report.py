@@ -9,7 +9,7 @@ import click
 
 from geohealth import config, coverage, coverage_files, reach, webmap
 from geohealth.cli.common import input_files, mode_option, out_option
-from geohealth.errors import ConfigError
+from geohealth.errors import ConfigError, InputError
 from geohealth.inputs import layers
 from geohealth.outputs import refuse_inputs, write_text
 from geohealth.report import bundle, isochrone_map, plan_map, plans, print_maps, summary, tables
@@ -78,7 +78,12 @@ def report_command(
         raise ConfigError(msg)
     plan_dirs = plan_dirs or settings.report.plans
     folder = (out_dir or settings.output_dir) / "report"
-    refuse_inputs([folder], [*input_files(settings), *plans.plan_inputs(plan_dirs)])
+    inputs = [*input_files(settings), *plans.plan_inputs(plan_dirs)]
+    refuse_inputs([folder], inputs)
+    inside = [p for p in inputs if p is not None and folder.resolve() in p.resolve().parents]
+    if inside:
+        msg = f"{inside[0]} is an input inside the report folder {folder} — choose another --out"
+        raise InputError(msg)
     proposed = plans.load_plans(plan_dirs)  # a bad folder fails before the long part
     loaded = layers.load(settings)
     result = coverage.run(loaded, modes=modes or None, isochrones=True)
