@@ -294,3 +294,18 @@ def test_report_takes_pages_goal_and_plans_from_the_config(tmp_path):
     bad_goal = CliRunner().invoke(main, ["report", str(SAMPLE_CONFIG), "--goal", "85"])
     assert bad_goal.exit_code == 2
     assert "between 0 and 1" in bad_goal.output
+
+
+def test_report_refuses_a_plan_made_for_another_region(planning_runs, tmp_path):
+    source = planning_runs["regional"][0]
+    assert read_record(source).region == "sample-county"
+    copy = tmp_path / "regional"
+    shutil.copytree(source, copy)
+    data = json.loads((copy / "plan.json").read_text(encoding="utf-8"))
+    data["region"] = "另一个县"
+    (copy / "plan.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    args = ["report", str(SAMPLE_CONFIG), "--plan", str(copy), "--out", str(tmp_path / "o")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    assert "is a plan for '另一个县', not for 'sample-county'" in result.output
+    assert not (tmp_path / "o").exists()

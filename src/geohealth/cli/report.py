@@ -85,6 +85,13 @@ def report_command(
         msg = f"{inside[0]} is an input inside the report folder {folder} — choose another --out"
         raise InputError(msg)
     proposed = plans.load_plans(plan_dirs)  # a bad folder fails before the long part
+    for plan in proposed:
+        if plan.record.region and plan.record.region != settings.region.name:
+            msg = (
+                f"{plan.folder} is a plan for '{plan.record.region}', not for "
+                f"'{settings.region.name}' — give the same configuration to site and report"
+            )
+            raise ConfigError(msg)
     loaded = layers.load(settings)
     result = coverage.run(loaded, modes=modes or None, isochrones=True)
     written: list[Path] = []
@@ -105,7 +112,9 @@ def report_command(
             )
             written += page_layout.save_figure(fig, folder / f"siting_{plan.name}_{page}")
     region = settings.region.name
-    written += coverage_files.write_tables(folder, result, region=region)
+    written += coverage_files.write_tables(
+        folder, result, language=settings.output.table_language, region=region
+    )
     written += tables.write_plan_tables(folder, proposed)
     web = folder / bundle.FOLDER
     shown = [bundle.BundledMap("coverage_map.html", "医疗卫生服务圈：乡镇覆盖、机构、用时与服务圈")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 
@@ -351,7 +352,7 @@ def site_command(
             f"{problem}: {len(solved.result.sites)} sites; "
             + _solver_line("", solved.result, unit).removeprefix(": ")
         )
-    written.append(write_record(out, record))
+    written.append(write_record(out, dataclasses.replace(record, region=region)))
     _echo_written(written)
 
 

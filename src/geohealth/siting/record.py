@@ -60,6 +60,8 @@ class PlanRecord:
         Indicators before and after.
     date
         ISO date of the run.
+    region
+        ``region.name`` of the run's configuration.
     """
 
     title: str
@@ -70,6 +72,7 @@ class PlanRecord:
     new_sites: int
     effects: tuple[Effect, ...]
     date: str = dataclasses.field(default_factory=lambda: dt.date.today().isoformat())
+    region: str = ""
 
 
 def _number(value: float | None) -> float | None:
