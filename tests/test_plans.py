@@ -279,3 +279,17 @@ def test_whatif_and_presets_from_the_command_line(tmp_path, planning_runs):
     assert result.exit_code == 0, result.output
     assert "1 existing, 14 needed at 1 per 30,000 residents" in result.stdout
     assert len(pd.read_csv(amb / "sites.csv")) == 14
+
+
+def test_an_upgraded_township_hospital_still_gives_primary_care(sample_layers):
+    thc = sample_layers.facilities[sample_layers.facilities["level"] == "township_health_centre"]
+    changes = whatif.Changes(upgrade=((str(thc["facility_id"].iloc[0]), "rural_regional_centre"),))
+    scenario = whatif.scenario_layers(sample_layers, whatif.apply(sample_layers, changes))
+    before = coverage.run(sample_layers, modes=("drive",), progress=False)
+    after = coverage.run(scenario, modes=("drive",), progress=False)
+    table = whatif.compare(sample_layers, before, after)
+    primary = table[table["group"] == "primary"]
+    assert (primary["difference"] == 0).all()  # it counts in both groups
+    secondary = table[table["group"] == "secondary"]
+    assert (secondary["difference"] >= 0).all()
+    assert secondary["difference"].max() > 0

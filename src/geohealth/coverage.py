@@ -21,7 +21,7 @@ from geohealth import catchments, config, reach, traveltime
 from geohealth.e2sfca import AccessIndex, Decay, e2sfca, zonal_mean
 from geohealth.errors import InputError
 from geohealth.inputs.layers import InputLayers
-from geohealth.inputs.levels import group_of
+from geohealth.inputs.levels import BY_KEY, group_of
 from geohealth.inputs.population import PopulationGrid
 
 log = logging.getLogger(__name__)
@@ -341,7 +341,7 @@ def run(
     settings = layers.settings
     decay = config.access_decay(settings)
     built = reach.graphs(layers, modes=modes)
-    present = set(layers.facilities["level"].map(group_of))
+    present = {g for k in layers.facilities["level"] for g in (group_of(k), *BY_KEY[k].also)}
     chosen = [g for g in groups if g in present]
     for group in sorted(set(groups) - present):
         log.info("no %s facilities: skipped", group)

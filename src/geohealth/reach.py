@@ -18,7 +18,7 @@ import pandas as pd
 from geohealth import traveltime
 from geohealth.errors import ConfigError
 from geohealth.inputs.layers import InputLayers
-from geohealth.inputs.levels import group_of
+from geohealth.inputs.levels import group_of, serves
 from geohealth.isochrones import isochrones
 from geohealth.network import extract, graph, osm, profiles, snap, terrain
 from geohealth.network.graph import RoadGraph
@@ -72,7 +72,7 @@ def select(points: gpd.GeoDataFrame, group: str | None) -> gpd.GeoDataFrame:
     if group is None:
         return points.reset_index(drop=True)
     groups = points["level"].map(group_of)
-    chosen = points[groups == group].reset_index(drop=True)
+    chosen = points[points["level"].map(lambda k: serves(k, group))].reset_index(drop=True)
     if chosen.empty:
         present = ", ".join(sorted(set(groups))) or "none"
         msg = f"no facility of group '{group}' (groups present: {present}) — pick another group"

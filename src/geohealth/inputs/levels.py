@@ -4,7 +4,8 @@ The levels follow China's service system: village clinics (村卫生室), townsh
 (乡镇卫生院), community health service centres and stations (社区卫生服务中心/站) and other
 clinics form primary care (基层医疗卫生机构); county hospitals are secondary care; rural
 regional medical & health centres (农村区域性医疗卫生中心) are upgraded township hospitals at
-secondary level; regional centres are tertiary; ambulance stations stand apart.
+secondary level that keep serving their township as primary care (so they count in both
+groups); regional centres are tertiary; ambulance stations stand apart.
 """
 
 from __future__ import annotations
@@ -29,12 +30,16 @@ class Level:
         Display names.
     group
         Care group: ``"primary"``, ``"secondary"``, ``"tertiary"`` or ``"emergency"``.
+    also
+        Other groups the level serves as well (an upgraded township hospital still gives
+        primary care).
     """
 
     key: str
     label_zh: str
     label_en: str
     group: str
+    also: tuple[str, ...] = ()
 
 
 LEVELS: tuple[Level, ...] = (
@@ -52,6 +57,7 @@ LEVELS: tuple[Level, ...] = (
         "农村区域性医疗卫生中心",
         "rural regional medical centre",
         "secondary",
+        also=("primary",),
     ),
     Level("county_hospital", "县级医院", "county / secondary hospital", "secondary"),
     Level(
@@ -130,6 +136,25 @@ def classify(values: pd.Series, overrides: Mapping[str, str] | None = None) -> p
     unique = values.dropna().astype(str).unique()
     mapping = {text: classify_one(text, overrides) for text in unique}
     return values.astype(object).map(mapping).astype("string")
+
+
+def serves(level_key: str, group: str) -> bool:
+    """Say whether a level serves a care group (its own, or one it serves as well).
+
+    Parameters
+    ----------
+    level_key
+        A key of :data:`BY_KEY` (unknown keys serve nothing).
+    group
+        A care group.
+
+    Returns
+    -------
+    bool
+        True for the level's group and its :attr:`Level.also` groups.
+    """
+    level = BY_KEY.get(level_key)
+    return level is not None and (group == level.group or group in level.also)
 
 
 def group_of(level_key: str) -> str:

@@ -22,7 +22,7 @@ from pyproj import Transformer
 from geohealth import catchments, reach, traveltime
 from geohealth.errors import ConfigError
 from geohealth.inputs.layers import InputLayers
-from geohealth.inputs.levels import BY_KEY, group_of
+from geohealth.inputs.levels import BY_KEY, serves
 from geohealth.network import snap
 from geohealth.siting import problems
 from geohealth.siting.problems import Instance, Result
@@ -167,8 +167,10 @@ def candidates(
             msg = f"unknown level '{level}' — use one of {', '.join(BY_KEY)}"
             raise ConfigError(msg)
     facilities = layers.facilities
-    group = facilities["level"].map(group_of)
-    fixed = group == fix_group if fix_group else pd.Series(False, index=facilities.index)
+    if fix_group:
+        fixed = facilities["level"].map(lambda k: serves(k, fix_group)).astype(bool)
+    else:
+        fixed = pd.Series(False, index=facilities.index)
     chosen = facilities[facilities["level"].isin(levels) | fixed]
     existing = gpd.GeoDataFrame(
         {
