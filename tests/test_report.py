@@ -20,15 +20,16 @@ from matplotlib import image
 from geohealth import config, coverage
 from geohealth.cli import main
 from geohealth.errors import ConfigError
-from geohealth.report import fonts, isochrone_map, summary
+from geohealth.report import fonts, isochrone_map, plan_map, plans, summary
 from geohealth.report.page import PAGES
-from geohealth.siting.record import Effect, PlanRecord, read_record, write_record
+from geohealth.siting.record import Effect, PlanRecord, effect_text, read_record, write_record
 from geohealth.webmap import offline
 
 from . import browser
 from .conftest import ARTIFACTS, SAMPLE_CONFIG, overlay_names
 
-PLANS = ("regional", "ambulance")
+SITING = ("regional", "ambulance")
+PLANS = (*SITING, "whatif")  # a what-if folder is a plan too
 
 
 @pytest.fixture(scope="module")
@@ -126,7 +127,7 @@ def report_run(planning_runs, tmp_path_factory):
 
 def test_report_pages_per_map_type_render(report_run):
     kinds = ["coverage_drive", "traveltime_drive", "isochrones_drive"]
-    kinds += [f"siting_{name}" for name in PLANS]
+    kinds += [f"siting_{name}" for name in SITING] + ["whatif_whatif"]
     for kind in kinds:
         pixels = image.imread(report_run / f"{kind}_A3.png")
         assert pixels.shape[:2] == pytest.approx((3508, 4961), abs=1)  # A3 landscape, 300 dpi
@@ -141,6 +142,7 @@ def test_report_pages_per_map_type_render(report_run):
         ("traveltime_drive", "print_traveltime_A3"),
         ("isochrones_drive", "print_isochrones_A3"),
         ("siting_regional", "print_siting_A3"),
+        ("whatif_whatif", "print_whatif_A3"),
     ):
         rendered = ARTIFACTS / shown
         pdf = report_run / f"{kind}_A3.pdf"
@@ -178,10 +180,16 @@ def test_report_tables_for_people_and_for_excel(report_run, planning_runs):
         report_run / "plans.xlsx", sheet_name="regional", dtype={"站点编码": str}
     )
     assert {"服务人口（人）", "服务乡镇数（个）", "经度（WGS84）"} <= set(centres.columns)
-    for name in PLANS:
+    for name in SITING:
         raw = (report_run / f"sites_{name}.csv").read_bytes()
         assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads the Chinese names right
         assert raw == (planning_runs[name][0] / "sites.csv").read_bytes()
+    changed = pd.read_csv(report_run / "sites_whatif.csv", encoding="utf-8-sig", dtype=str)
+    assert changed[["facility_id", "change"]].values.tolist() == [
+        ["239901104001", "upgraded from township_health_centre"]
+    ]
+    sheet = pd.read_excel(report_run / "plans.xlsx", sheet_name="whatif", dtype=str)
+    assert sheet["变动"].tolist() == ["由乡镇卫生院升级"]
     towns = pd.read_csv(report_run / "townships.csv", encoding="utf-8-sig")
     assert (report_run / "townships.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     assert np.allclose(towns["covered"] + towns["uncovered"], towns["population"])
@@ -200,6 +208,7 @@ def test_summary_shows_the_proposed_sites_and_their_effect(report_run, planning_
     assert line in page
     assert f"{amb.sites} 个站点，其中新建或升级 {amb.new_sites} 个" in page
     assert "乡镇卫生院到最近二级医疗机构驾车用时中位数（分钟）" in page
+    assert "方案测算：升级 1 个：1 个站点，其中新建或升级 1 个（15分钟）" in page
     assert "<script" not in page
     assert (report_run / "summary.pdf").is_file()
 
@@ -216,10 +225,11 @@ def test_bundle_is_one_folder_that_opens_offline(report_run, planning_runs):
     web = report_run / "web"
     index = (web / "index.html").read_text(encoding="utf-8")
     links = re.findall(r'href="([^"]+)"', index)
-    assert links == ["coverage_map.html", *(f"site_map_{name}.html" for name in PLANS)]
+    maps = [*(f"site_map_{name}.html" for name in SITING), "whatif_map_whatif.html"]
+    assert links == ["coverage_map.html", *maps]
     for link in links:
         offline.check_offline((web / link).read_text(encoding="utf-8"))
-    for name in PLANS:
+    for name in SITING:
         copied = (web / f"site_map_{name}.html").read_bytes()
         assert copied == (planning_runs[name][0] / "site_map.html").read_bytes()
     rendered = browser.render(web / "index.html")
@@ -309,3 +319,37 @@ def test_report_refuses_a_plan_made_for_another_region(planning_runs, tmp_path):
     assert result.exit_code == 2
     assert "is a plan for '另一个县', not for 'sample-county'" in result.output
     assert not (tmp_path / "o").exists()
+
+
+def test_whatif_record_names_what_changed_most(planning_runs):
+    record = read_record(planning_runs["whatif"][0])
+    assert (record.kind, record.group, record.mode) == ("whatif", "secondary", "drive")
+    table = pd.read_csv(planning_runs["whatif"][0] / "whatif.csv", dtype={"code": str})
+    area = table[(table["code"] == "ALL") & (table["threshold_min"] == 15)]
+    moved = area[area["difference"] != 0]
+    assert set(moved["group"]) == {"secondary"}  # the upgraded hospital still gives primary care
+    row = moved.iloc[0]
+    first = record.effects[0]
+    assert first.indicator == "15分钟内可达二级医疗的人口（人，驾车）"
+    assert (first.before, first.after) == pytest.approx((row.covered_before, row.covered_after))
+    referral = pd.read_csv(planning_runs["whatif"][0] / "referral.csv")
+    last = record.effects[-1]
+    assert last.after == pytest.approx(float(np.median(referral["secondary_after_min"])))
+
+
+def test_whatif_page_has_every_glyph(sample_layers, planning_runs):
+    (plan,) = plans.load_plans((planning_runs["whatif"][0],))
+    assert plan.run == "whatif"
+    assert plan.layers["newly"] is not None
+    fig = plan_map.whatif_figure(
+        sample_layers,
+        plan.layers["changes"],
+        plan.layers["newly"],
+        plan.layers["gone"],
+        title=plan.record.title,
+        note="\n".join(effect_text(e) for e in plan.record.effects),
+    )
+    drawn = _drawn_text(fig)
+    assert "升级机构（1）" in drawn
+    assert f"新增覆盖（{plan.layers['newly']['population'].sum():,.0f} 人）" in drawn
+    assert fonts.missing_glyphs(drawn, fonts.cjk_font()) == []

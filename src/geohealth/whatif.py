@@ -20,10 +20,12 @@ import shapely
 
 from geohealth import catchments
 from geohealth.coverage import AREA_CODE, CoverageResult
+from geohealth.coverage_files import VALUES
 from geohealth.errors import ConfigError, InputError
 from geohealth.inputs import coords
 from geohealth.inputs.layers import InputLayers
 from geohealth.inputs.levels import BY_KEY, classify_one
+from geohealth.siting.record import Effect, PlanRecord
 
 log = logging.getLogger(__name__)
 
@@ -377,3 +379,70 @@ def change_layers(
             cells.insert(1, "mode", key[1])
             out[f"{name}_{key[0]}_{key[1]}"] = cells
     return out
+
+
+def scenario_record(
+    table: pd.DataFrame, referral: pd.DataFrame, changes: Changes, threshold_min: float
+) -> PlanRecord:
+    """Sum up a scenario for ``plan.json`` (read by ``geohealth report --plan``).
+
+    Parameters
+    ----------
+    table
+        From :func:`compare`.
+    referral
+        From :func:`geohealth.referral.referral_table` (before and after the scenario).
+    changes
+        The scenario.
+    threshold_min
+        The threshold reported.
+
+    Returns
+    -------
+    PlanRecord
+        Kind ``whatif``; ``group`` and ``mode`` name the pair whose coverage changes most
+        (drawn on the print page); one effect per group and mode whose coverage changes, and
+        the median drive from township health centres to secondary care when it changes.
+    """
+    area = table[(table["code"] == AREA_CODE) & (table["threshold_min"] == threshold_min)]
+    moved = area[(area["difference"] != 0) | (area["newly_covered"] > 0)]
+    zh = VALUES["zh"]
+    effects = [
+        Effect(
+            f"{threshold_min:g}分钟内可达{zh.get(r.group, r.group)}的人口"
+            f"（人，{zh.get(r.mode, r.mode)}）",
+            float(r.covered_before),
+            float(r.covered_after),
+        )
+        for r in moved.itertuples()
+    ]
+    before = referral["secondary_before_min"].to_numpy(dtype=float)
+    after = referral["secondary_after_min"].to_numpy(dtype=float)
+    if len(before) and not np.array_equal(before, after):
+        effects.append(
+            Effect(
+                "乡镇卫生院到最近二级医疗机构驾车用时中位数（分钟）",
+                float(np.median(before[np.isfinite(before)])),
+                float(np.median(after[np.isfinite(after)])),
+            )
+        )
+    top = moved.loc[moved["difference"].abs().idxmax()] if len(moved) else None
+    parts = [
+        f"{word} {n} 个"
+        for word, n in (
+            ("新增", len(changes.add)),
+            ("升级", len(changes.upgrade)),
+            ("关闭", len(changes.close)),
+        )
+        if n
+    ]
+    return PlanRecord(
+        title="方案测算：" + "、".join(parts),
+        kind="whatif",
+        mode="" if top is None else str(top["mode"]),
+        threshold_min=threshold_min,
+        sites=len(changes.add) + len(changes.upgrade) + len(changes.close),
+        new_sites=len(changes.add) + len(changes.upgrade),
+        effects=tuple(effects),
+        group="" if top is None else str(top["group"]),
+    )

@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 import click
+from matplotlib.figure import Figure
 
 from geohealth import config, coverage, coverage_files, reach, webmap
 from geohealth.cli.common import input_files, mode_option, out_option
@@ -14,6 +15,7 @@ from geohealth.inputs import layers
 from geohealth.outputs import refuse_inputs, write_text
 from geohealth.report import bundle, isochrone_map, plan_map, plans, print_maps, summary, tables
 from geohealth.report import page as page_layout
+from geohealth.siting.record import effect_text
 
 log = logging.getLogger("geohealth")
 
@@ -23,6 +25,38 @@ MODE_MAPS = {
     "traveltime": print_maps.traveltime_figure,
     "isochrones": isochrone_map.isochrone_figure,
 }
+
+
+def _note_lines(text: str, width: int = 20) -> str:
+    """Break ``indicator（unit）：values`` into lines that fit beside the map on A4."""
+    indicator, _, values = text.partition("：")
+    if len(indicator) > width and "（" in indicator:
+        head, _, unit = indicator.rpartition("（")
+        indicator = f"{head}\n（{unit}"
+    return f"{indicator}：\n  {values}"
+
+
+def _plan_page(plan: plans.LoadedPlan, loaded: layers.InputLayers, page: str) -> Figure:
+    """Draw a plan's print page: its siting map, or a what-if's changes and their effect."""
+    if plan.run == "whatif":
+        note = "\n".join(_note_lines(effect_text(e)) for e in plan.record.effects)
+        return plan_map.whatif_figure(
+            loaded,
+            plan.layers["changes"],
+            plan.layers["newly"],
+            plan.layers["gone"],
+            title=plan.record.title,
+            note=note,
+            page=page,
+        )
+    return plan_map.siting_figure(
+        loaded,
+        plan.layers["sites"],
+        plan.layers["catchments"],
+        plan.layers["unassigned"],
+        title=plan.record.title,
+        page=page,
+    )
 
 
 @click.command("report")
@@ -46,8 +80,8 @@ MODE_MAPS = {
     "plan_dirs",
     multiple=True,
     type=click.Path(path_type=Path, file_okay=False),
-    help="A folder written by 'geohealth site … --out DIR' (repeatable; default report.plans): "
-    "its print map, its sites table, its web map, and its effect in the summary.",
+    help="A folder written by 'geohealth site' or 'geohealth whatif' (repeatable; default "
+    "report.plans): its print map, its sites table, its web map, and its effect in the summary.",
 )
 @mode_option
 @out_option
@@ -63,8 +97,9 @@ def report_command(
 
     Print maps (PNG at 300 dpi and PDF, A4/A3 landscape), per travel mode: township coverage
     at analysis.target_min, minutes to the nearest primary-care facility, and the service
-    circles (isochrones); per --plan, the siting map. Each has a title, legend, scale bar,
-    north arrow, sources, OSM attribution and date, with Chinese text in a CJK font. Tables:
+    circles (isochrones); per --plan, the siting map (or the what-if's changes). Each has a
+    title, legend, scale bar, north arrow, sources, OSM attribution and date, with Chinese
+    text in a CJK font. Tables:
     coverage.xlsx (Chinese headers with units, frozen header row), townships.csv and
     facilities.csv (UTF-8 with BOM), and with --plan, plans.xlsx and sites_<plan>.csv. The
     one-page summary (summary.html, summary.pdf). The offline map bundle web/: the coverage
@@ -102,15 +137,8 @@ def report_command(
                 written += page_layout.save_figure(fig, folder / f"{kind}_{mode}_{page}")
     for plan in proposed:
         for page in pages:
-            fig = plan_map.siting_figure(
-                loaded,
-                plan.layers["sites"],
-                plan.layers["catchments"],
-                plan.layers["unassigned"],
-                title=plan.record.title,
-                page=page,
-            )
-            written += page_layout.save_figure(fig, folder / f"siting_{plan.name}_{page}")
+            stem = folder / f"{'whatif' if plan.run == 'whatif' else 'siting'}_{plan.name}_{page}"
+            written += page_layout.save_figure(_plan_page(plan, loaded, page), stem)
     region = settings.region.name
     written += coverage_files.write_tables(
         folder, result, language=settings.output.table_language, region=region
@@ -121,7 +149,9 @@ def report_command(
     written.append(webmap.write_map(web / shown[0].name, webmap.coverage_map(result, loaded)))
     for plan in proposed:
         if plan.map_path.is_file():
-            shown.append(bundle.BundledMap(f"site_map_{plan.name}.html", plan.record.title))
+            shown.append(
+                bundle.BundledMap(f"{plan.map_path.stem}_{plan.name}.html", plan.record.title)
+            )
             written.append(bundle.copy_map(plan.map_path, web, shown[-1].name))
     written.append(bundle.write_index(web, region, shown))
     brief = summary.summarise(result, loaded, goal=goal, plans=tuple(p.record for p in proposed))

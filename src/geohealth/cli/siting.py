@@ -421,7 +421,7 @@ def whatif_command(
         msg = f"--threshold {limit:g} is not among analysis.thresholds_min ({listed})"
         raise ConfigError(msg)
     out = out_dir or settings.output_dir
-    names = ["whatif.csv", "whatif.gpkg", "whatif_map.html", "referral.csv"]
+    names = ["whatif.csv", "whatif.gpkg", "whatif_map.html", "referral.csv", "plan.json"]
     refuse_inputs([out / n for n in names], input_files(settings))
     loaded = layers.load(settings)
     after_facilities = whatif.apply(loaded, changes)
@@ -445,11 +445,13 @@ def whatif_command(
         threshold_min=limit,
         title=f"{settings.region.name} · 方案测算",
     )
+    record = whatif.scenario_record(table, referrals, changes, limit)
     written = [
         files.write_csv(out / "whatif.csv", table),
         coverage_files.write_geopackage(out / "whatif.gpkg", frames),
         write_map(out / "whatif_map.html", fmap),
         files.write_csv(out / "referral.csv", referrals),
+        write_record(out, dataclasses.replace(record, region=settings.region.name)),
     ]
     area = table[(table["code"] == AREA_CODE) & (table["threshold_min"] == limit)]
     for row in area.itertuples():

@@ -121,3 +121,120 @@ def siting_figure(
         note="",
         sources=sources,
     )
+
+
+#: What-if changes on the print page: change → (marker, colour, legend label).
+CHANGE_MARKERS = {
+    "added": ("*", "#1a9850", "新增机构"),
+    "upgraded": ("^", "#2166ac", "升级机构"),
+    "closed": ("X", "#d73027", "关闭机构"),
+}
+
+
+def _change_kind(change: str) -> str:
+    return "upgraded" if change.startswith("upgraded") else change
+
+
+def whatif_figure(
+    layers: InputLayers,
+    changes: gpd.GeoDataFrame,
+    newly: gpd.GeoDataFrame | None,
+    gone: gpd.GeoDataFrame | None,
+    *,
+    title: str,
+    note: str = "",
+    page: str = "A4",
+    sources: str = "",
+) -> Figure:
+    """Build the print map of a what-if scenario: changed facilities, who gains and who loses.
+
+    Cells newly covered are solid green, cells no longer covered hatched red (apart in
+    greyscale by the hatching); added, upgraded and closed facilities have their own shapes.
+
+    Parameters
+    ----------
+    layers
+        The run's inputs.
+    changes
+        Changed facilities (EPSG:4326) with ``name`` and ``change``.
+    newly, gone
+        Cells newly / no longer covered (with ``population``), or None.
+    title
+        Headline (after the region name).
+    note
+        Text beside the map (the scenario's effects).
+    page
+        ``"A4"`` or ``"A3"``.
+    sources
+        Data-source text for the foot line.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The page.
+    """
+    p = new_page(page)
+    metric = layers.region.metric_crs
+    layers.townships.to_crs(metric).plot(
+        ax=p.ax, facecolor="#f4f4f4", edgecolor="#333333", linewidth=0.6
+    )
+    handles: list = []
+    for cells, style, label in (
+        (newly, {"facecolor": "#1a9850", "edgecolor": "#1a9850"}, "新增覆盖"),
+        (gone, {"facecolor": "#fddbc7", "edgecolor": "#d73027", "hatch": "xxxx"}, "失去覆盖"),
+    ):
+        if cells is None or cells.empty:
+            continue
+        merged = shapely.union_all(cells.to_crs(metric).geometry.to_numpy()).simplify(25.0)
+        gpd.GeoSeries([merged], crs=metric).plot(ax=p.ax, linewidth=0.3, **style)
+        people = float(cells["population"].sum())
+        handles.append(Patch(linewidth=0.5, label=f"{label}（{people:,.0f} 人）", **style))
+    points = changes.to_crs(metric)
+    kinds = points["change"].astype(str).map(_change_kind)
+    for kind, (marker, colour, label) in CHANGE_MARKERS.items():
+        these = points[kinds == kind]
+        if these.empty:
+            continue
+        p.ax.scatter(
+            these.geometry.x,
+            these.geometry.y,
+            marker=marker,
+            s=140,
+            c=colour,
+            edgecolors="black",
+            linewidths=0.8,
+            zorder=5,
+        )
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker=marker,
+                linestyle="",
+                markerfacecolor=colour,
+                markeredgecolor="black",
+                markersize=10,
+                label=f"{label}（{len(these)}）",
+            )
+        )
+    for point, name in zip(points.geometry, points["name"], strict=True):
+        p.ax.annotate(
+            str(name),
+            (point.x, point.y),
+            xytext=(0, 8),
+            textcoords="offset points",
+            ha="center",
+            fontproperties=p.font,
+            fontsize=p.size,
+            zorder=6,
+            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
+        )
+    return finish_page(
+        p,
+        layers,
+        title=title,
+        handles=handles,
+        legend_title="方案变动及覆盖变化",
+        note=note,
+        sources=sources,
+    )

@@ -21,7 +21,7 @@ from geohealth.coverage_files import VALUES
 from geohealth.inputs.layers import InputLayers
 from geohealth.reach import OSM_ATTRIBUTION
 from geohealth.report import fonts
-from geohealth.siting.record import Effect, PlanRecord
+from geohealth.siting.record import PlanRecord, effect_text
 
 
 @dataclass(frozen=True)
@@ -102,17 +102,6 @@ def _mode(mode: str) -> str:
     return VALUES["zh"].get(mode, mode)
 
 
-def _effect(e: Effect) -> str:
-    spec = ",.1f" if e.indicator.endswith("（分钟）") else ",.0f"
-    if e.before is None and e.after is None:
-        return f"{e.indicator}：—"
-    if e.before is None:
-        return f"{e.indicator}：{e.after:{spec}}"
-    if e.after is None:
-        return f"{e.indicator}：{e.before:{spec}}（方案前）"
-    return f"{e.indicator}：{e.before:{spec}} → {e.after:{spec}}（{e.after - e.before:+{spec}}）"
-
-
 def plan_lines(summary: Summary) -> list[tuple[str, list[str]]]:
     """Per siting plan, its headline and its effects, as the summary prints them.
 
@@ -128,11 +117,12 @@ def plan_lines(summary: Summary) -> list[tuple[str, list[str]]]:
     """
     out = []
     for r in summary.plans:
+        where = f"{_mode(r.mode)}，" if r.mode and r.kind != "whatif" else ""
         lead = (
             f"{r.title}：{r.sites} 个站点，其中新建或升级 {r.new_sites} 个"
-            f"（{_mode(r.mode)}，{r.threshold_min:g}分钟）"
+            f"（{where}{r.threshold_min:g}分钟）"
         )
-        out.append((lead, [_effect(e) for e in r.effects]))
+        out.append((lead, [effect_text(e) for e in r.effects]))
     return out
 
 

@@ -34,6 +34,9 @@ SITE_HEADERS = {
     "township": "所在乡镇",
     "townships": "服务乡镇",
     "n_townships": "服务乡镇数（个）",
+    "facility_id": "机构编码",
+    "beds": "床位数（张）",
+    "change": "变动",
 }
 
 #: Chinese headers of the effects sheet.
@@ -65,6 +68,17 @@ def effects_table(plans: list[LoadedPlan]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(EFFECT_HEADERS))
 
 
+def _change(text: object) -> object:
+    """Translate a what-if change: added, closed, ``upgraded from <level>``."""
+    words = {"added": "新增", "closed": "关闭"}
+    if not isinstance(text, str):
+        return text
+    if text.startswith("upgraded from "):
+        level = text.removeprefix("upgraded from ")
+        return f"由{BY_KEY[level].label_zh if level in BY_KEY else level}升级"
+    return words.get(text, text)
+
+
 def _for_people(sites: pd.DataFrame) -> pd.DataFrame:
     shown = sites.copy()
     if "level" in shown:
@@ -73,6 +87,8 @@ def _for_people(sites: pd.DataFrame) -> pd.DataFrame:
         )
     if "kind" in shown:
         shown["kind"] = shown["kind"].map(lambda k: KINDS.get(k, k))
+    if "change" in shown:
+        shown["change"] = shown["change"].map(_change)
     if "fixed" in shown:
         shown["fixed"] = shown["fixed"].map(lambda v: "是" if bool(v) else "否")
     return shown.rename(columns=SITE_HEADERS)

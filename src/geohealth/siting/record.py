@@ -47,9 +47,10 @@ class PlanRecord:
     title
         The plan's headline (Chinese).
     kind
-        ``mclp``, ``lscp``, ``pmedian``, ``regional-centre`` or ``ambulance``.
+        ``mclp``, ``lscp``, ``pmedian``, ``regional-centre``, ``ambulance`` or ``whatif``
+        (written by ``geohealth whatif``).
     mode
-        Travel mode.
+        Travel mode (for ``whatif``: the mode whose coverage changes most; empty if none).
     threshold_min
         Coverage (or response) time.
     sites
@@ -62,6 +63,8 @@ class PlanRecord:
         ISO date of the run.
     region
         ``region.name`` of the run's configuration.
+    group
+        ``whatif``: the care group whose coverage changes most (empty otherwise).
     """
 
     title: str
@@ -73,6 +76,30 @@ class PlanRecord:
     effects: tuple[Effect, ...]
     date: str = dataclasses.field(default_factory=lambda: dt.date.today().isoformat())
     region: str = ""
+    group: str = ""
+
+
+def effect_text(e: Effect) -> str:
+    """Write an effect as one line: ``indicator：before → after（change）``.
+
+    Parameters
+    ----------
+    e
+        The effect (minutes get one decimal, other values none).
+
+    Returns
+    -------
+    str
+        The line; a missing side is left out.
+    """
+    spec = ",.1f" if e.indicator.endswith("（分钟）") else ",.0f"
+    if e.before is None and e.after is None:
+        return f"{e.indicator}：—"
+    if e.before is None:
+        return f"{e.indicator}：{e.after:{spec}}"
+    if e.after is None:
+        return f"{e.indicator}：{e.before:{spec}}（方案前）"
+    return f"{e.indicator}：{e.before:{spec}} → {e.after:{spec}}（{e.after - e.before:+{spec}}）"
 
 
 def _number(value: float | None) -> float | None:
