@@ -8,9 +8,11 @@ attribution and the date; Chinese text is drawn in :func:`geohealth.report.fonts
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import geopandas as gpd
 import matplotlib as mpl
 import numpy as np
 
@@ -177,6 +179,32 @@ def draw_facilities(p: Page, layers: InputLayers, levels: tuple[str, ...]) -> li
             Line2D([], [], marker=marker, linestyle="", color="black", markersize=6, label=label)
         )
     return handles
+
+
+def label_points(p: Page, points: gpd.GeoSeries, names: Iterable[object]) -> None:
+    """Write each point's name just above it, on a white halo.
+
+    Parameters
+    ----------
+    p
+        The page.
+    points
+        Points in the page's metric CRS.
+    names
+        One name per point.
+    """
+    for point, name in zip(points, names, strict=True):
+        p.ax.annotate(
+            str(name),
+            (point.x, point.y),
+            xytext=(0, 8),
+            textcoords="offset points",
+            ha="center",
+            fontproperties=p.font,
+            fontsize=p.size,
+            zorder=6,
+            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
+        )
 
 
 def sources_line(settings: Settings) -> str:

@@ -9,7 +9,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from geohealth.inputs.layers import InputLayers
-from geohealth.report.page import finish_page, new_page
+from geohealth.report.page import finish_page, label_points, new_page
 from geohealth.webmap.plan_maps import PALETTE
 
 
@@ -86,18 +86,7 @@ def siting_figure(
         linewidths=0.8,
         zorder=5,
     )
-    for point, name in zip(chosen.geometry, chosen["name"], strict=True):
-        p.ax.annotate(
-            str(name),
-            (point.x, point.y),
-            xytext=(0, 7),
-            textcoords="offset points",
-            ha="center",
-            fontproperties=p.font,
-            fontsize=p.size,
-            zorder=6,
-            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
-        )
+    label_points(p, chosen.geometry, chosen["name"])
     people = dict(zip(catch["site_id"], catch["population"], strict=True))
     handles = [
         Line2D(
@@ -217,18 +206,7 @@ def whatif_figure(
                 label=f"{label}（{len(these)}）",
             )
         )
-    for point, name in zip(points.geometry, points["name"], strict=True):
-        p.ax.annotate(
-            str(name),
-            (point.x, point.y),
-            xytext=(0, 8),
-            textcoords="offset points",
-            ha="center",
-            fontproperties=p.font,
-            fontsize=p.size,
-            zorder=6,
-            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
-        )
+    label_points(p, points.geometry, points["name"])
     return finish_page(
         p,
         layers,
