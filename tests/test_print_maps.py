@@ -137,3 +137,18 @@ def test_summary_numbers_are_the_coverage_tables(sample_layers, coverage_run):
     for name in brief.below["name"]:
         assert name in drawn  # packed lines never split a township's name
     assert fonts.missing_glyphs(drawn, path) == []
+
+
+def test_without_the_packaged_font_a_system_font_or_a_clear_error(monkeypatch):
+    monkeypatch.setattr(fonts, "_packaged", list)
+    fonts.cjk_font.cache_clear()
+    try:
+        usable = [f for f in fonts._system() if not fonts.missing_glyphs(fonts.PROBE, f)]
+        if usable:  # CI's apt step installs WenQuanYi (matplotlib may also know the packaged
+            # font by now, registered by an earlier test: then it is found by its family name)
+            assert fonts.cjk_font() == usable[0]
+        else:
+            with pytest.raises(fonts.FontError, match="noto-cjk-sans-otc"):
+                fonts.cjk_font()
+    finally:
+        fonts.cjk_font.cache_clear()

@@ -149,3 +149,21 @@ def referral_table(
             minutes[has] = np.where(cols >= 0, matrix[np.flatnonzero(has), cols], np.inf)
         table["centre_min"] = minutes
     return table
+
+
+def median_minutes(values: object) -> float | None:
+    """Median of the finite trip times in ``values`` (unreachable ``inf`` left out).
+
+    Parameters
+    ----------
+    values
+        Minutes, e.g. a column of :func:`referral_table`.
+
+    Returns
+    -------
+    float or None
+        The median; None when no trip is finite.
+    """
+    arr = np.asarray(values, dtype=float)
+    arr = arr[np.isfinite(arr)]
+    return float(np.median(arr)) if arr.size else None

@@ -25,6 +25,7 @@ from geohealth.errors import ConfigError, InputError
 from geohealth.inputs import coords
 from geohealth.inputs.layers import InputLayers
 from geohealth.inputs.levels import BY_KEY, classify_one
+from geohealth.referral import median_minutes
 from geohealth.siting.record import Effect, PlanRecord
 
 log = logging.getLogger(__name__)
@@ -422,8 +423,8 @@ def scenario_record(
         effects.append(
             Effect(
                 "乡镇卫生院到最近二级医疗机构驾车用时中位数（分钟）",
-                float(np.median(before[np.isfinite(before)])),
-                float(np.median(after[np.isfinite(after)])),
+                median_minutes(before),
+                median_minutes(after),
             )
         )
     top = moved.loc[moved["difference"].abs().idxmax()] if len(moved) else None

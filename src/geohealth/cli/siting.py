@@ -7,7 +7,6 @@ import logging
 from pathlib import Path
 
 import click
-import numpy as np
 
 from geohealth import config, coverage, coverage_files, reach, referral, whatif
 from geohealth.cli.common import input_files, mode_option, out_option
@@ -36,14 +35,8 @@ def _echo_written(paths: list[Path]) -> None:
     click.echo(reach.OSM_ATTRIBUTION)
 
 
-def _median_value(values: object) -> float | None:
-    arr = np.asarray(values, dtype=float)
-    arr = arr[np.isfinite(arr)]
-    return float(np.median(arr)) if arr.size else None
-
-
 def _median(values: object) -> str:
-    value = _median_value(values)
+    value = referral.median_minutes(values)
     return "—" if value is None else f"{value:.0f} min"
 
 
@@ -244,8 +237,8 @@ def site_command(
             effects=(
                 Effect(
                     "乡镇卫生院到最近二级医疗机构驾车用时中位数（分钟）",
-                    _median_value(table["secondary_before_min"]),
-                    _median_value(table["secondary_after_min"]),
+                    referral.median_minutes(table["secondary_before_min"]),
+                    referral.median_minutes(table["secondary_after_min"]),
                 ),
                 Effect(
                     "区域中心服务人口（人）", None, float(towns.loc[served, "population"].sum())

@@ -83,6 +83,24 @@ def _packaged() -> list[FontPath]:
     return []
 
 
+def _system() -> list[FontPath]:
+    """List the machine's fonts of the :data:`PREFERRED` families, most preferred first."""
+    by_name: dict[str, str] = {}
+    for entry in font_manager.fontManager.ttflist:
+        by_name.setdefault(entry.name, entry.fname)
+    known = {str(f) for f in by_name.values()}
+    for fname in font_manager.findSystemFonts():  # fonts installed since matplotlib's cache
+        if fname not in known:
+            try:
+                by_name.setdefault(FT2Font(fname).family_name, fname)
+            except (OSError, RuntimeError):
+                continue
+    return [
+        found if isinstance(found, FontPath) else FontPath(found, 0)
+        for found in (by_name[name] for name in PREFERRED if name in by_name)
+    ]
+
+
 @cache
 def cjk_font() -> FontPath:
     """Find a font that draws Chinese text.
@@ -98,25 +116,12 @@ def cjk_font() -> FontPath:
     FontError
         If neither an installed package nor the machine has one; says how to install one.
     """
-    candidates: list[FontPath] = _packaged()
-    by_name: dict[str, str] = {}
-    for entry in font_manager.fontManager.ttflist:
-        by_name.setdefault(entry.name, entry.fname)
-    for fname in font_manager.findSystemFonts():  # fonts installed since matplotlib's cache
-        if fname not in by_name.values():
-            try:
-                by_name.setdefault(FT2Font(fname).family_name, fname)
-            except (OSError, RuntimeError):
-                continue
-    for name in PREFERRED:
-        if name in by_name:
-            found = by_name[name]
-            candidates.append(found if isinstance(found, FontPath) else FontPath(found, 0))
-    for font in candidates:
-        if not missing_glyphs(PROBE, font):
-            font_manager.fontManager.addfont(font)
-            log.debug("CJK font: %s", font)
-            return font
+    for source in (_packaged, _system):  # the machine's fonts are only scanned when needed
+        for font in source():
+            if not missing_glyphs(PROBE, font):
+                font_manager.fontManager.addfont(font)
+                log.debug("CJK font: %s", font)
+                return font
     msg = (
         "no font with Chinese glyphs found for print maps — reinstall geohealth (it brings "
         "'noto-cjk-sans-otc'), or 'apt install fonts-noto-cjk' (Debian/Ubuntu)"
