@@ -40,7 +40,7 @@ from geohealth import traveltime
 from geohealth.network import graph, osm, profiles, snap
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "data"
+EXTRACTS = ROOT / "tests" / "data"
 PROFILES = profiles.load()
 
 
@@ -329,7 +329,7 @@ def bench_isochrones(pbf: Path, label: str, n_facilities: int = 20) -> list[str]
 
 
 def main() -> None:
-    andorra = SHARED / "andorra.osm.pbf"
+    andorra = EXTRACTS / "andorra.osm.pbf"
     with tempfile.TemporaryDirectory() as tmp:
         os.environ.setdefault("GEOHEALTH_CACHE_DIR", str(Path(tmp) / "cache"))
         grid = Path(tmp) / "grid.osm.pbf"

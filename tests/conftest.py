@@ -1,4 +1,4 @@
-"""Shared fixtures: tiny inputs built in code, the committed sample county, real OSM extracts."""
+"""Fixtures: tiny inputs built in code, the committed sample county, real OSM extracts."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ import shapely
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_DIR = ROOT / "data"
 SAMPLE_CONFIG = SAMPLE_DIR / "sample_county.toml"
-SHARED_DATA = ROOT.parent / "shared" / "data"
+#: Real OSM extracts committed with the tests (ODbL; see tests/data/README.md).
+TEST_DATA = ROOT / "tests" / "data"
 
 
 def square(lon: float, lat: float, size: float = 0.1) -> shapely.Polygon:
@@ -94,11 +95,11 @@ def overlay_names(page: str) -> list[str]:
     return [json.loads(f'"{m}"') for m in re.findall(r'"((?:[^"\\]|\\.)*)"\s*:', block)]
 
 
-def shared_extract(name: str) -> Path:
-    """A real OSM extract from ../shared/data (CI has it there too)."""
-    path = SHARED_DATA / name
+def real_extract(name: str) -> Path:
+    """A real OSM extract committed in tests/data (Andorra, Monaco; ODbL)."""
+    path = TEST_DATA / name
     if not path.is_file():
-        pytest.fail(f"real OSM extract missing: {path} (see ../shared/data/README.md)")
+        pytest.fail(f"real OSM extract missing: {path} (see tests/data/README.md)")
     return path
 
 
@@ -122,6 +123,15 @@ def write_osm(
     return path
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Group tests for pytest-xdist: a module stays on one worker, and so does every test of a
+    shared command run (``demo_run``, ``planning_runs``), so those run once, not per worker."""
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        group = next((name for name in ("demo_run", "planning_runs") if name in used), None)
+        item.add_marker(pytest.mark.xdist_group(group or item.path.name))
+
+
 @pytest.fixture(autouse=True)
 def _private_cache(tmp_path_factory, monkeypatch):
     """Keep the parsed-network cache out of the user's home during tests."""
@@ -134,7 +144,10 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory):
-    """``geohealth demo`` on the sample county, run once: (output folder, click result)."""
+    """``geohealth demo`` on the sample county, run once: (its coverage folder, click result).
+
+    The demo writes ``check/`` and ``coverage/`` under its ``--out`` folder.
+    """
     from click.testing import CliRunner
 
     from geohealth.cli import main
@@ -142,7 +155,7 @@ def demo_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo") / "maps"
     result = CliRunner().invoke(main, ["-q", "demo", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    return out, result
+    return out / "coverage", result
 
 
 @pytest.fixture(scope="session")

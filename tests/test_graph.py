@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
+import warnings
+
 import networkx as nx
 import numpy as np
 import pytest
 from scipy.sparse.csgraph import dijkstra
 
-from geohealth.errors import NetworkError
+from geohealth.errors import ConfigError, NetworkError
 from geohealth.network import graph, osm, profiles
 
-from .conftest import shared_extract, write_osm
+from .conftest import real_extract, write_osm
 
 PROFILES = profiles.load()
 # a row of nodes 0.01° apart at 46°N (~774 m)
@@ -122,7 +125,7 @@ def test_networkx_export_is_osmnx_shaped(tmp_path):
 @pytest.mark.parametrize("extract", ["andorra.osm.pbf", "monaco.osm.pbf"])
 @pytest.mark.parametrize("mode", ["walk", "two_wheeler", "drive"])
 def test_times_equal_networkx_dijkstra(extract, mode):
-    g = graph.build(osm.read(shared_extract(extract)), PROFILES[mode])
+    g = graph.build(osm.read(real_extract(extract)), PROFILES[mode])
     multi = g.to_networkx()
     rng = np.random.default_rng(42)
     sources = rng.choice(np.flatnonzero(g.main_component), 4, replace=False)
@@ -137,3 +140,81 @@ def test_times_equal_networkx_dijkstra(extract, mode):
             row[cols], np.array(list(theirs.values())), rtol=1e-12, atol=1e-9
         )
         assert np.isfinite(row).sum() == len(theirs)  # nothing reached that nx does not reach
+
+
+ACCESS_WAYS = [
+    (1, [1, 2], {"highway": "track", "access": "agricultural"}),
+    (2, [2, 3], {"highway": "track", "motor_vehicle": "agricultural;forestry"}),
+    (3, [3, 4], {"highway": "residential", "access": "destination"}),
+    (4, [4, 5], {"highway": "residential", "access": "private"}),
+    (5, [5, 6], {"highway": "service", "access": "customers"}),
+    (6, [6, 7], {"highway": "track", "vehicle": "Agricultural; destination"}),
+]
+BOTH_WAYS = {(3, 4), (4, 3), (5, 6), (6, 5), (6, 7), (7, 6)}
+
+
+@pytest.mark.parametrize("mode", ["drive", "two_wheeler"])
+def test_farm_tracks_barred_for_vehicles_destination_allowed(tmp_path, mode):
+    assert set(edges(build(tmp_path, ACCESS_WAYS, mode))) == BOTH_WAYS
+
+
+def test_farm_tracks_walkable_private_not(tmp_path):
+    walk = set(edges(build(tmp_path, ACCESS_WAYS, "walk")))
+    assert walk == BOTH_WAYS | {(1, 2), (2, 1), (2, 3), (3, 2)}
+    ways = [(1, [1, 2], {"highway": "track", "access": "agricultural", "foot": "no"})]
+    with pytest.raises(NetworkError, match="every road walk could use is barred by its access"):
+        build(tmp_path, ways, "walk")
+
+
+def _drive_barred(tmp_path, values: str):
+    """The default profiles with [drive] access_barred set to ``values`` (TOML text)."""
+    text = profiles.DEFAULT_PROFILES.read_text(encoding="utf-8")
+    head, drive = text.split("[drive]\n")
+    pattern = r"^access_barred = \[.*?\]"
+    drive, count = re.subn(pattern, f"access_barred = {values}", drive, flags=re.M | re.S)
+    assert count == 1
+    path = tmp_path / "my_profiles.toml"
+    path.write_text(f"{head}[drive]\n{drive}", encoding="utf-8")
+    return path
+
+
+def test_access_rule_comes_from_the_profiles_file(tmp_path):
+    pbf = write_osm(tmp_path / "t.osm.pbf", NODES, ACCESS_WAYS)
+    default = graph.from_osm(pbf, "drive", use_cache=False)
+    assert set(edges(default)) == BOTH_WAYS
+    lenient = graph.from_osm(pbf, "drive", profiles_path=_drive_barred(tmp_path, '["no"]'))
+    # the private road and the farm tracks are drivable when only "no" bars a way
+    assert set(edges(lenient)) == BOTH_WAYS | {(1, 2), (2, 1), (2, 3), (3, 2), (4, 5), (5, 4)}
+    strict = graph.from_osm(
+        pbf, "drive", profiles_path=_drive_barred(tmp_path, '["no", "private", "destination"]')
+    )
+    # "agricultural; destination" is barred only when both values are
+    assert set(edges(strict)) == {(1, 2), (2, 1), (2, 3), (3, 2), (5, 6), (6, 5), (6, 7), (7, 6)}
+
+
+def test_from_osm_mode_missing_from_profiles(tmp_path):
+    pbf = write_osm(tmp_path / "t.osm.pbf", NODES, [(1, [1, 2], {"highway": "residential"})])
+    text = profiles.DEFAULT_PROFILES.read_text(encoding="utf-8")
+    mine = tmp_path / "walk_only.toml"
+    mine.write_text(text[: text.index("[two_wheeler]")], encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"^walk_only\.toml: no \[drive\] section, but the mode"):
+        graph.from_osm(pbf, "drive", profiles_path=mine)
+
+
+def test_real_farm_tracks_are_walked_not_driven():
+    segments = osm.read(real_extract("andorra.osm.pbf"))
+    farm = np.flatnonzero(segments.tags["vehicle"] == "agricultural")
+    assert len(farm) >= 1  # tracks tagged vehicle=agricultural in Andorra
+    for mode in ("drive", "two_wheeler"):
+        assert not np.isin(graph.build(segments, PROFILES[mode]).way, farm).any(), mode
+    assert np.isin(graph.build(segments, PROFILES["walk"]).way, farm).any()
+
+
+def test_real_extract_builds_every_mode_without_warnings():
+    # pyosmium, numpy and pandas warnings must not reach the user (with a file path in them)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        segments = osm.read(real_extract("monaco.osm.pbf"), use_cache=False)
+        for mode in profiles.MODES:
+            g = graph.build(segments, PROFILES[mode])
+            assert g.main_component.any()

@@ -22,7 +22,7 @@ from geohealth.errors import ConfigError
 from geohealth.isochrones import isochrones
 from geohealth.network import graph, osm, profiles, snap
 
-from .conftest import shared_extract, write_osm
+from .conftest import real_extract, write_osm
 from .reference import reference_graph
 
 PROFILES = profiles.load()
@@ -34,7 +34,7 @@ STEP_M = 4.0
 @pytest.fixture(scope="module", params=[("andorra.osm.pbf", "drive"), ("andorra.osm.pbf", "walk")])
 def case(request):
     extract, mode = request.param
-    g = graph.build(osm.read(shared_extract(extract)), PROFILES[mode])
+    g = graph.build(osm.read(real_extract(extract)), PROFILES[mode])
     rng = np.random.default_rng(11)
     west, east = np.percentile(g.lon, [30, 70])
     south, north = np.percentile(g.lat, [30, 70])

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import bz2
+import gzip
+import io
+import logging
+import re
+import warnings
+import zipfile
+
 import numpy as np
+import osmium
 import pytest
 
-from geohealth.errors import InputError, NetworkError
+from geohealth.errors import GeohealthWarning, InputError, NetworkError
 from geohealth.network import osm
 
-from .conftest import shared_extract, write_osm
+from .conftest import real_extract, write_osm
 
 NODES = {1: (127.0, 46.0), 2: (127.01, 46.0), 3: (127.02, 46.0), 4: (127.02, 46.01)}
 WAYS = [
@@ -52,7 +61,7 @@ def test_empty_and_broken_extracts(tmp_path):
 
 
 def test_real_extract():
-    segments = osm.read(shared_extract("andorra.osm.pbf"))
+    segments = osm.read(real_extract("andorra.osm.pbf"))
     assert segments.n_nodes > 10_000
     assert (segments.length_m >= 0).all()
     assert set(segments.tags["highway"]) >= {"primary", "secondary", "residential"}
@@ -68,3 +77,159 @@ def test_tag_parsers():
         62.5,
         45.0,
     ]
+
+
+def _misnamed(tmp_path, name):
+    """Files whose bytes are not what their names say, written as users get them."""
+    xml = write_osm(tmp_path / "src.osm", NODES, WAYS).read_bytes()
+    pbf = write_osm(tmp_path / "src.osm.pbf", NODES, WAYS).read_bytes()
+    html = (
+        b"<!DOCTYPE html>\n<html><head><title>404 Not Found</title></head>"
+        b"<body><h1>Not Found</h1></body></html>\n"
+    )
+    contents = {
+        "roads.osm.pbf": xml,
+        "roads.osm": pbf,
+        "empty.osm.pbf": b"",
+        "page.osm.pbf": html,
+        "gzipped.osm.pbf": gzip.compress(pbf),
+        "gzipped.osm": gzip.compress(xml),
+        "bzipped.osm.pbf": bz2.compress(xml),
+        "zipped.osm.pbf": _zip(pbf),
+        "lfs.osm.pbf": b"version https://git-lfs.github.com/spec/v1\noid sha256:ab\nsize 9\n",
+        "overpass.osm": b'{\n  "version": 0.6,\n  "elements": []\n}\n',
+        "roads": pbf,
+        "error.osm.pbf": b'<?xml version="1.0"?><Error><Code>AccessDenied</Code></Error>',
+        "gzipped_page.osm.gz": gzip.compress(html),
+    }
+    path = tmp_path / name
+    path.write_bytes(contents[name])
+    return path
+
+
+def _zip(data: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("roads.osm.pbf", data)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("roads.osm.pbf", "roads.osm.pbf: it is OSM XML, not PBF — rename it to roads.osm"),
+        (
+            "roads.osm",
+            "roads.osm: it is a PBF extract, not OSM XML — rename it to roads.osm.pbf",
+        ),
+        (
+            "empty.osm.pbf",
+            "empty.osm.pbf: the file is empty (0 bytes) — the download or copy did not "
+            "finish; download the extract again",
+        ),
+        (
+            "page.osm.pbf",
+            "page.osm.pbf: it is an HTML page titled '404 Not Found', not an OSM extract — "
+            "the download failed; download the extract again",
+        ),
+        (
+            "gzipped.osm.pbf",
+            "gzipped.osm.pbf: it is a gzip-compressed PBF extract — unpack it (gunzip or "
+            "7-Zip) and give the .osm.pbf inside",
+        ),
+        (
+            "gzipped.osm",
+            "gzipped.osm: it is gzip-compressed OSM XML — rename it to gzipped.osm.gz",
+        ),
+        (
+            "bzipped.osm.pbf",
+            "bzipped.osm.pbf: it is bzip2-compressed OSM XML — rename it to bzipped.osm.bz2",
+        ),
+        (
+            "zipped.osm.pbf",
+            "zipped.osm.pbf: it is a ZIP archive, not an OSM extract — unpack it and give "
+            "the .osm.pbf inside",
+        ),
+        ("lfs.osm.pbf", "lfs.osm.pbf: it is a Git LFS pointer, not the extract — fetch"),
+        ("overpass.osm", "overpass.osm: it is JSON text, not an OSM extract — download"),
+        (
+            "roads",
+            "roads: it is a PBF extract, but its name does not say so — rename it to roads.osm.pbf",
+        ),
+        (
+            "error.osm.pbf",
+            "error.osm.pbf: it is XML with root <Error>, not OpenStreetMap data — download",
+        ),
+        (
+            "gzipped_page.osm.gz",
+            "gzipped_page.osm.gz: it is gzip-compressed (inside: an HTML page titled '404 "
+            "Not Found'), not an OSM extract — download the extract again",
+        ),
+    ],
+)
+@pytest.mark.parametrize("use_cache", [False, True])
+def test_file_not_what_its_name_says(tmp_path, name, expected, use_cache):
+    path = _misnamed(tmp_path, name)
+    with pytest.raises(NetworkError, match=f"^{re.escape(expected)}") as caught:
+        osm.read(path, use_cache=use_cache)
+    assert "\n" not in str(caught.value)
+
+
+def test_compressed_xml_and_upper_case_names_are_read(tmp_path):
+    xml = write_osm(tmp_path / "src.osm", NODES, WAYS).read_bytes()
+    pbf = write_osm(tmp_path / "src.osm.pbf", NODES, WAYS).read_bytes()
+    files = {
+        "roads.osm.gz": gzip.compress(xml),
+        "roads.osm.bz2": bz2.compress(xml),
+        "ROADS.OSM.PBF": pbf,  # as Windows tools and some portals write them
+        "Roads.OSM": xml,
+    }
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+        assert osm.read(tmp_path / name, use_cache=False).way_id.tolist() == [10, 11, 12], name
+
+
+def test_damaged_extract(tmp_path):
+    data = real_extract("andorra.osm.pbf").read_bytes()
+    cut = tmp_path / "andorra.osm.pbf"
+    cut.write_bytes(data[: len(data) // 2])  # an interrupted download
+    with pytest.raises(InputError, match=r"^andorra\.osm\.pbf: the extract is damaged or cut"):
+        osm.read(cut, use_cache=False)
+
+
+def test_roads_without_their_nodes(tmp_path):
+    # an Overpass export of ways without "(._;>;); out;": no node has coordinates
+    path = write_osm(tmp_path / "ways.osm", {}, WAYS[:2])
+    with pytest.raises(
+        NetworkError, match=r"^ways\.osm: its roads \(2 ways\) come without their nodes"
+    ):
+        osm.read(path, use_cache=False)
+
+
+def test_absurd_tag_values_are_unreadable_not_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy overflow once leaked as a RuntimeWarning
+        durations = osm.parse_duration_min(
+            np.array(["9" * 308 + ":00", "-00:10", "inf", "1:2:3:4", "0:30", "1.5"])
+        )
+        speeds = osm.parse_maxspeed(np.array(["9" * 400, "9" * 308 + " mph", "-30", "50"]))
+    assert np.isnan(durations[:4]).all()
+    assert durations[4:].tolist() == [30.0, 1.5]
+    assert np.isnan(speeds[[0, 2]]).all()
+    assert speeds[3] == 50.0
+
+
+def test_reader_warnings_are_logged_not_shown(tmp_path, monkeypatch, caplog):
+    class NoisyProcessor(osmium.FileProcessor):
+        def __iter__(self):
+            warnings.warn("old pyosmium call", DeprecationWarning, stacklevel=1)
+            warnings.warn("ours", GeohealthWarning, stacklevel=1)
+            yield from super().__iter__()
+
+    monkeypatch.setattr(osmium, "FileProcessor", NoisyProcessor)
+    path = write_osm(tmp_path / "t.osm.pbf", NODES, WAYS)
+    caplog.set_level(logging.DEBUG, logger="geohealth.network.osm")
+    with pytest.warns(GeohealthWarning, match="ours"):  # geohealth's own are passed on
+        segments = osm.read(path, use_cache=False)
+    assert len(segments.way_id) == 3
+    assert "DeprecationWarning: old pyosmium call" in caplog.text

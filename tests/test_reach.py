@@ -16,7 +16,7 @@ from geohealth.cli import main
 from geohealth.errors import ConfigError, NetworkError
 from geohealth.inputs import layers
 
-from .conftest import SAMPLE_CONFIG, shared_extract
+from .conftest import SAMPLE_CONFIG, real_extract
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +73,7 @@ def test_unknown_group_and_missing_network(loaded):
         reach.networks(layers.load(bare))
     elsewhere = dataclasses.replace(
         settings,
-        network=dataclasses.replace(settings.network, osm=shared_extract("andorra.osm.pbf")),
+        network=dataclasses.replace(settings.network, osm=real_extract("andorra.osm.pbf")),
     )
     with pytest.raises(NetworkError, match="do not overlap the townships"):
         reach.networks(layers.load(elsewhere), modes=("drive",))

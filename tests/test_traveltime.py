@@ -14,7 +14,7 @@ import pytest
 from geohealth import traveltime
 from geohealth.network import graph, osm, profiles, snap
 
-from .conftest import shared_extract, write_osm
+from .conftest import real_extract, write_osm
 from .reference import reference_graph
 
 PROFILES = profiles.load()
@@ -26,7 +26,7 @@ PROFILES = profiles.load()
 )
 def case(request):
     extract, mode = request.param
-    g = graph.build(osm.read(shared_extract(extract)), PROFILES[mode])
+    g = graph.build(osm.read(real_extract(extract)), PROFILES[mode])
     rng = np.random.default_rng(7)
     west, east = np.percentile(g.lon, [5, 95])
     south, north = np.percentile(g.lat, [5, 95])
@@ -177,7 +177,7 @@ def test_nearest_segment_equals_rtree(extract):
     import shapely
     from pyproj import Transformer
 
-    g = graph.build(osm.read(shared_extract(extract)), PROFILES["walk"])
+    g = graph.build(osm.read(real_extract(extract)), PROFILES["walk"])
     rng = np.random.default_rng(3)
     lon = rng.uniform(g.lon.min(), g.lon.max(), 5000)
     lat = rng.uniform(g.lat.min(), g.lat.max(), 5000)

@@ -106,6 +106,8 @@ def graphs(layers: InputLayers, *, modes: tuple[str, ...] | None = None) -> dict
     if net.osm is None:
         msg = "no road network: set network.osm to an OpenStreetMap extract (.osm.pbf)"
         raise ConfigError(msg)
+    wanted = tuple(modes or layers.settings.analysis.modes)
+    table = profiles.load(net.profiles, modes=wanted)  # a bad profiles file fails before parsing
     segments = osm.read(net.osm, use_cache=net.cache)
     used = np.unique(np.concatenate([segments.u, segments.v]))
     extract.check_overlap(
@@ -118,13 +120,9 @@ def graphs(layers: InputLayers, *, modes: tuple[str, ...] | None = None) -> dict
         ),
         layers.region.bounds,
     )
-    table = profiles.load(net.profiles)
     dem = terrain.load_dem(net.dem) if net.dem is not None else None
     out: dict[str, RoadGraph] = {}
-    for mode in modes or layers.settings.analysis.modes:
-        if mode not in table:
-            msg = f"mode '{mode}' is not in the profiles file — use one of {', '.join(table)}"
-            raise ConfigError(msg)
+    for mode in wanted:
         out[mode] = graph.build(segments, table[mode], dem=dem)
     return out
 

@@ -92,10 +92,12 @@ def summarise(path: str | Path, *, use_cache: bool = True) -> ExtractSummary:
     ------
     InputFileNotFoundError
         If the file is missing.
-    InputError
-        If pyosmium cannot read it.
     NetworkError
-        If it holds no roads.
+        If the file is not what its name says (XML named ``.pbf``, an empty file, a web
+        page, an archive …; the message says what it is and the fix), holds no roads, or its
+        roads have no node coordinates.
+    InputError
+        If pyosmium cannot read it (damaged or cut short).
     """
     segments = osm.read(path, use_cache=use_cache)
     tags = segments.tags

@@ -18,14 +18,13 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from geohealth.errors import ConfigError, NetworkError
+from geohealth.errors import NetworkError
 from geohealth.network import osm, profiles, terrain
 from geohealth.network.osm import RoadSegments
 from geohealth.network.profiles import ModeProfile
 
 log = logging.getLogger(__name__)
 
-_BARRED = ("no", "private")
 _YES = ("yes", "designated", "permissive", "destination", "official")
 _FORWARD = ("yes", "true", "1")
 _BACKWARD = ("-1", "reverse")
@@ -135,12 +134,28 @@ class RoadGraph:
         return graph
 
 
+def _all_in(column: np.ndarray, values: tuple[str, ...]) -> np.ndarray:
+    """Per tag value: whether it is in ``values`` — every one of them, for ``a;b`` lists.
+
+    Case and spaces around values are ignored (``Private``, ``agricultural; forestry``).
+    Decided once per distinct value, of which an extract has few.
+    """
+    wanted = {v.lower() for v in values}
+    distinct, inverse = np.unique(column, return_inverse=True)
+    verdict = np.zeros(len(distinct), dtype=bool)
+    for i, value in enumerate(distinct.tolist()):
+        parts = [part.strip().lower() for part in value.split(";") if part.strip()]
+        verdict[i] = bool(parts) and all(part in wanted for part in parts)
+    return verdict[inverse.reshape(-1)]
+
+
 def _first_tag(
     tags: dict[str, np.ndarray], keys: tuple[str, ...], values: tuple[str, ...]
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per way: whether any of ``keys`` is set, and whether the first set one is in ``values``.
 
-    Keys are checked most specific first (``motorcar`` before ``access``), as OSM intends.
+    Keys are checked most specific first (``motorcar`` before ``access``), as OSM intends; a
+    value listing several (``agricultural;forestry``) is in ``values`` when all of them are.
     """
     n = len(tags["highway"])
     said = np.zeros(n, dtype=bool)
@@ -150,13 +165,15 @@ def _first_tag(
         if column is None:
             continue
         present = (column != "") & ~said
-        matched |= present & np.isin(column, values)
+        rows = np.flatnonzero(present)  # few ways carry access tags: decide only those
+        matched[rows] = _all_in(column[rows], values)
         said |= present
     return said, matched
 
 
-def _allowed_ways(tags: dict[str, np.ndarray], keys: tuple[str, ...]) -> np.ndarray:
-    _, barred = _first_tag(tags, keys, _BARRED)
+def _allowed_ways(tags: dict[str, np.ndarray], profile: ModeProfile) -> np.ndarray:
+    """Per way: whether the profile's access rule lets its mode use it."""
+    _, barred = _first_tag(tags, profile.access_keys, profile.access_barred)
     return ~barred
 
 
@@ -215,7 +232,7 @@ def build(
         speed[posted] = maxspeed[posted] * profile.maxspeed_factor
     elif profile.maxspeed == "cap":
         speed[posted] = np.minimum(speed_of_class[posted], maxspeed[posted])
-    usable_way = np.isfinite(speed) & _allowed_ways(tags, profile.access_keys)
+    usable_way = np.isfinite(speed) & _allowed_ways(tags, profile)
     ferry_way = _ferry_ways(tags, profile)
 
     way = segments.way
@@ -257,11 +274,18 @@ def build(
 
     keep = np.isfinite(time)
     if not keep.any():
-        msg = (
-            f"{segments.source}: no road in the extract is usable for {profile.mode} "
-            f"(classes present: {', '.join(sorted(set(highway) - {''})[:8])}) — check the "
-            f"profile's [{profile.mode}.speeds_kmh]"
-        )
+        if np.isfinite(speed[way]).any():  # roads of usable classes, all barred by access
+            msg = (
+                f"{segments.source}: every road {profile.mode} could use is barred by its "
+                f"access tags ({', '.join(profile.access_keys)}) — check the profile's "
+                f"{profile.mode}.access_barred"
+            )
+        else:
+            msg = (
+                f"{segments.source}: no road in the extract is usable for {profile.mode} "
+                f"(classes present: {', '.join(sorted(set(highway) - {''})[:8])}) — check "
+                f"the profile's [{profile.mode}.speeds_kmh]"
+            )
         raise NetworkError(msg)
     direction = _oneway(tags)[way] if profile.respect_oneway else np.zeros(len(way), np.int8)
     forward = keep & (direction >= 0)
@@ -322,10 +346,15 @@ def from_osm(
     ------
     ConfigError
         If the mode is not in the profiles file or a profile is invalid.
+    NetworkError
+        If the extract is not what its name says, holds no roads, or none for this mode.
     """
     table = profiles.load(profiles_path)
-    if mode not in table:
-        msg = f"mode '{mode}' is not in the profiles file — use one of {', '.join(table)}"
-        raise ConfigError(msg)
+    profiles.require(
+        table,
+        (mode,),
+        source=profiles_path or profiles.DEFAULT_PROFILES,
+        listed_by="the mode argument of from_osm",
+    )
     elevation = terrain.load_dem(dem) if isinstance(dem, str | Path) else dem
     return build(osm.read(path, use_cache=use_cache), table[mode], dem=elevation)

@@ -5,13 +5,21 @@ split into segments between consecutive nodes, with the tags a travel profile ne
 it into a timed graph for a mode (:mod:`geohealth.network.graph`) takes milliseconds, so only
 this parse is cached: on disk, keyed by the SHA-256 of the extract's bytes and the reader's
 version, under ``$GEOHEALTH_CACHE_DIR`` or ``~/.cache/geohealth``.
+
+Before pyosmium sees a file, its first bytes are checked against its name (``.osm.pbf``,
+``.osm``, ``.osm.gz``, ``.osm.bz2``; any case), so XML named ``.pbf``, an empty file, a saved
+error page or an archive fails with one line saying what the file is and how to fix it.
 """
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import hashlib
 import logging
 import os
+import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +29,7 @@ import osmium.filter
 import pandas as pd
 from pyproj import Geod
 
-from geohealth.errors import InputError, NetworkError
+from geohealth.errors import GeohealthWarning, InputError, NetworkError
 from geohealth.inputs import tables
 from geohealth.outputs import atomic_path
 
@@ -29,6 +37,17 @@ log = logging.getLogger(__name__)
 
 #: Bump when the parsed arrays change meaning, so old cache entries are not reused.
 READER_VERSION = "2"
+#: Access tags kept (travel profiles may check these in ``access_keys`` and ``ferry_keys``).
+ACCESS_KEYS = (
+    "access",
+    "foot",
+    "vehicle",
+    "motor_vehicle",
+    "motorcar",
+    "moped",
+    "motorcycle",
+    "bicycle",
+)
 #: Way tags kept for the travel profiles.
 TAG_KEYS = (
     "highway",
@@ -38,20 +57,40 @@ TAG_KEYS = (
     "route",
     "duration",
     "area",
-    "access",
-    "foot",
-    "vehicle",
-    "motor_vehicle",
-    "motorcar",
-    "moped",
-    "motorcycle",
-    "bicycle",
+    *ACCESS_KEYS,
     "name",
     "ref",
     "bridge",
     "tunnel",
 )
 _GEOD = Geod(ellps="WGS84")
+#: File-name endings pyosmium reads (lower case) → its format name.
+_FORMATS = ((".pbf", "pbf"), (".osm.gz", "osm.gz"), (".osm.bz2", "osm.bz2"), (".osm", "osm"))
+_CLAIMS = {
+    "pbf": "PBF",
+    "osm": "OSM XML",
+    "osm.gz": "gzip-compressed XML",
+    "osm.bz2": "bzip2-compressed XML",
+}
+_ARCHIVES = {
+    b"PK\x03\x04": "a ZIP archive",
+    b"7z\xbc\xaf\x27\x1c": "a 7-Zip archive",
+    b"Rar!\x1a\x07": "a RAR archive",
+    b"\xfd7zXZ\x00": "an xz-compressed file",
+}
+#: (what the bytes are, what the unpacked bytes are, format the name claims) that are read.
+_READABLE = {
+    ("pbf", "", "pbf"),
+    ("osm", "", "osm"),
+    ("gzip", "osm", "osm.gz"),
+    ("bz2", "osm", "osm.bz2"),
+}
+_SNIFF_BYTES = 4096
+#: Endings stripped from a file name before suggesting a new one.
+_ENDINGS = (
+    *(".osm.pbf", ".osm.gz", ".osm.bz2", ".pbf", ".osm", ".gz", ".bz2"),
+    *(".xml", ".html", ".htm", ".json", ".zip", ".7z", ".rar"),
+)
 
 
 @dataclass(frozen=True)
@@ -130,7 +169,120 @@ def file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _parse(path: Path) -> RoadSegments:
+def _stem(name: str) -> str:
+    """Strip the ending of an extract, archive or web page from a file name."""
+    lower = name.lower()
+    for end in _ENDINGS:
+        if lower.endswith(end) and len(name) > len(end):
+            return name[: -len(end)]
+    return name
+
+
+def _kind(head: bytes) -> tuple[str, str]:
+    """Tell what a file holds from its first bytes: (kind, words for a message)."""
+    if not head:
+        return "empty", "empty"
+    if head.startswith(b"\x1f\x8b"):
+        return "gzip", "gzip-compressed"
+    if head.startswith(b"BZh"):
+        return "bz2", "bzip2-compressed"
+    for magic, words in _ARCHIVES.items():
+        if head.startswith(magic):
+            return "archive", words
+    if len(head) > 262 and head[257:262] == b"ustar":
+        return "archive", "a tar archive"
+    if b"OSMHeader" in head[4:16]:
+        return "pbf", "a PBF extract"
+    text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    if text.startswith(b"version https://git-lfs"):
+        return "lfs", "a Git LFS pointer"
+    if text.startswith(b"<"):
+        if re.match(rb"<!doctype\s+html", text, re.IGNORECASE):
+            root = "html"
+        else:
+            bare = re.sub(rb"<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>", b"", text, flags=re.DOTALL)
+            found = re.search(rb"<([A-Za-z_][\w.:-]*)", bare)
+            root = found.group(1).decode("ascii", "replace") if found else "?"
+        if root.lower() in ("html", "head", "body"):
+            title = re.search(rb"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
+            words = title.group(1).decode("utf-8", "replace") if title else ""
+            words = " ".join(words.split())[:60]
+            return "html", f"an HTML page titled '{words}'" if words else "an HTML page"
+        if root == "osm":
+            return "osm", "OSM XML"
+        return "xml", f"XML with root <{root}>"
+    if text[:1] in (b"{", b"["):
+        return "json", "JSON text"
+    decoded = head.decode("utf-8", "replace")
+    if b"\x00" not in head and decoded.count("\ufffd") <= 3:
+        first = " ".join(decoded.split())[:40]
+        return "text", f"text starting '{first}'"
+    return "unknown", "unrecognised bytes"
+
+
+def _check_format(path: Path) -> tuple[str | None, bool]:
+    """Find the pyosmium format to read ``path`` with: its name's, checked against its bytes.
+
+    Returns the format (None: let pyosmium go by the name) and whether the bytes were
+    recognised as that format. Raises :class:`NetworkError` when the bytes are not what
+    the name says, naming what they are and the fix.
+    """
+    name = path.name
+    claimed = next((fmt for end, fmt in _FORMATS if name.lower().endswith(end)), None)
+    with path.open("rb") as handle:
+        head = handle.read(_SNIFF_BYTES)
+    kind, words = _kind(head)
+    inner, inner_words = "", ""
+    if kind in ("gzip", "bz2"):
+        opener = gzip.open if kind == "gzip" else bz2.open
+        try:
+            with opener(path, "rb") as unpacked:
+                inner, inner_words = _kind(unpacked.read(_SNIFF_BYTES))
+        except (OSError, EOFError, ValueError):
+            inner = "broken"
+    if (kind, inner, claimed) in _READABLE:
+        return claimed, True
+    packed = {"gzip": "osm.gz", "bz2": "osm.bz2"}.get(kind)
+    if kind == "unknown" or (inner == "unknown" and claimed == packed):
+        return claimed, False  # pyosmium says what is wrong, or reads a format we don't sniff
+    not_claimed = f"not {_CLAIMS[claimed]}" if claimed else "but its name does not say so"
+    stem = _stem(name)
+    if kind == "empty":
+        fix = "the download or copy did not finish; download the extract again"
+        msg = f"{name}: the file is empty (0 bytes) — {fix}"
+    elif kind == "lfs":
+        msg = f"{name}: it is {words}, not the extract — fetch the file with 'git lfs pull'"
+    elif kind == "html":
+        fix = "the download failed; download the extract again"
+        msg = f"{name}: it is {words}, not an OSM extract — {fix}"
+    elif kind == "pbf":
+        msg = f"{name}: it is a PBF extract, {not_claimed} — rename it to {stem}.osm.pbf"
+    elif kind == "osm":
+        msg = f"{name}: it is OSM XML, {not_claimed} — rename it to {stem}.osm"
+    elif kind in ("gzip", "bz2") and inner == "osm":
+        ending = ".osm.gz" if kind == "gzip" else ".osm.bz2"
+        msg = f"{name}: it is {words} OSM XML — rename it to {stem}{ending}"
+    elif kind in ("gzip", "bz2") and inner == "pbf":
+        tool = "gunzip" if kind == "gzip" else "bunzip2"
+        fix = f"unpack it ({tool} or 7-Zip) and give the .osm.pbf inside"
+        msg = f"{name}: it is a {words} PBF extract — {fix}"
+    elif inner == "broken":
+        msg = f"{name}: it is a damaged {kind} file — download the extract again"
+    elif kind in ("gzip", "bz2"):
+        fix = "download the extract again"
+        msg = f"{name}: it is {words} (inside: {inner_words}), not an OSM extract — {fix}"
+    elif kind == "archive":
+        msg = f"{name}: it is {words}, not an OSM extract — unpack it and give the .osm.pbf inside"
+    elif kind == "json":
+        fix = "download the extract as .osm.pbf (from Overpass: [out:xml], saved as .osm)"
+        msg = f"{name}: it is {words}, not an OSM extract — {fix}"
+    else:  # other XML, text
+        fix = "download an OSM extract (.osm.pbf) of the area again"
+        msg = f"{name}: it is {words}, not OpenStreetMap data — {fix}"
+    raise NetworkError(msg)
+
+
+def _parse(path: Path, fmt: str | None = None, *, recognised: bool = False) -> RoadSegments:
     refs: list[int] = []
     lons: list[float] = []
     lats: list[float] = []
@@ -138,34 +290,40 @@ def _parse(path: Path) -> RoadSegments:
     way_ids: list[int] = []
     way_tags: dict[str, list[str]] = {k: [] for k in TAG_KEYS}
     processor = (
-        osmium.FileProcessor(str(path))
+        osmium.FileProcessor(osmium.io.File(str(path), fmt) if fmt else str(path))
         .with_locations()
         .with_filter(osmium.filter.KeyFilter("highway", "route"))
     )
     try:
-        for way in processor:
-            if not way.is_way():
-                continue
-            tags = way.tags
-            if "highway" not in tags and tags.get("route") != "ferry":
-                continue
-            index = len(way_ids)
-            way_ids.append(way.id)
-            for key in TAG_KEYS:
-                way_tags[key].append(tags.get(key, ""))
-            for node in way.nodes:
-                location = node.location
-                refs.append(node.ref)
-                way_of_ref.append(index)
-                if location.valid():
-                    lons.append(location.lon)
-                    lats.append(location.lat)
-                else:  # node outside the extract: its segments are dropped
-                    lons.append(np.nan)
-                    lats.append(np.nan)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for way in processor:
+                if not way.is_way():
+                    continue
+                tags = way.tags
+                if "highway" not in tags and tags.get("route") != "ferry":
+                    continue
+                index = len(way_ids)
+                way_ids.append(way.id)
+                for key in TAG_KEYS:
+                    way_tags[key].append(tags.get(key, ""))
+                for node in way.nodes:
+                    location = node.location
+                    refs.append(node.ref)
+                    way_of_ref.append(index)
+                    if location.valid():
+                        lons.append(location.lon)
+                        lats.append(location.lat)
+                    else:  # node outside the extract: its segments are dropped
+                        lons.append(np.nan)
+                        lats.append(np.nan)
     except RuntimeError as exc:
-        msg = f"{path.name}: not a readable OSM file ({exc}) — give an .osm.pbf or .osm extract"
+        if recognised:  # the right kind of file, yet pyosmium cannot read it to the end
+            msg = f"{path.name}: the extract is damaged or cut short ({exc}) — download it again"
+        else:
+            msg = f"{path.name}: not a readable OSM file ({exc}) — give an .osm.pbf or .osm extract"
         raise InputError(msg) from None
+    _pass_on(caught, path.name)
     if not way_ids:
         msg = (
             f"{path.name}: the extract holds no roads (no highway=* ways) — cut it from a "
@@ -180,6 +338,13 @@ def _parse(path: Path) -> RoadSegments:
     same_way = way_all[:-1] == way_all[1:]
     located = np.isfinite(lon_all)
     keep = same_way & located[:-1] & located[1:] & (inverse[:-1] != inverse[1:])
+    if not keep.any():
+        msg = (
+            f"{path.name}: its roads ({len(way_ids)} ways) come without their nodes, so they "
+            "have no coordinates — export the roads with their nodes (Overpass: end the query "
+            "with '(._;>;); out;'; osmium extract: --strategy complete_ways)"
+        )
+        raise NetworkError(msg)
     u = inverse[:-1][keep].astype(np.int32)
     v = inverse[1:][keep].astype(np.int32)
     lon, lat = lon_all[first], lat_all[first]
@@ -196,6 +361,19 @@ def _parse(path: Path) -> RoadSegments:
         tags={k: np.asarray(vals, dtype=str) for k, vals in way_tags.items()},
         source=path.name,
     )
+
+
+def _pass_on(caught: list[warnings.WarningMessage], name: str) -> None:
+    """Log third-party warnings caught while reading at DEBUG; re-issue geohealth's own.
+
+    pyosmium's warnings (deprecations, say) tell the user nothing they can act on; a
+    :class:`GeohealthWarning` from another thread during the read is passed on unchanged.
+    """
+    for item in caught:
+        if issubclass(item.category, GeohealthWarning):
+            warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
+        else:
+            log.debug("while reading %s: %s: %s", name, item.category.__name__, item.message)
 
 
 def _save(segments: RoadSegments, path: Path) -> None:
@@ -250,13 +428,21 @@ def read(path: str | Path, *, use_cache: bool = True) -> RoadSegments:
 
     Raises
     ------
-    InputFileNotFoundError, InputError, NetworkError
-        Missing or unreadable file; an extract without roads.
+    InputFileNotFoundError
+        If the file is missing.
+    NetworkError
+        If the file is not what its name says (XML named ``.pbf``, PBF named ``.osm``, an
+        empty file, a web page, an archive, a compressed file under the wrong name), or holds
+        no roads, or its roads have no node coordinates. The first bytes are checked before
+        pyosmium reads the file; the message names what the file really is and the fix.
+    InputError
+        If pyosmium cannot read the file (damaged or cut short).
     """
     path = Path(path)
     tables.require_file(path, config_key="network.osm")
+    fmt, recognised = _check_format(path)
     if not use_cache:
-        return _parse(path)
+        return _parse(path, fmt, recognised=recognised)
     key = hashlib.sha256(f"{file_digest(path)}:{READER_VERSION}".encode()).hexdigest()[:32]
     cached = cache_dir() / f"osm-{key}.npz"
     if cached.is_file():
@@ -267,7 +453,7 @@ def read(path: str | Path, *, use_cache: bool = True) -> RoadSegments:
         except (OSError, ValueError, KeyError):
             log.warning("cache entry %s is unreadable; parsing %s again", cached, path.name)
     log.info("reading roads from %s …", path.name)
-    segments = _parse(path)
+    segments = _parse(path, fmt, recognised=recognised)
     try:
         _save(segments, cached)
     except OSError as exc:  # a read-only home must not stop the run
@@ -292,8 +478,9 @@ def parse_maxspeed(values: np.ndarray) -> np.ndarray:
     number = pd.to_numeric(text.str.extract(r"^(\d+(?:\.\d+)?)")[0], errors="coerce")
     mph = text.str.contains("mph", regex=False).fillna(False).to_numpy()
     kmh = np.array(number.to_numpy(dtype=float, na_value=np.nan))
-    kmh[mph] *= 1.609344
-    kmh[kmh <= 0] = np.nan
+    with np.errstate(over="ignore"):  # absurd values (hundreds of digits) become inf
+        kmh[mph] *= 1.609344
+    kmh[~np.isfinite(kmh) | (kmh <= 0)] = np.nan
     return kmh
 
 
@@ -310,19 +497,21 @@ def parse_duration_min(values: np.ndarray) -> np.ndarray:
     numpy.ndarray
         Minutes as float64, NaN when absent or unreadable.
     """
-    parts = pd.Series(values, dtype="string").str.strip().str.split(":", expand=True)
-    numbers = parts.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
-    out = np.full(len(values), np.nan)
-    if numbers.size == 0:
-        return out
-    width = numbers.shape[1]
-    count = (~np.isnan(numbers)).sum(axis=1)
-    if width >= 1:
-        out[count == 1] = numbers[count == 1, 0]
-    if width >= 2:
-        two = count == 2
-        out[two] = numbers[two, 0] * 60 + numbers[two, 1]
-    if width >= 3:
-        three = count == 3
-        out[three] = numbers[three, 0] * 60 + numbers[three, 1] + numbers[three, 2] / 60
-    return out
+    number = r"(\d+(?:\.\d+)?)"
+    parts = (
+        pd.Series(values, dtype="string")
+        .str.strip()
+        .str.extract(rf"^{number}(?::{number})?(?::{number})?$")
+        .apply(pd.to_numeric, errors="coerce")
+        .to_numpy(dtype=float, na_value=np.nan)
+        .reshape(len(values), 3)
+    )
+    first, second, third = parts.T
+    with np.errstate(over="ignore"):  # absurd values (hundreds of digits) become inf
+        minutes = np.where(
+            np.isnan(second),
+            first,
+            first * 60 + second + np.where(np.isnan(third), 0.0, third / 60),
+        )
+    minutes[~np.isfinite(minutes)] = np.nan
+    return minutes

@@ -10,18 +10,104 @@ import dataclasses
 import difflib
 import hashlib
 import json
+import logging
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
 from geohealth.errors import ConfigError
+from geohealth.network.osm import ACCESS_KEYS
+
+log = logging.getLogger(__name__)
 
 DEFAULT_PROFILES = Path(__file__).with_name("profiles.toml")
 MODES = ("walk", "two_wheeler", "drive")
 MAXSPEED_RULES = ("average", "cap", "ignore")
 TERRAIN_RULES = ("none", "tobler", "uphill")
+
+_VEHICLES_BARRED = (
+    "no",
+    "private",
+    "permit",
+    "military",
+    "agricultural",
+    "forestry",
+    "delivery",
+    "emergency",
+    "psv",
+    "bus",
+)
+#: Access values that bar a way, per mode, for a profiles file without ``access_barred``
+#: (written before the key existed). The same lists as the shipped ``profiles.toml``, whose
+#: comments give the reasons.
+DEFAULT_ACCESS_BARRED: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "walk": ("no", "private", "permit", "military"),
+        "two_wheeler": _VEHICLES_BARRED,
+        "drive": _VEHICLES_BARRED,
+    }
+)
+#: Values of OSM access tags (https://wiki.openstreetmap.org/wiki/Key:access), for catching
+#: typos in ``access_barred``; other values are accepted as written.
+ACCESS_VALUES = (
+    "yes",
+    "no",
+    "private",
+    "permissive",
+    "designated",
+    "official",
+    "destination",
+    "customers",
+    "delivery",
+    "agricultural",
+    "forestry",
+    "emergency",
+    "permit",
+    "military",
+    "psv",
+    "bus",
+    "use_sidepath",
+    "discouraged",
+    "dismount",
+    "unknown",
+)
+#: OSM highway classes of ways (https://wiki.openstreetmap.org/wiki/Key:highway), for
+#: catching typos in ``speeds_kmh``; other classes are accepted as written.
+HIGHWAY_CLASSES = (
+    "motorway",
+    "trunk",
+    "primary",
+    "secondary",
+    "tertiary",
+    "unclassified",
+    "residential",
+    "motorway_link",
+    "trunk_link",
+    "primary_link",
+    "secondary_link",
+    "tertiary_link",
+    "living_street",
+    "service",
+    "pedestrian",
+    "track",
+    "bus_guideway",
+    "busway",
+    "escape",
+    "raceway",
+    "road",
+    "footway",
+    "bridleway",
+    "steps",
+    "corridor",
+    "path",
+    "via_ferrata",
+    "cycleway",
+    "construction",
+    "proposed",
+    "platform",
+)
 
 
 @dataclass(frozen=True)
@@ -41,7 +127,10 @@ class ModeProfile:
     maxspeed_factor
         Posted limit → average speed, for ``maxspeed = "average"``.
     access_keys
-        Access tags checked, most specific first; ``no``/``private`` bars the way.
+        Access tags checked, most specific first; the first one a way has decides.
+    access_barred
+        Values of that tag which bar the way for this mode (lower case). A tag with several
+        values (``agricultural;forestry``) bars the way when all of them are barred.
     ferry_kmh
         Ferry speed when the ferry way has no ``duration`` tag (km/h).
     ferry_wait_min
@@ -65,6 +154,7 @@ class ModeProfile:
     maxspeed: str
     maxspeed_factor: float
     access_keys: tuple[str, ...]
+    access_barred: tuple[str, ...]
     ferry_kmh: float
     ferry_wait_min: float
     ferry_keys: tuple[str, ...]
@@ -74,7 +164,7 @@ class ModeProfile:
     uphill_slowdown: float = 0.0
 
 
-_OPTIONAL = {"terrain": str, "uphill_slowdown": float}
+_OPTIONAL = {"terrain": str, "uphill_slowdown": float, "access_barred": list}
 _FIELDS = {
     "speeds_kmh": dict,
     "respect_oneway": bool,
@@ -96,7 +186,77 @@ def _positive(value: object, where: str, source: str) -> float:
     return float(value)
 
 
-def _mode(name: str, table: Mapping[str, object], source: str) -> ModeProfile:
+def _typo(value: str, known: Iterable[str]) -> str | None:
+    """Return the known name ``value`` is probably a misspelling of, or None."""
+    if value in known:
+        return None
+    near = difflib.get_close_matches(value, list(known), n=1, cutoff=0.8)
+    return near[0] if near else None
+
+
+def _strings(value: object, where: str, source: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        msg = f'{source}: {where} = {value!r} — use a list of words, e.g. ["no", "private"]'
+        raise ConfigError(msg)
+    return tuple(v.strip() for v in value)
+
+
+def _tag_keys(value: object, where: str, source: str) -> tuple[str, ...]:
+    """Tag names checked by a profile; each must be one the extract reader keeps."""
+    keys = _strings(value, where, source)
+    for key in keys:
+        if key not in ACCESS_KEYS:
+            near = difflib.get_close_matches(key, ACCESS_KEYS, n=1, cutoff=0.6)
+            hint = f"did you mean '{near[0]}'?" if near else f"use {', '.join(ACCESS_KEYS)}"
+            msg = f"{source}: {where} lists '{key}', a tag geohealth does not read — {hint}"
+            raise ConfigError(msg)
+    return keys
+
+
+def _access_barred(table: Mapping[str, object], name: str, source: str) -> tuple[str, ...]:
+    if "access_barred" not in table:
+        log.debug("%s: [%s] has no access_barred; using the built-in list", source, name)
+        return DEFAULT_ACCESS_BARRED[name]
+    where = f"{name}.access_barred"
+    values = tuple(v.lower() for v in _strings(table["access_barred"], where, source))
+    for value in values:
+        if ";" in value:
+            each = ", ".join(f'"{v.strip()}"' for v in value.split(";") if v.strip())
+            msg = (
+                f"{source}: {where} lists '{value}' — list each value on its own ({each}); a "
+                "tag with several values is barred when all of them are"
+            )
+            raise ConfigError(msg)
+        near = _typo(value, ACCESS_VALUES)
+        if near:
+            msg = (
+                f"{source}: {where} lists '{value}' — did you mean '{near}'? "
+                "(OSM access values: https://wiki.openstreetmap.org/wiki/Key:access)"
+            )
+            raise ConfigError(msg)
+    return values
+
+
+def _speeds(table: Mapping[str, object], name: str, source: str) -> dict[str, float]:
+    speeds_table = table["speeds_kmh"]
+    if not isinstance(speeds_table, dict) or not speeds_table:
+        msg = f"{source}: [{name}.speeds_kmh] must list at least one highway class"
+        raise ConfigError(msg)
+    for highway in speeds_table:
+        near = _typo(str(highway), HIGHWAY_CLASSES)
+        if near:
+            msg = (
+                f"{source}: {name}.speeds_kmh.{highway} is not an OSM highway class — "
+                f"did you mean '{near}'?"
+            )
+            raise ConfigError(msg)
+    return {str(k): _positive(v, f"{name}.speeds_kmh.{k}", source) for k, v in speeds_table.items()}
+
+
+def _mode(name: str, table: object, source: str) -> ModeProfile:
+    if not isinstance(table, dict):
+        msg = f"{source}: [{name}] must be a table of settings — copy it from the default file"
+        raise ConfigError(msg)
     known = [*_FIELDS, *_OPTIONAL]
     for key in table:
         if key not in known:
@@ -111,13 +271,7 @@ def _mode(name: str, table: Mapping[str, object], source: str) -> ModeProfile:
             "the default profiles file"
         )
         raise ConfigError(msg)
-    speeds_table = table["speeds_kmh"]
-    if not isinstance(speeds_table, dict) or not speeds_table:
-        msg = f"{source}: [{name}.speeds_kmh] must list at least one highway class"
-        raise ConfigError(msg)
-    speeds = {
-        str(k): _positive(v, f"{name}.speeds_kmh.{k}", source) for k, v in speeds_table.items()
-    }
+    speeds = _speeds(table, name, source)
     rule = str(table["maxspeed"])
     if rule not in MAXSPEED_RULES:
         msg = f"{source}: {name}.maxspeed = '{rule}' — use {', '.join(MAXSPEED_RULES)}"
@@ -148,10 +302,11 @@ def _mode(name: str, table: Mapping[str, object], source: str) -> ModeProfile:
         respect_oneway=bool(table["respect_oneway"]),
         maxspeed=rule,
         maxspeed_factor=float(factor),
-        access_keys=tuple(str(k) for k in table["access_keys"]),  # type: ignore[union-attr]
+        access_keys=_tag_keys(table["access_keys"], f"{name}.access_keys", source),
+        access_barred=_access_barred(table, name, source),
         ferry_kmh=_positive(table["ferry_kmh"], f"{name}.ferry_kmh", source),
         ferry_wait_min=float(wait),
-        ferry_keys=tuple(str(k) for k in table["ferry_keys"]),  # type: ignore[union-attr]
+        ferry_keys=_tag_keys(table["ferry_keys"], f"{name}.ferry_keys", source),
         ferry_default=bool(table["ferry_default"]),
         offroad_kmh=_positive(table["offroad_kmh"], f"{name}.offroad_kmh", source),
         terrain=terrain,
@@ -159,23 +314,33 @@ def _mode(name: str, table: Mapping[str, object], source: str) -> ModeProfile:
     )
 
 
-def load(path: str | Path | None = None) -> dict[str, ModeProfile]:
+def load(
+    path: str | Path | None = None, *, modes: Iterable[str] | None = None
+) -> dict[str, ModeProfile]:
     """Read travel profiles from a TOML file.
+
+    Checks everything the network stages read from it (speeds, maxspeed rule, access and
+    ferry tags, terrain), so ``geohealth check`` can validate a profiles file without
+    building a network.
 
     Parameters
     ----------
     path
         A profiles file; the defaults shipped with geohealth when None.
+    modes
+        Modes the run needs (``analysis.modes``); each must have a section in the file.
+        Not checked when None.
 
     Returns
     -------
     dict
-        Mode name → :class:`ModeProfile`.
+        Mode name → :class:`ModeProfile`, for the modes the file defines.
 
     Raises
     ------
     ConfigError
-        If the file is missing or invalid, e.g. a speed that is zero or negative.
+        If the file is missing or invalid (e.g. a speed that is zero or negative, an unknown
+        key), or lacks a mode listed in ``modes``.
     """
     file = Path(path) if path is not None else DEFAULT_PROFILES
     if not file.is_file():
@@ -183,6 +348,9 @@ def load(path: str | Path | None = None) -> dict[str, ModeProfile]:
         raise ConfigError(msg)
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        msg = f"{file.name}: not UTF-8 text — save it as UTF-8 (TOML files must be)"
+        raise ConfigError(msg) from None
     except tomllib.TOMLDecodeError as exc:
         msg = f"{file.name}: not valid TOML ({exc})"
         raise ConfigError(msg) from None
@@ -192,11 +360,57 @@ def load(path: str | Path | None = None) -> dict[str, ModeProfile]:
             hint = f"did you mean [{near[0]}]?" if near else f"use {', '.join(MODES)}"
             msg = f"{file.name}: unknown mode [{name}] — {hint}"
             raise ConfigError(msg)
-    return {name: _mode(name, data[name], file.name) for name in MODES if name in data}
+    table = {name: _mode(name, data[name], file.name) for name in MODES if name in data}
+    if modes is not None:
+        require(table, modes, source=file.name)
+    return table
+
+
+def require(
+    table: Mapping[str, ModeProfile],
+    modes: Iterable[str],
+    *,
+    source: str | Path = DEFAULT_PROFILES.name,
+    listed_by: str = "analysis.modes",
+) -> None:
+    """Fail unless the profiles define every mode a run needs.
+
+    Parameters
+    ----------
+    table
+        From :func:`load`.
+    modes
+        Modes needed, e.g. ``settings.analysis.modes``.
+    source
+        The profiles file (or its name), for the message.
+    listed_by
+        What asked for the modes, for the message (``"analysis.modes"``).
+
+    Raises
+    ------
+    ConfigError
+        Naming the first mode that is unknown or has no section in the file.
+    """
+    name = Path(source).name
+    for mode in modes:
+        if mode not in MODES:
+            near = difflib.get_close_matches(mode, MODES, n=1, cutoff=0.5)
+            hint = f"did you mean '{near[0]}'?" if near else f"use {', '.join(MODES)}"
+            msg = f"{listed_by}: unknown mode '{mode}' — {hint}"
+            raise ConfigError(msg)
+        if mode not in table:
+            msg = (
+                f"{name}: no [{mode}] section, but {listed_by} lists it — add it (copy from "
+                "the default profiles file) or drop the mode"
+            )
+            raise ConfigError(msg)
 
 
 def digest(profile: ModeProfile) -> str:
     """Return a stable hash of a profile (for cache keys and provenance).
+
+    Every field counts, the access rule (``access_keys``, ``access_barred``) included, so a
+    graph built under one rule is never taken for one built under another.
 
     Parameters
     ----------
@@ -210,5 +424,6 @@ def digest(profile: ModeProfile) -> str:
     """
     fields = {f.name: getattr(profile, f.name) for f in dataclasses.fields(profile)}
     fields["speeds_kmh"] = dict(sorted(profile.speeds_kmh.items()))
+    fields["access_barred"] = sorted(set(profile.access_barred))  # a set: order means nothing
     text = json.dumps(fields, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
