@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 from click.testing import CliRunner
@@ -50,13 +51,15 @@ def test_debug_shows_the_exception(tmp_path):
 
 def test_demo_runs_on_the_sample(demo_run):
     out, result = demo_run
-    assert (out / "check.txt").is_file()
+    assert (out.parent / "check" / "check.txt").is_file()
+    assert sorted(p.name for p in out.parent.iterdir()) == ["check", "coverage"]
     for name in ("townships.csv", "facilities.csv", "coverage.xlsx", "coverage.gpkg"):
         assert (out / name).is_file()
     # it says where the map and the tables are
     assert f"map:    {out / 'coverage_map.html'}" in result.stdout
     assert str(out / "townships.csv") in result.stdout
     assert not list(out.glob(".*"))  # no temporary file left behind
+    assert json.loads((out / "run.json").read_text())["command"] == "coverage"
 
 
 def test_sample_command_and_demo_without_bundled_data(tmp_path, monkeypatch):

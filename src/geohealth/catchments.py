@@ -169,6 +169,8 @@ def catchment_polygons(
 
 
 def _area_km2(frame: gpd.GeoDataFrame) -> np.ndarray:
+    if frame.empty:  # no site serves anyone: nothing to measure (and no UTM zone to pick)
+        return np.zeros(0)
     metric = frame if frame.crs.is_projected else frame.to_crs(frame.estimate_utm_crs())
     return metric.geometry.area.to_numpy() / 1e6
 

@@ -23,6 +23,9 @@ from geohealth.e2sfca import Decay
 from geohealth.errors import ConfigError
 
 MODES = ("walk", "two_wheeler", "drive")
+#: The longest travel time any analysis accepts (minutes): 4 hours by road reaches any
+#: secondary-care facility in China's remotest counties; beyond it a threshold is a typo.
+MAX_THRESHOLD_MIN = 240.0
 COORDINATE_SYSTEMS = ("wgs84", "gcj02", "bd09")
 POPULATION_SOURCES = ("raster", "townships")
 
@@ -54,9 +57,15 @@ class BoundariesSettings:
     layer
         Layer name for multi-layer files (GeoPackage); the first layer when omitted.
     crs
-        CRS to assume when the file declares none (e.g. ``"EPSG:4490"`` for CGCS2000).
+        CRS to assume when the file declares none (e.g. ``"EPSG:4490"`` for CGCS2000, or a
+        projected one such as ``"EPSG:4526"`` for a Gauss–Krüger file whose ``.prj`` was lost).
+    coordinate_system
+        What the longitudes and latitudes are when the file is in degrees: ``"wgs84"``
+        (CGCS2000, GPS; the default), ``"gcj02"`` (exported from AMap/GaoDe or Tencent) or
+        ``"bd09"`` (Baidu); GCJ-02 and BD-09 outlines are converted to WGS-84.
     encoding
-        Attribute encoding for Shapefiles without a ``.cpg`` file (``"gbk"``).
+        Attribute encoding for Shapefiles without a ``.cpg`` file (``"gbk"``); detected
+        (UTF-8, else GBK/GB18030) when omitted.
     name_column, code_column, population_column
         Column names; recognised automatically when omitted (名称/乡镇, 代码, 人口 …).
     """
@@ -64,6 +73,7 @@ class BoundariesSettings:
     path: Path
     layer: str | None = None
     crs: str | None = None
+    coordinate_system: str | None = None
     encoding: str | None = None
     name_column: str | None = None
     code_column: str | None = None
@@ -84,7 +94,10 @@ class FacilitiesSettings:
     encoding
         ``"auto"`` (UTF-8, else GBK/GB18030) or a codec name.
     sheet
-        Excel sheet name; the first sheet when omitted.
+        Excel sheet name; when omitted, the first sheet that has the facility columns.
+    header_row
+        Row number (1-based) of the header in a CSV or Excel sheet; found automatically when
+        omitted (title rows above the header are skipped).
     layer
         Layer of a multi-layer vector file.
     id_column, name_column, lon_column, lat_column, level_column, beds_column, township_column
@@ -105,6 +118,7 @@ class FacilitiesSettings:
     coordinate_system: str | None = None
     encoding: str = "auto"
     sheet: str | None = None
+    header_row: int | None = None
     layer: str | None = None
     id_column: str | None = None
     name_column: str | None = None
@@ -303,6 +317,21 @@ class Settings:
             return self.output.dir
         return Path("maps") / slug(self.region.name)
 
+    def command_dir(self, name: str) -> Path:
+        """The default folder of one command's outputs: ``<output_dir>/<name>``.
+
+        Parameters
+        ----------
+        name
+            The command's folder name: ``coverage``, ``site-mclp``, ``whatif-<name>`` …
+
+        Returns
+        -------
+        pathlib.Path
+            A folder of its own, so no command's run replaces another's files.
+        """
+        return self.output_dir / slug(name)
+
 
 def slug(name: str) -> str:
     """Make a folder-safe name, keeping Chinese characters.
@@ -334,6 +363,7 @@ _SECTIONS: dict[str, type] = {
 }
 _CHOICES: dict[str, tuple[str, ...]] = {
     "facilities.coordinate_system": COORDINATE_SYSTEMS,
+    "boundaries.coordinate_system": COORDINATE_SYSTEMS,
     "population.source": POPULATION_SOURCES,
     "access.decay": ("steps", "gaussian"),
     "output.table_language": ("zh", "en"),
@@ -357,6 +387,9 @@ def _convert(value: Any, hint: Any, key: str, base: Path) -> Any:
     if hint is Path:
         if not isinstance(value, str) or not value:
             msg = f"{key} must be a file path in quotes, got {value!r}"
+            raise ConfigError(msg)
+        if any(ch in value for ch in "\t\n\r\b\f"):
+            msg = f"{key} = {value!r}: a backslash became a control character — {_WINDOWS_PATHS}"
             raise ConfigError(msg)
         path = Path(value).expanduser()
         # normpath folds "data/../maps" into "maps" without resolving symlinks
@@ -473,11 +506,11 @@ def _check_consistency(settings: Settings) -> None:
             msg = f"analysis.modes: unknown mode '{mode}' — {hint}"
             raise ConfigError(msg)
     for threshold in settings.analysis.thresholds_min:
-        if threshold < 0:
-            msg = f"analysis.thresholds_min: {threshold} is negative — use minutes ≥ 0"
-            raise ConfigError(msg)
-    if settings.analysis.target_min < 0:
-        msg = "analysis.target_min must be ≥ 0 (minutes)"
+        check_minutes(threshold, key="analysis.thresholds_min")
+    check_minutes(settings.analysis.target_min, key="analysis.target_min")
+    check_minutes(settings.access.catchment_min, key="access.catchment_min")
+    if settings.facilities.header_row is not None and settings.facilities.header_row < 1:
+        msg = "facilities.header_row counts from 1 (the first row of the file or sheet)"
         raise ConfigError(msg)
     if len(settings.access.step_limits_min) != len(settings.access.step_weights):
         msg = (
@@ -507,6 +540,38 @@ def _check_consistency(settings: Settings) -> None:
         raise ConfigError(msg)
 
 
+def check_minutes(value: float, *, key: str) -> float:
+    """Check a travel-time threshold against the range any analysis accepts.
+
+    Parameters
+    ----------
+    value
+        The threshold (minutes).
+    key
+        The configuration key or command-line option it came from, for the message.
+
+    Returns
+    -------
+    float
+        ``value``.
+
+    Raises
+    ------
+    ConfigError
+        If it is negative, not finite, or longer than :data:`MAX_THRESHOLD_MIN`.
+    """
+    if not value >= 0:
+        msg = f"{key}: {value:g} is not a travel time — use minutes ≥ 0, e.g. 15"
+        raise ConfigError(msg)
+    if value > MAX_THRESHOLD_MIN:
+        msg = (
+            f"{key}: {value:g} minutes is longer than any trip geohealth times "
+            f"(at most {MAX_THRESHOLD_MIN:g}) — give minutes, e.g. 15 or 30, not seconds"
+        )
+        raise ConfigError(msg)
+    return value
+
+
 def access_decay(settings: Settings) -> Decay:
     """Return the E2SFCA distance decay a configuration describes.
 
@@ -532,6 +597,24 @@ def access_decay(settings: Settings) -> Decay:
         sigma_min=a.sigma_min,
         catchment_min=a.catchment_min,
     )
+
+
+#: Windows path advice, for backslashes TOML reads as escapes.
+_WINDOWS_PATHS = (
+    "write Windows paths with forward slashes (\"D:/data/towns.gpkg\") or in single quotes "
+    "('D:\\data\\towns.gpkg')"
+)
+
+
+def _toml_error(path: Path, exc: tomllib.TOMLDecodeError) -> str:
+    """One line for a TOML syntax error; Windows paths with backslashes get their own advice."""
+    found = re.search(r"line (\d+)", str(exc))
+    line_no = int(found.group(1)) if found else None
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    line = lines[line_no - 1] if line_no and 0 < line_no <= len(lines) else ""
+    if "\\" in line and '"' in line:
+        return f"{path.name}, line {line_no}: backslashes in \"…\" start escapes — {_WINDOWS_PATHS}"
+    return f"{path.name}: not valid TOML ({exc}) — fix the line it names"
 
 
 def load(path: str | Path) -> Settings:
@@ -562,8 +645,7 @@ def load(path: str | Path) -> Settings:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except tomllib.TOMLDecodeError as exc:
-        msg = f"{path.name}: not valid TOML ({exc}) — fix the line it names"
-        raise ConfigError(msg) from None
+        raise ConfigError(_toml_error(path, exc)) from None
     except UnicodeDecodeError:
         msg = f"{path.name}: configuration files must be saved as UTF-8"
         raise ConfigError(msg) from None

@@ -348,7 +348,7 @@ def run(
     steps = [(g, m) for g in chosen for m in built]
     zones = layers.population.township_index(layers.townships)  # once for every step
     towns, tables, results = [], [], {}
-    bar = tqdm(total=len(steps), desc="coverage", unit="run", disable=not progress, leave=False)
+    bar = tqdm(total=len(steps), desc="coverage", unit="run", disable=_quiet(progress), leave=False)
     for group in chosen:
         for mode, net in reach.networks(layers, group=group, built=built).items():
             bar.set_postfix_str(f"{group}, {mode}")
@@ -380,3 +380,8 @@ def run(
         groups=results,
         isochrones=iso,
     )
+
+
+def _quiet(progress: bool) -> bool | None:
+    """Return tqdm's ``disable``: True when asked or with -q, None (auto) otherwise."""
+    return None if progress and log.isEnabledFor(logging.INFO) else True

@@ -387,7 +387,7 @@ def isochrones(
         vertices=vertices,
     )
     rows: list[dict[str, object]] = []
-    bar = tqdm(total=len(facilities), desc=f"isochrones ({graph.mode})", disable=not progress)
+    bar = tqdm(total=len(facilities), desc=f"isochrones ({graph.mode})", disable=_quiet(progress))
     # the geometry work releases the GIL: one thread per core
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
         for first, dist in node_times(graph, facilities, limit_min=limits[-1], towards=towards):
@@ -496,3 +496,8 @@ class _Drawing:
 
 def _mask(pieces: _Pieces, keep: np.ndarray) -> _Pieces:
     return _Pieces(*(getattr(pieces, n)[keep] for n in _FIELDS))
+
+
+def _quiet(progress: bool) -> bool | None:
+    """Return tqdm's ``disable``: True when asked or with -q, None (auto) otherwise."""
+    return None if progress and log.isEnabledFor(logging.INFO) else True

@@ -2,13 +2,19 @@
 
 A run that fails leaves no half-written file: everything is written to a temporary file in
 the destination folder and moved into place only when complete (``os.replace`` is atomic on
-one file system).
+one file system). A command writes its whole folder the same way (:func:`run_folder`): into a
+hidden staging folder beside it, put in place only when the run succeeds, replacing only an
+earlier run of the same command — never another command's folder or a folder of the user's.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import json
+import logging
 import os
+import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -19,6 +25,11 @@ import rasterio
 from affine import Affine
 
 from geohealth.errors import InputError
+
+log = logging.getLogger(__name__)
+
+#: The file that marks a folder as one command's output (what wrote it, when, from what).
+RUN_MARKER = "run.json"
 
 
 @contextlib.contextmanager
@@ -174,3 +185,133 @@ def write_sheet(writer: pd.ExcelWriter, sheet: str, table: pd.DataFrame) -> None
     for k, column in enumerate(table.columns, start=1):
         width = max(10, min(40, 2 * len(str(column)) + 2))
         ws.column_dimensions[ws.cell(row=1, column=k).column_letter].width = width
+
+
+@contextlib.contextmanager
+def run_folder(
+    folder: str | Path,
+    *,
+    command: str,
+    inputs: Iterable[Path | None] = (),
+    config_file: Path | None = None,
+) -> Iterator[Path]:
+    """Stage one command's output folder; put it in place whole when the run succeeds.
+
+    Parameters
+    ----------
+    folder
+        The command's output folder, e.g. ``maps/样例县/coverage``.
+    command
+        The command writing it (``"coverage"``, ``"site-mclp"`` …), recorded in
+        :data:`RUN_MARKER`; a folder written by another command is never replaced.
+    inputs
+        Files the run reads: none may lie inside the folder.
+    config_file
+        The run configuration, recorded in :data:`RUN_MARKER`.
+
+    Yields
+    ------
+    pathlib.Path
+        A hidden staging folder beside ``folder`` to write every output into. When the block
+        succeeds it replaces ``folder`` (an earlier run of the same command); when it fails it
+        is removed, and neither ``folder`` nor any folder created for it is left behind.
+
+    Raises
+    ------
+    InputError
+        If ``folder`` holds an input, files geohealth did not write, or another command's
+        output.
+    """
+    final = Path(folder)
+    _check_replaceable(final, command=command, inputs=inputs)
+    created = [p for p in (final.parent, *final.parent.parents) if not p.exists()]
+    final.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.partial-"))
+    try:
+        yield stage
+        record = {
+            "command": command,
+            "config": str(config_file) if config_file is not None else None,
+            "finished": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+            "geohealth": _version(),
+        }
+        (stage / RUN_MARKER).write_text(json.dumps(record, ensure_ascii=False, indent=1) + "\n")
+        old = None
+        if final.exists():
+            old = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.old-"))
+            os.replace(final, old / final.name)
+        os.replace(stage, final)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        for path in created:  # nearest first: folders made only for this run
+            with contextlib.suppress(OSError):
+                path.rmdir()
+        raise
+
+
+def staged_to_final(paths: Iterable[Path], stage: Path, final: Path) -> list[Path]:
+    """Map files written into a staging folder to where they are once it is in place.
+
+    Parameters
+    ----------
+    paths
+        Files inside ``stage``.
+    stage, final
+        The staging folder and the folder it became.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The same files under ``final``.
+    """
+    return [final / Path(p).relative_to(stage) for p in paths]
+
+
+def _version() -> str:
+    from geohealth import __version__
+
+    return __version__
+
+
+def _check_replaceable(final: Path, *, command: str, inputs: Iterable[Path | None]) -> None:
+    """Refuse a folder that holds inputs, the user's files or another command's output."""
+    resolved = final.resolve()
+    for source in inputs:
+        if source is not None and resolved in (
+            Path(source).resolve(),
+            *Path(source).resolve().parents,
+        ):
+            msg = (
+                f"{final}: the output folder holds the input {source}; replacing it would "
+                "delete it — choose another folder with --out (or output.dir)"
+            )
+            raise InputError(msg)
+    if resolved in Path.cwd().resolve().parents or resolved == Path.cwd().resolve():
+        msg = f"{final}: the output folder holds the current folder — choose a folder inside it"
+        raise InputError(msg)
+    if not final.exists():
+        return
+    if not final.is_dir():
+        msg = f"{final} is a file, not a folder — choose another output folder with --out"
+        raise InputError(msg)
+    if not any(final.iterdir()):
+        return
+    marker = final / RUN_MARKER
+    try:
+        written_by = json.loads(marker.read_text(encoding="utf-8")).get("command")
+    except (OSError, ValueError, AttributeError):
+        written_by = None
+    if written_by is None:
+        msg = (
+            f"{final} already holds files geohealth did not write; it is replaced whole on "
+            "every run — choose an empty or new folder with --out"
+        )
+        raise InputError(msg)
+    if written_by != command:
+        msg = (
+            f"{final} holds the output of 'geohealth {written_by}', not of '{command}' — "
+            "choose another folder with --out so neither run replaces the other"
+        )
+        raise InputError(msg)

@@ -91,6 +91,11 @@ class Changes:
         """True when nothing changes."""
         return not (self.add or self.close or self.upgrade)
 
+    def slug(self) -> str:
+        """Name the scenario by what it changes, e.g. ``add-2-upgrade-1`` (for its folder)."""
+        counts = (("add", self.add), ("close", self.close), ("upgrade", self.upgrade))
+        return "-".join(f"{verb}-{len(items)}" for verb, items in counts if items) or "none"
+
 
 def _level(text: str, where: str) -> str:
     key = classify_one(text.strip())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import warnings
 from pathlib import Path
 
 import click
@@ -15,9 +16,9 @@ import click
 from geohealth import __version__, check, config, coverage, coverage_files, reach, sample, webmap
 from geohealth.cli import report, siting
 from geohealth.cli.common import input_files, mode_option, out_option
-from geohealth.errors import GeohealthError
+from geohealth.errors import GeohealthError, GeohealthWarning
 from geohealth.inputs import layers
-from geohealth.outputs import refuse_inputs, write_text
+from geohealth.outputs import run_folder, staged_to_final, write_text
 
 log = logging.getLogger("geohealth")
 
@@ -35,8 +36,26 @@ def _configure_logging(verbose: int, quiet: int) -> None:
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING)
     logging.getLogger("geohealth").setLevel(level)
-    logging.captureWarnings(True)
-    logging.getLogger("py.warnings").setLevel(logging.WARNING)
+    logging.captureWarnings(False)
+    warnings.showwarning = _show_warning
+    warnings.simplefilter("always", GeohealthWarning)  # each names its own object
+    warnings.simplefilter("default")  # others once per place (and never as errors)
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: object = None,
+    line: str | None = None,
+) -> None:
+    """Show a warning as one line: ours as ``warning: …``, third-party ones only with -vv."""
+    text = " ".join(str(message).split())
+    if issubclass(category, GeohealthWarning):
+        log.warning("warning: %s", text)
+    else:
+        log.debug("%s from %s:%d: %s", category.__name__, Path(filename).name, lineno, text)
 
 
 class _Group(click.Group):
@@ -80,14 +99,18 @@ def _run_check(settings: config.Settings, out_dir: Path | None) -> check.CheckSu
     log.info("loading and validating the inputs …")
     loaded = layers.load(settings)
     summary = check.summarise(loaded)
-    click.echo(check.format_text(summary))
+    text = check.format_text(summary)
+    click.echo(text)
     if out_dir is not None:
-        outputs = [out_dir / "check.txt", out_dir / "check_townships.csv"]
-        refuse_inputs(outputs, input_files(settings))
-        write_text(outputs[0], check.format_text(summary) + "\n")
-        table = check.township_table(summary).to_csv(index=False)
-        write_text(outputs[1], table, encoding="utf-8-sig")  # BOM: Excel reads Chinese right
-        click.echo(f"\nwritten: {outputs[0]}\n         {outputs[1]}")
+        with run_folder(
+            out_dir, command="check", inputs=input_files(settings), config_file=settings.source
+        ) as stage:
+            write_text(stage / "check.txt", text + "\n")
+            table = check.township_table(summary).to_csv(index=False)
+            write_text(stage / "check_townships.csv", table, encoding="utf-8-sig")  # BOM
+        click.echo(
+            f"\nwritten: {out_dir / 'check.txt'}\n         {out_dir / 'check_townships.csv'}"
+        )
     return summary
 
 
@@ -107,20 +130,21 @@ def check_command(config_file: Path, out_dir: Path | None) -> None:
 
 def _run_coverage(settings: config.Settings, out: Path, modes: tuple[str, ...] | None) -> None:
     """Run the coverage job: tables, GeoPackage, rasters and the map, then a summary."""
-    targets = [
-        out / name for name in ("townships.csv", "facilities.csv", "coverage.xlsx", "coverage.gpkg")
-    ]
-    refuse_inputs([*targets, out / "coverage_map.html"], input_files(settings))
-    loaded = layers.load(settings)
-    result = coverage.run(loaded, modes=modes, isochrones=True)
-    log.info("writing tables, GeoPackage, rasters and the map …")
-    written = coverage_files.write_tables(
-        out, result, language=settings.output.table_language, region=settings.region.name
-    )
-    frames = coverage_files.geopackage_layers(result, loaded)
-    written.append(coverage_files.write_geopackage(out / "coverage.gpkg", frames))
-    written += coverage_files.write_rasters(out, result, loaded)
-    written.append(webmap.write_map(out / "coverage_map.html", webmap.coverage_map(result, loaded)))
+    with run_folder(
+        out, command="coverage", inputs=input_files(settings), config_file=settings.source
+    ) as stage:
+        loaded = layers.load(settings)
+        result = coverage.run(loaded, modes=modes, isochrones=True)
+        log.info("writing tables, GeoPackage, rasters and the map …")
+        written = coverage_files.write_tables(
+            stage, result, language=settings.output.table_language, region=settings.region.name
+        )
+        frames = coverage_files.geopackage_layers(result, loaded)
+        written.append(coverage_files.write_geopackage(stage / "coverage.gpkg", frames))
+        written += coverage_files.write_rasters(stage, result, loaded)
+        page = webmap.coverage_map(result, loaded)
+        written.append(webmap.write_map(stage / "coverage_map.html", page))
+        written = staged_to_final(written, stage, out)
     table = result.townships
     target = settings.analysis.target_min
     area = table[
@@ -133,6 +157,8 @@ def _run_coverage(settings: config.Settings, out: Path, modes: tuple[str, ...] |
             f"{row.mode:<12} ≤{row.threshold_min:g} min to primary care: "
             f"{row.covered:,.0f} of {row.population:,.0f} ({row.share_covered:.1%})"
         )
+    if area.empty:
+        click.echo("no primary-care facility in the list: primary-care coverage is not computed")
     click.echo(f"map:    {written[-1]}")
     click.echo("tables: " + "\n        ".join(str(p) for p in written[:3]))
     click.echo("layers: " + "\n        ".join(str(p) for p in written[3:-1]))
@@ -151,7 +177,7 @@ def coverage_command(config_file: Path, out_dir: Path | None, modes: tuple[str, 
     access_<mode>.tif and coverage_map.html.
     """
     settings = config.load(config_file)
-    _run_coverage(settings, out_dir or settings.output_dir, modes or None)
+    _run_coverage(settings, out_dir or settings.command_dir("coverage"), modes or None)
 
 
 @main.command("isochrones")
@@ -175,21 +201,24 @@ def isochrones_command(
     grid).
     """
     settings = config.load(config_file)
-    out = out_dir or settings.output_dir
-    loaded = layers.load(settings)
-    nets = reach.networks(loaded, group=group, modes=modes or None)
-    gpkg = out / "isochrones.gpkg"
-    rasters = {mode: out / f"traveltime_{mode}.tif" for mode in nets}
-    refuse_inputs([gpkg, *rasters.values()], input_files(settings))
-    frames = {}
-    for mode, net in nets.items():
-        log.info("%s: %d %s facilities", mode, len(net.facilities), group)
-        frames[mode] = reach.isochrone_layer(net, settings.analysis.thresholds_min)
-        reach.write_surface(rasters[mode], net, loaded)
-    reach.write_isochrones(gpkg, frames)
-    click.echo(f"written: {gpkg}")
-    for path in rasters.values():
-        click.echo(f"         {path}")
+    out = out_dir or settings.command_dir(f"isochrones-{group}")
+    with run_folder(
+        out,
+        command=f"isochrones --group {group}",
+        inputs=input_files(settings),
+        config_file=settings.source,
+    ) as stage:
+        loaded = layers.load(settings)
+        nets = reach.networks(loaded, group=group, modes=modes or None)
+        frames = {}
+        for mode, net in nets.items():
+            log.info("%s: %d %s facilities", mode, len(net.facilities), group)
+            frames[mode] = reach.isochrone_layer(net, settings.analysis.thresholds_min)
+            reach.write_surface(stage / f"traveltime_{mode}.tif", net, loaded)
+        reach.write_isochrones(stage / "isochrones.gpkg", frames)
+    click.echo(f"written: {out / 'isochrones.gpkg'}")
+    for mode in nets:
+        click.echo(f"         {out / f'traveltime_{mode}.tif'}")
     click.echo(reach.OSM_ATTRIBUTION)
 
 
@@ -208,7 +237,7 @@ def _find_sample_config() -> Path | None:
     "out_dir",
     type=click.Path(path_type=Path),
     default=None,
-    help="Output folder (default: the sample configuration's, maps/sample-county).",
+    help="Folder for the run's folders check/ and coverage/ (default: maps/sample-county).",
 )
 @mode_option
 def demo_command(out_dir: Path | None, modes: tuple[str, ...]) -> None:
@@ -225,8 +254,8 @@ def demo_command(out_dir: Path | None, modes: tuple[str, ...]) -> None:
     log.info("sample county: %s", found)
     settings = config.load(found)
     out = out_dir or settings.output_dir
-    _run_check(settings, out)
-    _run_coverage(settings, out, modes or None)
+    _run_check(settings, out / "check")
+    _run_coverage(settings, out / "coverage", modes or None)
 
 
 @main.command("sample")

@@ -12,7 +12,7 @@ from geohealth import config, coverage, coverage_files, reach, webmap
 from geohealth.cli.common import input_files, mode_option, out_option
 from geohealth.errors import ConfigError, InputError
 from geohealth.inputs import layers
-from geohealth.outputs import refuse_inputs, write_text
+from geohealth.outputs import run_folder, staged_to_final, write_text
 from geohealth.report import bundle, isochrone_map, plan_map, plans, print_maps, summary, tables
 from geohealth.report import page as page_layout
 from geohealth.siting.record import effect_text
@@ -112,9 +112,8 @@ def report_command(
         msg = f"--goal {goal:g} — give a share between 0 and 1, e.g. 0.9"
         raise ConfigError(msg)
     plan_dirs = plan_dirs or settings.report.plans
-    folder = (out_dir or settings.output_dir) / "report"
+    folder = out_dir / "report" if out_dir is not None else settings.command_dir("report")
     inputs = [*input_files(settings), *plans.plan_inputs(plan_dirs)]
-    refuse_inputs([folder], inputs)
     inside = [p for p in inputs if p is not None and folder.resolve() in p.resolve().parents]
     if inside:
         msg = f"{inside[0]} is an input inside the report folder {folder} — choose another --out"
@@ -127,35 +126,44 @@ def report_command(
                 f"'{settings.region.name}' — give the same configuration to site and report"
             )
             raise ConfigError(msg)
-    loaded = layers.load(settings)
-    result = coverage.run(loaded, modes=modes or None, isochrones=True)
-    written: list[Path] = []
-    for mode in dict.fromkeys(m for g, m in result.groups if g == "primary"):
-        for page in pages:
-            for kind, draw in MODE_MAPS.items():
-                fig = draw(result, loaded, mode, page=page)
-                written += page_layout.save_figure(fig, folder / f"{kind}_{mode}_{page}")
-    for plan in proposed:
-        for page in pages:
-            stem = folder / f"{'whatif' if plan.run == 'whatif' else 'siting'}_{plan.name}_{page}"
-            written += page_layout.save_figure(_plan_page(plan, loaded, page), stem)
-    region = settings.region.name
-    written += coverage_files.write_tables(
-        folder, result, language=settings.output.table_language, region=region
-    )
-    written += tables.write_plan_tables(folder, proposed)
-    web = folder / bundle.FOLDER
-    shown = [bundle.BundledMap("coverage_map.html", "医疗卫生服务圈：乡镇覆盖、机构、用时与服务圈")]
-    written.append(webmap.write_map(web / shown[0].name, webmap.coverage_map(result, loaded)))
-    for plan in proposed:
-        if plan.map_path.is_file():
-            shown.append(
-                bundle.BundledMap(f"{plan.map_path.stem}_{plan.name}.html", plan.record.title)
-            )
-            written.append(bundle.copy_map(plan.map_path, web, shown[-1].name))
-    written.append(bundle.write_index(web, region, shown))
-    brief = summary.summarise(result, loaded, goal=goal, plans=tuple(p.record for p in proposed))
-    written.append(write_text(folder / "summary.html", summary.summary_html(brief)))
-    written += page_layout.save_figure(summary.summary_figure(brief), folder / "summary")
+    final = folder
+    with run_folder(final, command="report", inputs=inputs, config_file=settings.source) as folder:
+        loaded = layers.load(settings)
+        result = coverage.run(loaded, modes=modes or None, isochrones=True)
+        written: list[Path] = []
+        for mode in dict.fromkeys(m for g, m in result.groups if g == "primary"):
+            for page in pages:
+                for kind, draw in MODE_MAPS.items():
+                    fig = draw(result, loaded, mode, page=page)
+                    written += page_layout.save_figure(fig, folder / f"{kind}_{mode}_{page}")
+        for plan in proposed:
+            for page in pages:
+                stem = (
+                    folder / f"{'whatif' if plan.run == 'whatif' else 'siting'}_{plan.name}_{page}"
+                )
+                written += page_layout.save_figure(_plan_page(plan, loaded, page), stem)
+        region = settings.region.name
+        written += coverage_files.write_tables(
+            folder, result, language=settings.output.table_language, region=region
+        )
+        written += tables.write_plan_tables(folder, proposed)
+        web = folder / bundle.FOLDER
+        shown = [
+            bundle.BundledMap("coverage_map.html", "医疗卫生服务圈：乡镇覆盖、机构、用时与服务圈")
+        ]
+        written.append(webmap.write_map(web / shown[0].name, webmap.coverage_map(result, loaded)))
+        for plan in proposed:
+            if plan.map_path.is_file():
+                shown.append(
+                    bundle.BundledMap(f"{plan.map_path.stem}_{plan.name}.html", plan.record.title)
+                )
+                written.append(bundle.copy_map(plan.map_path, web, shown[-1].name))
+        written.append(bundle.write_index(web, region, shown))
+        brief = summary.summarise(
+            result, loaded, goal=goal, plans=tuple(p.record for p in proposed)
+        )
+        written.append(write_text(folder / "summary.html", summary.summary_html(brief)))
+        written += page_layout.save_figure(summary.summary_figure(brief), folder / "summary")
+        written = staged_to_final(written, folder, final)
     click.echo("written: " + "\n         ".join(str(p) for p in written))
     click.echo(reach.OSM_ATTRIBUTION)

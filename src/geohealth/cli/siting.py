@@ -13,7 +13,7 @@ from geohealth.cli.common import input_files, mode_option, out_option
 from geohealth.coverage import AREA_CODE
 from geohealth.errors import ConfigError
 from geohealth.inputs import layers
-from geohealth.outputs import refuse_inputs
+from geohealth.outputs import run_folder, staged_to_final
 from geohealth.siting import ambulance, files, plan, regional
 from geohealth.siting.record import Effect, PlanRecord, write_record
 from geohealth.webmap import plan_maps, write_map
@@ -191,161 +191,170 @@ def site_command(
     if preset is None and problem is None:
         msg = "give --problem mclp|lscp|pmedian, or --preset regional-centre|ambulance"
         raise ConfigError(msg)
+    config.check_minutes(threshold, key="--threshold")
+    config.check_minutes(max_minutes, key="--max-minutes")
+    config.check_minutes(max_trip, key="--max-trip")
     settings = config.load(config_file)
-    out = out_dir or settings.output_dir
-    names = ["sites.csv", "assignment.gpkg", "site_map.html", "plan.json"]
-    if preset == "regional-centre":
-        names += ["townships.csv", "referral.csv"]
-    refuse_inputs([out / n for n in names], input_files(settings))
-    loaded = layers.load(settings)
-    region = settings.region.name
-    if preset == "regional-centre":
-        rule = regional.RegionalRule(
-            min_population=min_population,
-            max_population=max_population,
-            min_townships=min_townships,
-            max_townships=max_townships,
-            threshold_min=threshold,
-            served_share=served_share,
-            max_trip_min=max_trip,
-        )
-        result = regional.solve_regional(
-            loaded,
-            rule,
-            levels=levels or ("township_health_centre",),
-            p=p,
-            mode=mode,
-            time_limit_s=time_limit,
-        )
-        table = regional.referral(loaded, result)
-        written = files.write_regional(out, result, loaded, table)
-        towns = result.townships
-        served = towns["centre_id"].notna()
-        click.echo(
-            f"{len(result.centres)} regional centres for {int(served.sum())} townships "
-            f"({towns.loc[served, 'population'].sum():,.0f} people); "
-            f"{result.solution.objective:,.0f} within {threshold:g} min by {mode} of their centre"
-        )
-        click.echo(_solver_line("regional-centre", result.solution, "people covered"))
-        record = PlanRecord(
-            title="农村区域性医疗卫生中心选址",
-            kind="regional-centre",
-            mode=mode,
-            threshold_min=threshold,
-            sites=len(result.centres),
-            new_sites=len(result.centres),
-            effects=(
-                Effect(
-                    "乡镇卫生院到最近二级医疗机构驾车用时中位数（分钟）",
-                    referral.median_minutes(table["secondary_before_min"]),
-                    referral.median_minutes(table["secondary_after_min"]),
+    command = f"site --preset {preset}" if preset else f"site --problem {problem}"
+    final = out_dir or settings.command_dir(f"site-{preset or problem}")
+    with run_folder(
+        final, command=command, inputs=input_files(settings), config_file=settings.source
+    ) as out:
+        loaded = layers.load(settings)
+        region = settings.region.name
+        if preset == "regional-centre":
+            rule = regional.RegionalRule(
+                min_population=min_population,
+                max_population=max_population,
+                min_townships=min_townships,
+                max_townships=max_townships,
+                threshold_min=threshold,
+                served_share=served_share,
+                max_trip_min=max_trip,
+            )
+            result = regional.solve_regional(
+                loaded,
+                rule,
+                levels=levels or ("township_health_centre",),
+                p=p,
+                mode=mode,
+                time_limit_s=time_limit,
+            )
+            table = regional.referral(loaded, result)
+            written = files.write_regional(out, result, loaded, table)
+            towns = result.townships
+            served = towns["centre_id"].notna()
+            click.echo(
+                f"{len(result.centres)} regional centres for {int(served.sum())} townships "
+                f"({towns.loc[served, 'population'].sum():,.0f} people); "
+                f"{result.solution.objective:,.0f} within {threshold:g} min by {mode} "
+                "of their centre"
+            )
+            click.echo(_solver_line("regional-centre", result.solution, "people covered"))
+            record = PlanRecord(
+                title="农村区域性医疗卫生中心选址",
+                kind="regional-centre",
+                mode=mode,
+                threshold_min=threshold,
+                sites=len(result.centres),
+                new_sites=len(result.centres),
+                effects=(
+                    Effect(
+                        "乡镇卫生院到最近二级医疗机构驾车用时中位数（分钟）",
+                        referral.median_minutes(table["secondary_before_min"]),
+                        referral.median_minutes(table["secondary_after_min"]),
+                    ),
+                    Effect(
+                        "区域中心服务人口（人）", None, float(towns.loc[served, "population"].sum())
+                    ),
+                    Effect(
+                        f"{threshold:g}分钟内到达所属中心的人口（人）",
+                        None,
+                        float(result.solution.objective),
+                    ),
                 ),
-                Effect(
-                    "区域中心服务人口（人）", None, float(towns.loc[served, "population"].sum())
+            )
+            click.echo(
+                "township health centre → secondary care (median): before "
+                f"{_median(table['secondary_before_min'])}, "
+                f"after {_median(table['secondary_after_min'])}; "
+                f"to its own centre {_median(table['centre_min'])}"
+            )
+        elif preset == "ambulance":
+            stations = ambulance.plan_stations(
+                loaded,
+                response_min=threshold,
+                persons_per_station=per_station,
+                levels=levels or ambulance.HOST_LEVELS,
+                grid_m=grid_m,
+                p=p,
+                mode=mode,
+                time_limit_s=time_limit,
+            )
+            written = files.write_plan(
+                out,
+                stations.plan,
+                loaded,
+                threshold_min=threshold,
+                title=f"{region} · 急救站选址（{threshold:g}分钟）",
+            )
+            total = stations.population
+            click.echo(
+                f"ambulance stations: {stations.existing} existing, {stations.needed} needed at "
+                f"1 per {per_station:,.0f} residents ({total:,.0f} people), "
+                f"{len(stations.plan.result.sites)} in the plan"
+            )
+            click.echo(
+                f"within {threshold:g} min by {mode}: today {stations.covered_before:,.0f} "
+                f"({stations.covered_before / total:.1%}), with the plan "
+                f"{stations.covered_after:,.0f} ({stations.covered_after / total:.1%})"
+            )
+            click.echo(_solver_line("mclp", stations.plan.result, "people covered"))
+            record = PlanRecord(
+                title=f"急救站选址（{threshold:g}分钟）",
+                kind="ambulance",
+                mode=mode,
+                threshold_min=threshold,
+                sites=len(stations.plan.result.sites),
+                new_sites=len(stations.plan.result.sites) - stations.existing,
+                effects=(
+                    Effect(
+                        f"{threshold:g}分钟急救响应覆盖人口（人）",
+                        stations.covered_before,
+                        stations.covered_after,
+                    ),
                 ),
-                Effect(
-                    f"{threshold:g}分钟内到达所属中心的人口（人）",
-                    None,
-                    float(result.solution.objective),
+            )
+        else:
+            sites = plan.candidates(
+                loaded,
+                levels=levels,
+                grid_m=grid_m,
+                fix_group=fix_group,
+                persons_per_bed=persons_per_bed,
+                capacity=capacity,
+            )
+            solved = plan.solve_plan(
+                loaded,
+                sites,
+                problem=problem,  # type: ignore[arg-type]
+                mode=mode,
+                p=p,
+                threshold_min=threshold,
+                share=share,
+                max_minutes=max_minutes,
+                time_limit_s=time_limit,
+            )
+            written = files.write_plan(
+                out,
+                solved,
+                loaded,
+                threshold_min=threshold,
+                title=f"{region} · 选址方案（{problem}）",
+            )
+            chosen = solved.sites[solved.sites["chosen"]]
+            record = PlanRecord(
+                title=f"选址方案（{problem}）",
+                kind=str(problem),
+                mode=mode,
+                threshold_min=threshold,
+                sites=len(chosen),
+                new_sites=int((~chosen["fixed"].astype(bool)).sum()),
+                effects=(
+                    Effect(
+                        f"{threshold:g}分钟内可达选址的人口（人）",
+                        solved.covered_fixed if solved.sites["fixed"].any() else None,
+                        solved.covered_chosen,
+                    ),
                 ),
-            ),
-        )
-        click.echo(
-            "township health centre → secondary care (median): before "
-            f"{_median(table['secondary_before_min'])}, "
-            f"after {_median(table['secondary_after_min'])}; "
-            f"to its own centre {_median(table['centre_min'])}"
-        )
-    elif preset == "ambulance":
-        stations = ambulance.plan_stations(
-            loaded,
-            response_min=threshold,
-            persons_per_station=per_station,
-            levels=levels or ambulance.HOST_LEVELS,
-            grid_m=grid_m,
-            p=p,
-            mode=mode,
-            time_limit_s=time_limit,
-        )
-        written = files.write_plan(
-            out,
-            stations.plan,
-            loaded,
-            threshold_min=threshold,
-            title=f"{region} · 急救站选址（{threshold:g}分钟）",
-        )
-        total = stations.population
-        click.echo(
-            f"ambulance stations: {stations.existing} existing, {stations.needed} needed at "
-            f"1 per {per_station:,.0f} residents ({total:,.0f} people), "
-            f"{len(stations.plan.result.sites)} in the plan"
-        )
-        click.echo(
-            f"within {threshold:g} min by {mode}: today {stations.covered_before:,.0f} "
-            f"({stations.covered_before / total:.1%}), with the plan "
-            f"{stations.covered_after:,.0f} ({stations.covered_after / total:.1%})"
-        )
-        click.echo(_solver_line("mclp", stations.plan.result, "people covered"))
-        record = PlanRecord(
-            title=f"急救站选址（{threshold:g}分钟）",
-            kind="ambulance",
-            mode=mode,
-            threshold_min=threshold,
-            sites=len(stations.plan.result.sites),
-            new_sites=len(stations.plan.result.sites) - stations.existing,
-            effects=(
-                Effect(
-                    f"{threshold:g}分钟急救响应覆盖人口（人）",
-                    stations.covered_before,
-                    stations.covered_after,
-                ),
-            ),
-        )
-    else:
-        sites = plan.candidates(
-            loaded,
-            levels=levels,
-            grid_m=grid_m,
-            fix_group=fix_group,
-            persons_per_bed=persons_per_bed,
-            capacity=capacity,
-        )
-        solved = plan.solve_plan(
-            loaded,
-            sites,
-            problem=problem,  # type: ignore[arg-type]
-            mode=mode,
-            p=p,
-            threshold_min=threshold,
-            share=share,
-            max_minutes=max_minutes,
-            time_limit_s=time_limit,
-        )
-        written = files.write_plan(
-            out, solved, loaded, threshold_min=threshold, title=f"{region} · 选址方案（{problem}）"
-        )
-        chosen = solved.sites[solved.sites["chosen"]]
-        record = PlanRecord(
-            title=f"选址方案（{problem}）",
-            kind=str(problem),
-            mode=mode,
-            threshold_min=threshold,
-            sites=len(chosen),
-            new_sites=int((~chosen["fixed"].astype(bool)).sum()),
-            effects=(
-                Effect(
-                    f"{threshold:g}分钟内可达选址的人口（人）",
-                    solved.covered_fixed if solved.sites["fixed"].any() else None,
-                    solved.covered_chosen,
-                ),
-            ),
-        )
-        unit = {"mclp": "people covered", "lscp": "sites", "pmedian": "person-minutes"}[problem]
-        click.echo(
-            f"{problem}: {len(solved.result.sites)} sites; "
-            + _solver_line("", solved.result, unit).removeprefix(": ")
-        )
-    written.append(write_record(out, dataclasses.replace(record, region=region)))
+            )
+            unit = {"mclp": "people covered", "lscp": "sites", "pmedian": "person-minutes"}[problem]
+            click.echo(
+                f"{problem}: {len(solved.result.sites)} sites; "
+                + _solver_line("", solved.result, unit).removeprefix(": ")
+            )
+        written.append(write_record(out, dataclasses.replace(record, region=region)))
+        written = staged_to_final(written, out, final)
     _echo_written(written)
 
 
@@ -379,6 +388,12 @@ def site_command(
     default=None,
     help="Threshold drawn on the map and printed (default: analysis.target_min).",
 )
+@click.option(
+    "--name",
+    default=None,
+    help="Name of the scenario: its folder is whatif-<name> under the region's output "
+    "folder (default: from the changes, e.g. whatif-upgrade-1).",
+)
 @mode_option
 @out_option
 def whatif_command(
@@ -388,6 +403,7 @@ def whatif_command(
     upgrades: tuple[str, ...],
     system: str | None,
     threshold: float | None,
+    name: str | None,
     modes: tuple[str, ...],
     out_dir: Path | None,
 ) -> None:
@@ -399,6 +415,8 @@ def whatif_command(
     centre → secondary care before and after).
     """
     settings = config.load(config_file)
+    if threshold is not None:
+        config.check_minutes(threshold, key="--threshold")
     declared = system or settings.facilities.coordinate_system or "wgs84"
     changes = whatif.Changes(
         add=tuple(whatif.parse_add(a, declared) for a in adds),
@@ -413,39 +431,41 @@ def whatif_command(
         listed = ", ".join(f"{t:g}" for t in settings.analysis.thresholds_min)
         msg = f"--threshold {limit:g} is not among analysis.thresholds_min ({listed})"
         raise ConfigError(msg)
-    out = out_dir or settings.output_dir
-    names = ["whatif.csv", "whatif.gpkg", "whatif_map.html", "referral.csv", "plan.json"]
-    refuse_inputs([out / n for n in names], input_files(settings))
-    loaded = layers.load(settings)
-    after_facilities = whatif.apply(loaded, changes)
-    before = coverage.run(loaded, modes=modes or None)
-    scenario = whatif.scenario_layers(loaded, after_facilities)
-    after = coverage.run(scenario, modes=modes or None)
-    table = whatif.compare(loaded, before, after)
-    frames = whatif.change_layers(loaded, before, after, after_facilities, limit)
-    g = reach.graphs(loaded, modes=("drive",))["drive"]
-    referrals = referral.referral_table(
-        g,
-        loaded.townships,
-        loaded.facilities,
-        scenario.facilities,
-        max_snap_m=settings.network.max_snap_m,
-    )
-    fmap = plan_maps.whatif_map(
-        loaded,
-        table,
-        frames,
-        threshold_min=limit,
-        title=f"{settings.region.name} · 方案测算",
-    )
-    record = whatif.scenario_record(table, referrals, changes, limit)
-    written = [
-        files.write_csv(out / "whatif.csv", table),
-        coverage_files.write_geopackage(out / "whatif.gpkg", frames),
-        write_map(out / "whatif_map.html", fmap),
-        files.write_csv(out / "referral.csv", referrals),
-        write_record(out, dataclasses.replace(record, region=settings.region.name)),
-    ]
+    final = out_dir or settings.command_dir(f"whatif-{name or changes.slug()}")
+    with run_folder(
+        final, command="whatif", inputs=input_files(settings), config_file=settings.source
+    ) as out:
+        loaded = layers.load(settings)
+        after_facilities = whatif.apply(loaded, changes)
+        before = coverage.run(loaded, modes=modes or None)
+        scenario = whatif.scenario_layers(loaded, after_facilities)
+        after = coverage.run(scenario, modes=modes or None)
+        table = whatif.compare(loaded, before, after)
+        frames = whatif.change_layers(loaded, before, after, after_facilities, limit)
+        g = reach.graphs(loaded, modes=("drive",))["drive"]
+        referrals = referral.referral_table(
+            g,
+            loaded.townships,
+            loaded.facilities,
+            scenario.facilities,
+            max_snap_m=settings.network.max_snap_m,
+        )
+        fmap = plan_maps.whatif_map(
+            loaded,
+            table,
+            frames,
+            threshold_min=limit,
+            title=f"{settings.region.name} · 方案测算",
+        )
+        record = whatif.scenario_record(table, referrals, changes, limit)
+        written = [
+            files.write_csv(out / "whatif.csv", table),
+            coverage_files.write_geopackage(out / "whatif.gpkg", frames),
+            write_map(out / "whatif_map.html", fmap),
+            files.write_csv(out / "referral.csv", referrals),
+            write_record(out, dataclasses.replace(record, region=settings.region.name)),
+        ]
+        written = staged_to_final(written, out, final)
     area = table[(table["code"] == AREA_CODE) & (table["threshold_min"] == limit)]
     for row in area.itertuples():
         if row.covered_before == row.covered_after and row.newly_covered == 0:
