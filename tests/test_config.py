@@ -81,7 +81,7 @@ def test_unknown_keys_name_the_nearest_valid_key(tmp_path, text, expected):
         (MINIMAL + "[access]\nstep_limits_min = [20, 10, 30]\n", "must rise strictly"),
         (MINIMAL + "[access]\ndecay = 'linear'\n", "access.decay = 'linear' is not one of"),
         (MINIMAL + "[access]\ncatchment_min = 0\n", "catchment_min must be > 0"),
-        (MINIMAL + "[analysis]\ntarget_min = -15\n", "target_min must be ≥ 0"),
+        (MINIMAL + "[analysis]\ntarget_min = -15\n", "analysis.target_min: -15 is negative"),
         (MINIMAL + "[output]\ntable_language = 'fr'\n", "is not one of: zh, en"),
     ],
 )
@@ -131,3 +131,29 @@ def test_readme_documents_every_key_with_a_valid_example(tmp_path):
 def test_slug_keeps_chinese():
     assert config.slug("样例县 Sample County") == "样例县-sample-county"
     assert config.slug("  ") == "region"
+
+
+@pytest.mark.parametrize(
+    ("line", "says"),
+    [
+        ("thresholds_min = [15, 1000000]", "at most 240"),
+        ("thresholds_min = [15, -5]", "minutes ≥ 0"),
+        ("target_min = 900", "not seconds"),
+    ],
+)
+def test_thresholds_are_bounded(tmp_path, line, says):
+    path = tmp_path / "run.toml"
+    path.write_text(
+        f'[boundaries]\npath = "t.gpkg"\n[facilities]\npath = "f.csv"\n[analysis]\n{line}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match=says):
+        config.load(path)
+
+
+@pytest.mark.parametrize("written", ['"D:\\data\\t.gpkg"', '"data\\towns.gpkg"'])
+def test_windows_paths_get_advice(tmp_path, written):
+    path = tmp_path / "run.toml"
+    path.write_text(f"[boundaries]\npath = {written}\n[facilities]\npath = 'f.csv'\n")
+    with pytest.raises(ConfigError, match="forward slashes"):
+        config.load(path)

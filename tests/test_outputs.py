@@ -35,3 +35,46 @@ def test_refuse_inputs(tmp_path):
     with pytest.raises(InputError, match=r"refusing to overwrite"):
         refuse_inputs([tmp_path / "." / "facilities.csv"], [source, None])
     refuse_inputs([tmp_path / "other.csv"], [source])
+
+
+def test_run_folder_failure_leaves_nothing_not_even_its_parents(tmp_path):
+    from geohealth.outputs import run_folder
+
+    target = tmp_path / "maps" / "county" / "coverage"
+    def interrupted_run() -> None:
+        with run_folder(target, command="coverage") as stage:
+            (stage / "townships.csv").write_text("half")
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        interrupted_run()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_run_folder_replaces_only_its_own_earlier_run(tmp_path):
+    import json
+
+    from geohealth.outputs import RUN_MARKER, run_folder
+
+    target = tmp_path / "coverage"
+    with run_folder(target, command="coverage", config_file=tmp_path / "run.toml") as stage:
+        (stage / "old.csv").write_text("1")
+    assert json.loads((target / RUN_MARKER).read_text())["command"] == "coverage"
+    with run_folder(target, command="coverage") as stage:
+        (stage / "new.csv").write_text("2")
+    assert sorted(p.name for p in target.iterdir()) == ["new.csv", RUN_MARKER]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["coverage"]  # no staging left
+    with (
+        pytest.raises(InputError, match="holds the output of 'geohealth coverage'"),
+        run_folder(target, command="whatif"),
+    ):
+        pass
+    # an interrupted rerun keeps the previous results
+    def interrupted_rerun() -> None:
+        with run_folder(target, command="coverage") as stage:
+            (stage / "new.csv").write_text("half")
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        interrupted_rerun()
+    assert (target / "new.csv").read_text() == "2"

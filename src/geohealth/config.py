@@ -561,7 +561,7 @@ def check_minutes(value: float, *, key: str) -> float:
         If it is negative, not finite, or longer than :data:`MAX_THRESHOLD_MIN`.
     """
     if not value >= 0:
-        msg = f"{key}: {value:g} is not a travel time — use minutes ≥ 0, e.g. 15"
+        msg = f"{key}: {value:g} is negative or not a number — use minutes ≥ 0, e.g. 15"
         raise ConfigError(msg)
     if value > MAX_THRESHOLD_MIN:
         msg = (
