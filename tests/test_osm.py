@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import bz2
 import gzip
-import io
 import logging
 import re
 import warnings
-import zipfile
 
 import numpy as np
 import osmium
@@ -18,6 +16,7 @@ from geohealth.errors import GeohealthWarning, InputError, NetworkError
 from geohealth.network import osm
 
 from .conftest import real_extract, write_osm
+from .test_fileformat import MISNAMED, misnamed
 
 NODES = {1: (127.0, 46.0), 2: (127.01, 46.0), 3: (127.02, 46.0), 4: (127.02, 46.01)}
 WAYS = [
@@ -79,97 +78,10 @@ def test_tag_parsers():
     ]
 
 
-def _misnamed(tmp_path, name):
-    """Files whose bytes are not what their names say, written as users get them."""
-    xml = write_osm(tmp_path / "src.osm", NODES, WAYS).read_bytes()
-    pbf = write_osm(tmp_path / "src.osm.pbf", NODES, WAYS).read_bytes()
-    html = (
-        b"<!DOCTYPE html>\n<html><head><title>404 Not Found</title></head>"
-        b"<body><h1>Not Found</h1></body></html>\n"
-    )
-    contents = {
-        "roads.osm.pbf": xml,
-        "roads.osm": pbf,
-        "empty.osm.pbf": b"",
-        "page.osm.pbf": html,
-        "gzipped.osm.pbf": gzip.compress(pbf),
-        "gzipped.osm": gzip.compress(xml),
-        "bzipped.osm.pbf": bz2.compress(xml),
-        "zipped.osm.pbf": _zip(pbf),
-        "lfs.osm.pbf": b"version https://git-lfs.github.com/spec/v1\noid sha256:ab\nsize 9\n",
-        "overpass.osm": b'{\n  "version": 0.6,\n  "elements": []\n}\n',
-        "roads": pbf,
-        "error.osm.pbf": b'<?xml version="1.0"?><Error><Code>AccessDenied</Code></Error>',
-        "gzipped_page.osm.gz": gzip.compress(html),
-    }
-    path = tmp_path / name
-    path.write_bytes(contents[name])
-    return path
-
-
-def _zip(data: bytes) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("roads.osm.pbf", data)
-    return buffer.getvalue()
-
-
-@pytest.mark.parametrize(
-    ("name", "expected"),
-    [
-        ("roads.osm.pbf", "roads.osm.pbf: it is OSM XML, not PBF — rename it to roads.osm"),
-        (
-            "roads.osm",
-            "roads.osm: it is a PBF extract, not OSM XML — rename it to roads.osm.pbf",
-        ),
-        (
-            "empty.osm.pbf",
-            "empty.osm.pbf: the file is empty (0 bytes) — the download or copy did not "
-            "finish; download the extract again",
-        ),
-        (
-            "page.osm.pbf",
-            "page.osm.pbf: it is an HTML page titled '404 Not Found', not an OSM extract — "
-            "the download failed; download the extract again",
-        ),
-        (
-            "gzipped.osm.pbf",
-            "gzipped.osm.pbf: it is a gzip-compressed PBF extract — unpack it (gunzip or "
-            "7-Zip) and give the .osm.pbf inside",
-        ),
-        (
-            "gzipped.osm",
-            "gzipped.osm: it is gzip-compressed OSM XML — rename it to gzipped.osm.gz",
-        ),
-        (
-            "bzipped.osm.pbf",
-            "bzipped.osm.pbf: it is bzip2-compressed OSM XML — rename it to bzipped.osm.bz2",
-        ),
-        (
-            "zipped.osm.pbf",
-            "zipped.osm.pbf: it is a ZIP archive, not an OSM extract — unpack it and give "
-            "the .osm.pbf inside",
-        ),
-        ("lfs.osm.pbf", "lfs.osm.pbf: it is a Git LFS pointer, not the extract — fetch"),
-        ("overpass.osm", "overpass.osm: it is JSON text, not an OSM extract — download"),
-        (
-            "roads",
-            "roads: it is a PBF extract, but its name does not say so — rename it to roads.osm.pbf",
-        ),
-        (
-            "error.osm.pbf",
-            "error.osm.pbf: it is XML with root <Error>, not OpenStreetMap data — download",
-        ),
-        (
-            "gzipped_page.osm.gz",
-            "gzipped_page.osm.gz: it is gzip-compressed (inside: an HTML page titled '404 "
-            "Not Found'), not an OSM extract — download the extract again",
-        ),
-    ],
-)
+@pytest.mark.parametrize(("name", "expected"), MISNAMED)
 @pytest.mark.parametrize("use_cache", [False, True])
 def test_file_not_what_its_name_says(tmp_path, name, expected, use_cache):
-    path = _misnamed(tmp_path, name)
+    path = misnamed(tmp_path, name)
     with pytest.raises(NetworkError, match=f"^{re.escape(expected)}") as caught:
         osm.read(path, use_cache=use_cache)
     assert "\n" not in str(caught.value)
