@@ -57,3 +57,34 @@ def test_unrecognised_required_role():
 
 def test_optional_role_returns_none():
     assert columns.find(["名称"], "beds", layer="facilities", source="f", required=False) is None
+
+
+@pytest.mark.parametrize(
+    ("present", "role", "expected"),
+    [
+        (["機構名稱", "經度", "緯度"], "name", "機構名稱"),  # traditional, as Big5 files write
+        (["機構名稱", "經度", "緯度"], "lat", "緯度"),
+        (["名称", "location"], "lonlat", "location"),
+        (["名称", "坐标（经度,纬度）"], "lonlat", "坐标（经度,纬度）"),
+        (["名称", "经纬度"], "lonlat", "经纬度"),
+    ],
+)
+def test_traditional_and_pair_columns_recognised(present, role, expected):
+    assert columns.find(present, role, layer="facilities", source="f.csv") == expected
+
+
+@pytest.mark.parametrize(
+    ("row", "is_header"),
+    [
+        (["机构名称", "机构类别", "经度", "纬度"], True),
+        (["序号", "单位名称", "类型"], True),  # name + level
+        (["名称", "location"], True),  # name + AMap pair
+        (["X坐标", "Y坐标", None, ""], True),
+        (["样例县医疗机构名录", None, None], False),  # a title row
+        (["基本信息", "", "位置", ""], False),  # the upper row of a two-row header
+        (["永安镇卫生院", "乡镇卫生院", "127.05", "46.05"], False),  # a data row
+        (["机构名称", "床位数"], False),  # name alone does not make a header
+    ],
+)
+def test_is_facility_header(row, is_header):
+    assert columns.is_facility_header(row) is is_header

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
+import numpy as np
+import openpyxl
 import pandas as pd
 import pytest
 
-from geohealth.errors import EncodingError, InputError, InputFileNotFoundError
-from geohealth.inputs import tables
+from geohealth.errors import ConfigError, EncodingError, InputError, InputFileNotFoundError
+from geohealth.inputs import columns, tables
 
 from .conftest import write_csv
 
@@ -37,18 +41,199 @@ def test_gb18030_only_characters(tmp_path):
 def test_undecodable_text(tmp_path):
     path = tmp_path / "f.csv"
     path.write_bytes("名称,经度\n".encode() + b"\x81\x20\xff\xfe,1\n")
-    with pytest.raises(
-        EncodingError, match=r"neither UTF-8 nor GBK/GB18030 .* re-save it as UTF-8"
-    ):
+    with pytest.raises(EncodingError) as info:
         tables.read(path, config_key="facilities.path")
+    assert str(info.value) == (
+        "f.csv: the text is in none of UTF-8, GBK/GB18030 or Big5 (undecodable byte 0x81 at "
+        "offset 14) — save it as UTF-8 (Excel: 另存为 → CSV UTF-8), or set "
+        "facilities.encoding to its encoding (e.g. 'big5')"
+    )
 
 
 def test_wrong_declared_encoding(tmp_path):
     path = write_csv(tmp_path / "f.csv", HEADER, ROWS, "gbk")
-    with pytest.raises(EncodingError, match=r"not valid utf-8 text"):
+    with pytest.raises(EncodingError) as info:
         tables.read(path, encoding="utf-8", config_key="facilities.path")
-    with pytest.raises(UnicodeError, match=r"unknown encoding 'klingon'"):
+    assert str(info.value) == (
+        "f.csv: not valid utf-8 text (byte 0xbb at offset 0) — set facilities.encoding to "
+        "the file's encoding, or to 'auto' (UTF-8, GBK/GB18030 and Big5 are detected)"
+    )
+    with pytest.raises(UnicodeError, match=r"f.csv: unknown encoding 'klingon' — set facilities"):
         tables.read(path, encoding="klingon", config_key="facilities.path")
+
+
+BIG5_HEADER = ["機構編碼", "機構名稱", "機構類別", "經度", "緯度", "床位數"]
+BIG5_ROWS = [
+    ["00101", "永安鎮衛生院", "鄉鎮衛生院", 127.05, 46.05, 40],
+    ["00102", "永安鎮前進村衛生室", "村衛生室", 127.02, 46.08, None],
+    ["00201", "太平鄉衛生院", "鄉鎮衛生院", 127.15, 46.05, 20],
+]
+
+
+def write_big5(tmp_path, name="facilities.csv"):
+    """A facility list saved as Big5 (traditional characters), as Taiwan/HK software does."""
+    return write_csv(tmp_path / name, BIG5_HEADER, BIG5_ROWS, "big5")
+
+
+def test_big5_is_named_and_read_when_declared(tmp_path):
+    path = write_big5(tmp_path)
+    # the bytes "decode" as GB18030, into nonsense
+    assert tables.looks_garbled(path.read_bytes().decode("gb18030"), "gb18030")
+    expected = (
+        "facilities.csv: the text is in none of UTF-8, GBK/GB18030 but reads as Big5 "
+        "(traditional Chinese: '機構編碼', '機構名稱', '機構類別') — save it as UTF-8 "
+        "(Excel: 另存为 → CSV UTF-8), or set facilities.encoding = 'big5'"
+    )
+    with pytest.raises(EncodingError) as info:
+        tables.read(path, config_key="facilities.path", is_header=columns.is_facility_header)
+    assert str(info.value) == expected
+    # recognised by its garbled GB18030 reading alone, without a header test
+    with pytest.raises(EncodingError) as info:
+        tables.read(path, config_key="facilities.path")
+    assert str(info.value) == expected
+    table = tables.read(path, encoding="big5", config_key="facilities.path")
+    assert table.encoding == "big5"
+    assert table.frame.columns.tolist() == BIG5_HEADER
+    assert table.frame["機構名稱"].tolist()[0] == "永安鎮衛生院"
+
+
+def test_big5_declared_as_gbk_is_an_encoding_error(tmp_path):
+    path = write_big5(tmp_path)
+    with pytest.raises(EncodingError) as info:
+        tables.read(
+            path,
+            encoding="gb18030",
+            config_key="facilities.path",
+            is_header=columns.is_facility_header,
+        )
+    message = str(info.value)
+    assert message.startswith("facilities.csv: read as gb18030 the text comes out garbled ('")
+    assert message.endswith(
+        "— set facilities.encoding to the file's real encoding (e.g. 'big5'), or to 'auto'"
+    )
+    table = tables.read(path, encoding="big5", config_key="facilities.path")
+    assert table.frame["機構類別"].tolist()[0] == "鄉鎮衛生院"
+
+
+def test_text_in_no_chinese_encoding(tmp_path):
+    path = tmp_path / "facilities.csv"  # Japanese Shift_JIS: garbled as GBK, invalid as Big5
+    path.write_bytes("機関名称,種別,経度,緯度\n東京都立病院,病院,139.7,35.6\n".encode("shift_jis"))
+    with pytest.raises(EncodingError) as info:
+        tables.read(path, config_key="facilities.path", is_header=columns.is_facility_header)
+    assert str(info.value) == (
+        "facilities.csv: the text is in none of UTF-8, GBK/GB18030 or Big5 (read as GBK it "
+        "comes out garbled: '婡娭柤徧', '庬暿', '宱搙') — save it as UTF-8 (Excel: 另存为 → "
+        "CSV UTF-8), or set facilities.encoding to its encoding (e.g. 'big5')"
+    )
+
+
+def test_workbook_named_csv(tmp_path):
+    path = tmp_path / "facilities.csv"
+    pd.DataFrame(ROWS, columns=HEADER).to_excel(path.with_suffix(".xlsx"), index=False)
+    path.write_bytes(path.with_suffix(".xlsx").read_bytes())
+    with pytest.raises(EncodingError, match=r"^facilities.csv: this is an Excel workbook"):
+        tables.read(path, config_key="facilities.path")
+
+
+def write_titled_csv(path, sep=",", encoding="gbk"):
+    """A list as exported from a formatted sheet: a merged title, a blank line, the header."""
+    lines = [
+        sep.join(["样例县医疗机构名录（2024年）", "", "", ""]),
+        "",
+        sep.join(["机构名称", "机构类别", "经度", "纬度"]),
+        sep.join(["永安镇卫生院", "乡镇卫生院", "127.05", "46.05"]),
+        "",
+        sep.join(["永安镇前进村卫生室", "村卫生室", "NULL", "46.08"]),
+    ]
+    path.write_bytes("\r\n".join(lines).encode(encoding) + b"\r\n")
+    return path
+
+
+@pytest.mark.parametrize("sep", [",", "\t"])
+def test_title_rows_skipped_and_file_rows_kept(tmp_path, sep):
+    path = write_titled_csv(tmp_path / "f.csv", sep)
+    table = tables.read(path, config_key="facilities.path", is_header=columns.is_facility_header)
+    assert table.frame.columns.tolist() == ["机构名称", "机构类别", "经度", "纬度"]
+    assert table.header_row == 3
+    assert table.row_numbers.tolist() == [4, 6]  # the file's own lines, blank line skipped
+    assert pd.isna(table.frame["经度"].iloc[1])  # NULL is missing, as pandas reads it
+    # without a header test the first non-blank row is the header, as before
+    plain = tables.read(path, config_key="facilities.path")
+    assert plain.header_row == 1
+
+
+def test_header_row_given(tmp_path):
+    path = write_titled_csv(tmp_path / "f.csv")
+    table = tables.read(path, config_key="facilities.path", header_row=3)
+    assert table.frame.columns.tolist()[0] == "机构名称"
+    assert table.row_numbers.tolist() == [4, 6]
+    with pytest.raises(InputError) as info:
+        tables.read(path, config_key="facilities.path", header_row=2)
+    assert str(info.value) == (
+        "f.csv: row 2 is blank — set facilities.header_row to the row that holds the column names"
+    )
+    with pytest.raises(InputError, match=r"^f.csv: row 40 is past the end \(last row 6\) — set"):
+        tables.read(path, config_key="facilities.path", header_row=40)
+    with pytest.raises(ConfigError, match=r"facilities.header_row must be 1 or more"):
+        tables.read(path, config_key="facilities.path", header_row=0)
+
+
+def test_cells_beyond_the_header(tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_text("机构名称,经度,纬度\n甲,127.0,46.0\n乙,127.0,46.0,多余\n", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        tables.read(path, config_key="facilities.path")
+    assert str(info.value) == (
+        "f.csv: row 3 has 4 cells but the header (row 1) has 3 — check quoting and delimiters"
+    )
+    # trailing empty cells, as spreadsheets export them, are fine
+    path.write_text("机构名称,经度,纬度\n甲,127.0,46.0,,\n", encoding="utf-8")
+    assert tables.read(path, config_key="facilities.path").frame.shape == (1, 3)
+
+
+def write_workbook(path, *, with_list=True):
+    """A workbook as offices send it: a notes sheet first, then the list under a merged title
+    and a two-row header (group names above the column names)."""
+    book = openpyxl.Workbook()
+    notes = book.active
+    notes.title = "说明"
+    notes["A1"] = "本表由县卫健局整理"
+    notes["A2"] = "坐标为高德（GCJ-02）"
+    listing = book.create_sheet("名录")
+    listing["A1"] = "样例县医疗机构名录"
+    listing.merge_cells("A1:F1")
+    listing.append(["基本信息", None, None, "位置", None, "资源"])
+    if with_list:
+        listing.append(["机构编码", "机构名称", "机构类别", "经度", "纬度", "床位数"])
+    listing.append(["00101", "永安镇卫生院", "乡镇卫生院", 127.05, 46.05, 40])
+    listing.append(["00102", "永安镇前进村卫生室", "村卫生室", 127.02, 46.08, None])
+    book.save(path)
+    return path
+
+
+def test_excel_sheet_and_header_found(tmp_path, caplog):
+    path = write_workbook(tmp_path / "f.xlsx")
+    with caplog.at_level("INFO", logger="geohealth.inputs.tables"):
+        table = tables.read(
+            path, config_key="facilities.path", is_header=columns.is_facility_header
+        )
+    assert table.sheet == "名录"
+    assert table.header_row == 3
+    assert table.row_numbers.tolist() == [4, 5]
+    assert table.frame["机构编码"].tolist() == ["00101", "00102"]
+    assert table.frame["床位数"].tolist()[0] == "40"
+    assert np.isnan(table.frame["床位数"].iloc[1])
+    assert "f.xlsx: reading sheet '名录', the first with the table's columns" in caplog.text
+
+
+def test_excel_without_the_columns_on_any_sheet(tmp_path):
+    path = write_workbook(tmp_path / "f.xlsx", with_list=False)
+    with pytest.raises(InputError) as info:
+        tables.read(path, config_key="facilities.path", is_header=columns.is_facility_header)
+    assert str(info.value) == (
+        "f.xlsx: no sheet has the columns this table needs in its first 10 rows; sheets are: "
+        "说明, 名录 — set facilities.sheet (and facilities.header_row if the header is lower)"
+    )
 
 
 def test_excel(tmp_path):
@@ -57,7 +242,9 @@ def test_excel(tmp_path):
     table = tables.read(path, config_key="facilities.path")
     assert table.encoding == "excel"
     assert table.frame["机构编码"].tolist() == ["00101", "00102"]
-    with pytest.raises(InputError, match=r"sheet '表2' not found; sheets are: 机构"):
+    with pytest.raises(
+        InputError, match=re.escape("sheet '表2' not found; sheets are: 机构 — set")
+    ):
         tables.read(path, sheet="表2", config_key="facilities.path")
 
 
@@ -102,3 +289,28 @@ def test_other_delimiters(tmp_path, sep):
     table = tables.read(path, config_key="facilities.path")
     assert table.frame.columns.tolist() == ["机构名称", "经度", "纬度"]
     assert table.frame.iloc[0, 1] == "127.0"
+
+
+def test_big5_with_english_header_is_named_too(tmp_path):
+    # the header alone cannot tell: the names, garbled as GB18030, do
+    path = write_csv(
+        tmp_path / "f.csv", ["name", "type", "lon", "lat"], [r[1:5] for r in BIG5_ROWS], "big5"
+    )
+    with pytest.raises(EncodingError, match=r"reads as Big5 \(traditional Chinese: '永安鎮衛生院'"):
+        tables.read(path, config_key="facilities.path", is_header=columns.is_facility_header)
+
+
+def test_gbk_with_traditional_names_stays_gbk(tmp_path, caplog):
+    # GBK holds traditional characters too; a recognised header keeps the GBK reading
+    rows = [
+        ["永安鎮衛生院", "鄉鎮衛生院", "127.05", "46.05"],
+        ["前進村衛生室", "村衛生室", "127.02", "46.08"],
+    ]
+    path = write_csv(tmp_path / "f.csv", ["机构名称", "机构类别", "经度", "纬度"], rows, "gbk")
+    with caplog.at_level("WARNING", logger="geohealth.inputs.tables"):
+        table = tables.read(
+            path, config_key="facilities.path", is_header=columns.is_facility_header
+        )
+    assert table.encoding == "gbk"
+    assert table.frame["机构名称"].tolist() == ["永安鎮衛生院", "前進村衛生室"]
+    assert "f.csv: read as GBK, but many characters look garbled" in caplog.text

@@ -2,8 +2,12 @@
 
 A column role (longitude, facility name, township population …) is found by, in order:
 the name configured for it, an exact match of a known alias, then an alias match after
-removing units in brackets (``常住人口（人）`` → ``常住人口``). Matching ignores case, spaces
-and full-width/half-width differences.
+removing units in brackets (``常住人口（人）`` → ``常住人口``). Matching ignores case, spaces,
+full-width/half-width differences and traditional characters (``機構名稱`` is ``机构名称``, as a
+Big5 file from Hong Kong or Taiwan software writes it).
+
+:func:`is_facility_header` tells a header row from a title row above it, so tables can find
+their header below a merged title (``样例县医疗机构名录``).
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from geohealth.errors import MissingColumnError
 
@@ -36,6 +40,21 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "name": ("机构名称", "医疗机构名称", "单位名称", "机构名", "名称", "facility_name", "name"),
         "lon": ("经度", "x坐标", "lon", "lng", "long", "longitude", "x"),
         "lat": ("纬度", "y坐标", "lat", "latitude", "y"),
+        # one column holding "longitude,latitude" (AMap's ``location``: 116.397128,39.916527);
+        # used only when there are no separate longitude and latitude columns
+        "lonlat": (
+            "经纬度",
+            "经纬度坐标",
+            "坐标",
+            "位置坐标",
+            "location",
+            "lnglat",
+            "lng_lat",
+            "lonlat",
+            "lon_lat",
+            "coordinates",
+            "coordinate",
+        ),
         "level": (
             "机构类别",
             "机构类型",
@@ -115,6 +134,7 @@ ROLE_LABELS = {
     "name": "name",
     "lon": "longitude",
     "lat": "latitude",
+    "lonlat": "longitude,latitude",
     "level": "facility level/type",
     "beds": "beds",
     "township": "township",
@@ -123,6 +143,20 @@ ROLE_LABELS = {
 }
 
 _BRACKETED = re.compile(r"[(\[（【].*?[)\]）】]")
+
+#: Traditional → simplified for the characters of the aliases and level spellings, so a
+#: header or level text written in traditional characters (Big5 files) matches.
+TRADITIONAL = str.maketrans(
+    "機構編碼稱單醫療類別級經緯標數實開屬鄉鎮區劃統計總戶號組織會製衛診門務縣婦專結護復個體綜處農點",
+    "机构编码称单医疗类别级经纬标数实开属乡镇区划统计总户号组织会制卫诊门务县妇专结护复个体综处农点",
+)
+
+#: Roles that, found together in one row, make it the facility table's header.
+FACILITY_HEADER_ROLES: tuple[frozenset[str], ...] = (
+    frozenset({"lon", "lat"}),
+    frozenset({"name", "level"}),
+    frozenset({"name", "lonlat"}),
+)
 
 
 def normalise(name: str) -> str:
@@ -138,7 +172,7 @@ def normalise(name: str) -> str:
     str
         The folded name.
     """
-    folded = unicodedata.normalize("NFKC", str(name)).strip().lower()
+    folded = unicodedata.normalize("NFKC", str(name)).translate(TRADITIONAL).strip().lower()
     return re.sub(r"[\s_\-]+", "", folded)
 
 
@@ -216,3 +250,51 @@ def find(
         f"columns are: {present} — set {key}"
     )
     raise MissingColumnError(msg)
+
+
+def roles_in(cells: Iterable[object], *, layer: str) -> set[str]:
+    """Say which roles of a layer a row of cells names (a header row names several).
+
+    Parameters
+    ----------
+    cells
+        One row of a table, e.g. a candidate header; blank cells are ignored.
+    layer
+        ``"facilities"`` or ``"boundaries"``.
+
+    Returns
+    -------
+    set of str
+        The roles (keys of :data:`ALIASES` for ``layer``) with a cell matching an alias.
+    """
+    folded: set[str] = set()
+    for cell in cells:
+        if cell is None or (isinstance(cell, float) and cell != cell) or not str(cell).strip():
+            continue
+        folded.add(normalise(str(cell)))
+        folded.add(_without_units(str(cell)))
+    return {
+        role
+        for role, aliases in ALIASES[layer].items()
+        if any(normalise(alias) in folded for alias in aliases)
+    }
+
+
+def is_facility_header(cells: Sequence[object]) -> bool:
+    """Tell whether a row is a facility table's header rather than a title or data row.
+
+    A header names longitude and latitude, or name and level, or name and a combined
+    ``location`` column (:data:`FACILITY_HEADER_ROLES`).
+
+    Parameters
+    ----------
+    cells
+        One row of a table.
+
+    Returns
+    -------
+    bool
+        True when the row names the columns of a facility list.
+    """
+    roles = roles_in(cells, layer="facilities")
+    return any(needed <= roles for needed in FACILITY_HEADER_ROLES)

@@ -94,6 +94,7 @@ def load(settings: Settings) -> InputLayers:
         coordinate_system=f.coordinate_system,
         encoding=f.encoding,
         sheet=f.sheet,
+        header_row=f.header_row,
         layer=f.layer,
         id_column=f.id_column,
         name_column=f.name_column,
