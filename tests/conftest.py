@@ -123,6 +123,7 @@ def write_osm(
     return path
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Group tests for pytest-xdist: a module stays on one worker, and so does every test of a
     shared command run (``demo_run``, ``planning_runs``), so those run once, not per worker."""

@@ -109,7 +109,9 @@ def test_population_mismatch_warns(tmp_path, townships_file):
         _settings(tmp_path, townships_file, FACILITY_ROWS),
         population=config.PopulationSettings(raster=raster, mismatch_warn_share=0.2),
     )
-    with pytest.warns(PopulationMismatchWarning, match=r"more than 20% in 1 township\(s\): 太平乡"):
+    with pytest.warns(
+        PopulationMismatchWarning, match=r"more than 20% \(population.mismatch_warn_share\): 太平乡"
+    ):
         summary = check.summarise(layers.load(settings))
     assert summary.mismatched_townships == ("太平乡",)
     assert "townships differing by more than 20%: 太平乡" in check.format_text(summary)

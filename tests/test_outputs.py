@@ -41,6 +41,7 @@ def test_run_folder_failure_leaves_nothing_not_even_its_parents(tmp_path):
     from geohealth.outputs import run_folder
 
     target = tmp_path / "maps" / "county" / "coverage"
+
     def interrupted_run() -> None:
         with run_folder(target, command="coverage") as stage:
             (stage / "townships.csv").write_text("half")
@@ -69,6 +70,7 @@ def test_run_folder_replaces_only_its_own_earlier_run(tmp_path):
         run_folder(target, command="whatif"),
     ):
         pass
+
     # an interrupted rerun keeps the previous results
     def interrupted_rerun() -> None:
         with run_folder(target, command="coverage") as stage:

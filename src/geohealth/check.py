@@ -8,17 +8,15 @@ prints, and :func:`township_table` gives the per-township comparison as a table.
 from __future__ import annotations
 
 import unicodedata
-import warnings
 from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geohealth.errors import PopulationMismatchWarning
 from geohealth.inputs import levels, population
 from geohealth.inputs.layers import InputLayers
-from geohealth.network import extract
+from geohealth.network import extract, profiles
 
 
 @dataclass(frozen=True)
@@ -86,14 +84,19 @@ def summarise(layers: InputLayers) -> CheckSummary:
     Warns
     -----
     PopulationMismatchWarning
-        Naming townships whose grid and census totals differ by more than
-        ``population.mismatch_warn_share``.
+        Only for layers built in code without a population check (loading checks once).
     """
     townships = layers.townships
     points = layers.facilities
     counts = points["level"].value_counts()
     by_level = {lv.key: int(counts.get(lv.key, 0)) for lv in levels.LEVELS if counts.get(lv.key, 0)}
-    per_township, outside = population.zonal_totals(layers.population, townships)
+    checked = layers.population_check or population.check_against(
+        layers.population,
+        townships,
+        source="population",
+        mismatch_warn_share=layers.settings.population.mismatch_warn_share,
+    )
+    per_township, outside = checked.per_township, checked.outside
     joined = gpd.sjoin(
         points[["facility_id", "name", "township", "geometry"]],
         townships[["code", "name", "geometry"]].rename(columns={"name": "located"}),
@@ -118,19 +121,12 @@ def summarise(layers: InputLayers) -> CheckSummary:
         .rename(columns={"township": "stated"})
         .reset_index(drop=True)
     )
-    share = layers.settings.population.mismatch_warn_share
-    with np.errstate(divide="ignore", invalid="ignore"):
-        off = (table["difference"].abs() / table["census"]).to_numpy() > share
-    mismatched = tuple(table.loc[off, "name"].astype(str))
-    if mismatched:
-        msg = (
-            f"population grid and census totals differ by more than {share:.0%} in "
-            f"{len(mismatched)} township(s): {', '.join(mismatched[:8])} — check that the "
-            "raster and the census cover the same area and year"
-        )
-        warnings.warn(msg, PopulationMismatchWarning, stacklevel=2)
+    mismatched = checked.mismatched
+    network = layers.settings.network
+    # what later commands read: the profiles file must time every mode the run asks for
+    profiles.load(network.profiles, modes=layers.settings.analysis.modes)
     roads = None
-    osm = layers.settings.network.osm
+    osm = network.osm
     if osm is not None:
         roads = extract.summarise(osm)
         extract.check_overlap(roads.path.name, roads.bounds, layers.region.bounds)

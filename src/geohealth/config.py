@@ -318,7 +318,7 @@ class Settings:
         return Path("maps") / slug(self.region.name)
 
     def command_dir(self, name: str) -> Path:
-        """The default folder of one command's outputs: ``<output_dir>/<name>``.
+        """Return the default folder of one command's outputs: ``<output_dir>/<name>``.
 
         Parameters
         ----------
@@ -601,7 +601,7 @@ def access_decay(settings: Settings) -> Decay:
 
 #: Windows path advice, for backslashes TOML reads as escapes.
 _WINDOWS_PATHS = (
-    "write Windows paths with forward slashes (\"D:/data/towns.gpkg\") or in single quotes "
+    'write Windows paths with forward slashes ("D:/data/towns.gpkg") or in single quotes '
     "('D:\\data\\towns.gpkg')"
 )
 
@@ -613,7 +613,7 @@ def _toml_error(path: Path, exc: tomllib.TOMLDecodeError) -> str:
     lines = path.read_text(encoding="utf-8-sig").splitlines()
     line = lines[line_no - 1] if line_no and 0 < line_no <= len(lines) else ""
     if "\\" in line and '"' in line:
-        return f"{path.name}, line {line_no}: backslashes in \"…\" start escapes — {_WINDOWS_PATHS}"
+        return f'{path.name}, line {line_no}: backslashes in "…" start escapes — {_WINDOWS_PATHS}'
     return f"{path.name}: not valid TOML ({exc}) — fix the line it names"
 
 

@@ -91,3 +91,11 @@ class NetworkIslandWarning(GeohealthWarning):
 
 class TerrainGapWarning(GeohealthWarning):
     """Part of the road network has no elevation in the DEM and is timed as flat."""
+
+
+class OverlappingTownshipsWarning(GeohealthWarning):
+    """Two townships overlapped; the overlap is counted once, in the smaller township."""
+
+
+class CoordinateSystemWarning(GeohealthWarning):
+    """Two layers look offset by a web-map coordinate system (GCJ-02/BD-09) declared wrongly."""

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from dataclasses import dataclass
 
 import geopandas as gpd
 
 from geohealth.config import Settings
+from geohealth.errors import CoordinateSystemWarning
 from geohealth.inputs import boundaries, facilities, population, region
-from geohealth.inputs.population import PopulationGrid
+from geohealth.inputs.population import PopulationCheck, PopulationGrid
 from geohealth.inputs.region import Region
 
 log = logging.getLogger(__name__)
@@ -32,6 +34,9 @@ class InputLayers:
         The study region.
     settings
         The configuration the layers were loaded from.
+    population_check
+        The population grid against the townships and their census totals (persons per
+        township, outside, the townships that differ); None when built in code.
     """
 
     townships: gpd.GeoDataFrame
@@ -39,6 +44,7 @@ class InputLayers:
     population: PopulationGrid
     region: Region
     settings: Settings
+    population_check: PopulationCheck | None = None
 
 
 def population_source(settings: Settings) -> str:
@@ -86,6 +92,7 @@ def load(settings: Settings) -> InputLayers:
         name_column=b.name_column,
         code_column=b.code_column,
         population_column=b.population_column,
+        coordinate_system=b.coordinate_system,
     )
     study = region.from_townships(townships, metric_crs=settings.region.metric_crs)
     f = settings.facilities
@@ -113,12 +120,25 @@ def load(settings: Settings) -> InputLayers:
         drop_outside=f.drop_outside,
         source=f.path.name,
     )
+    hint = region.gcj02_offset_hint(townships, points, source=f.path.name)
+    if hint is not None:
+        warnings.warn(hint, CoordinateSystemWarning, stacklevel=2)
     p = settings.population
     if population_source(settings) == "raster":
         assert p.raster is not None  # guaranteed by config validation
         grid = population.load_raster(p.raster, band=p.band, crs=p.crs, nodata=p.nodata)
+        source = p.raster.name
     else:
         grid = population.from_township_totals(townships, region=study, resolution_m=p.resolution_m)
+        source = b.path.name
+    checked = population.check_against(
+        grid, townships, source=source, mismatch_warn_share=p.mismatch_warn_share
+    )
     return InputLayers(
-        townships=townships, facilities=points, population=grid, region=study, settings=settings
+        townships=townships,
+        facilities=points,
+        population=grid,
+        region=study,
+        settings=settings,
+        population_check=checked,
     )

@@ -15,6 +15,7 @@ Two sources, one result type (:class:`PopulationGrid`, persons per cell, NaN = n
 from __future__ import annotations
 
 import logging
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,13 +24,16 @@ import numpy as np
 import pandas as pd
 import rasterio
 import rasterio.features
+import rasterio.io
 import rasterio.transform
+import rasterio.warp
+import shapely
 from affine import Affine
 from pyproj import CRS
 
-from geohealth.errors import InputError, NoCrsError
+from geohealth.errors import InputError, NoCrsError, PopulationMismatchWarning
 from geohealth.inputs import tables
-from geohealth.inputs.geometry import parse_crs
+from geohealth.inputs.geometry import WGS84, parse_crs
 from geohealth.inputs.region import Region
 
 log = logging.getLogger(__name__)
@@ -98,6 +102,133 @@ class PopulationGrid:
         )
 
 
+def _reason(exc: Exception) -> str:
+    """GDAL's own words for a rasterio error (rasterio chains them as the cause)."""
+    cause = exc.__cause__ or exc
+    return str(cause).strip().rstrip(".") or type(exc).__name__
+
+
+def _looks_like_tiff(path: Path) -> bool:
+    """Tell whether a file starts like a TIFF/BigTIFF (so a failed open means damage)."""
+    with path.open("rb") as handle:
+        head = handle.read(4)
+    return head in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
+
+
+def _check_complete(
+    dataset: rasterio.io.DatasetReader, band: int, *, size: int, source: str
+) -> None:
+    """Fail when a GeoTIFF's first or last data block lies beyond the end of the file.
+
+    A download or copy cut short keeps the TIFF header, so the file opens; without this
+    check it fails only when the band is read — or, cut shorter, it seems to lack a CRS.
+    """
+    if dataset.driver != "GTiff":
+        return
+    block_rows, block_cols = dataset.block_shapes[band - 1]
+    last_row = -(-dataset.height // block_rows) - 1
+    last_col = -(-dataset.width // block_cols) - 1
+    ends = []
+    for col, row in ((0, 0), (last_col, last_row)):
+        offset = dataset.get_tag_item(f"BLOCK_OFFSET_{col}_{row}", "TIFF", bidx=band)
+        length = dataset.get_tag_item(f"BLOCK_SIZE_{col}_{row}", "TIFF", bidx=band)
+        if offset and length:
+            ends.append(int(offset) + int(length))
+    if ends and max(ends) > size:
+        msg = (
+            f"{source}: the GeoTIFF is damaged or incomplete (the file has {size:,} bytes, its "
+            f"data run to byte {max(ends):,}) — re-export or re-download it"
+        )
+        raise InputError(msg)
+
+
+def _equals_nodata(stored: np.ndarray, nodata: float) -> np.ndarray:
+    """Flag cells equal to the nodata value, compared in the band's own type.
+
+    A float32 band's nodata written in full (-3.4028234663852886e+38) or as GDAL prints it
+    (-3.4028235e+38) is the same float32; comparing in float64 would miss the second.
+    """
+    if np.issubdtype(stored.dtype, np.floating):
+        with np.errstate(over="ignore"):
+            return stored == np.asarray(nodata).astype(stored.dtype)
+    return stored.astype(np.float64) == float(nodata)
+
+
+def _pasteable(value: float, dtype: np.dtype) -> str:
+    """Write a value in full precision so it can be pasted into the configuration."""
+    if np.issubdtype(dtype, np.floating):
+        return repr(float(np.asarray(value).astype(dtype)))
+    return repr(float(value))
+
+
+class _Held(logging.Filter):
+    """Hold log records back (GDAL's messages while a raster is opened and read)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        self.records.append(record)
+        return False
+
+
+def _read_band(
+    path: Path, *, band: int, crs: str | None, source: str
+) -> tuple[np.ndarray, float | None, Affine, CRS]:
+    """Open a raster and read one band: values as stored, nodata, transform and CRS."""
+    try:
+        with warnings.catch_warnings(record=True) as opened:
+            warnings.simplefilter("always", rasterio.errors.NotGeoreferencedWarning)
+            dataset = rasterio.open(path)
+    except rasterio.errors.RasterioIOError as exc:
+        if _looks_like_tiff(path):
+            msg = (
+                f"{source}: the GeoTIFF is damaged or incomplete ({_reason(exc)}) — re-export "
+                "or re-download it"
+            )
+        else:
+            msg = f"{source}: not a readable raster ({_reason(exc)}) — give a GeoTIFF"
+        raise InputError(msg) from None
+    for caught in opened:  # pass on what rasterio said, except what is checked below
+        if not issubclass(caught.category, rasterio.errors.NotGeoreferencedWarning):
+            warnings.warn(caught.message, caught.category, stacklevel=3)
+    with dataset:
+        if band > dataset.count:
+            msg = f"{source}: has {dataset.count} band(s), population.band is {band} — fix it"
+            raise InputError(msg)
+        _check_complete(dataset, band, size=path.stat().st_size, source=source)
+        if dataset.crs is not None and any(
+            issubclass(w.category, rasterio.errors.NotGeoreferencedWarning) for w in opened
+        ):
+            msg = (
+                f"{source}: the raster has a CRS but no geotransform (where its cells are) — "
+                "re-export it as a georeferenced GeoTIFF"
+            )
+            raise InputError(msg)
+        if dataset.crs is None:
+            if crs is None:
+                msg = (
+                    f"{source}: the raster has no CRS — set population.crs (WorldPop rasters "
+                    "are 'EPSG:4326')"
+                )
+                raise NoCrsError(msg)
+            grid_crs = parse_crs(crs, config_key="population.crs")
+        else:
+            grid_crs = CRS.from_user_input(dataset.crs)
+        try:
+            stored = dataset.read(band)
+        except rasterio.errors.RasterioError as exc:
+            msg = (
+                f"{source}: the raster is damaged or incomplete (reading band {band} failed: "
+                f"{_reason(exc)}) — re-export or re-download it"
+            )
+            raise InputError(msg) from None
+        file_nodata = dataset.nodatavals[band - 1]
+        transform = dataset.transform
+    return stored, file_nodata, transform, grid_crs
+
+
 def load_raster(
     path: str | Path, *, band: int = 1, crs: str | None = None, nodata: float | None = None
 ) -> PopulationGrid:
@@ -114,7 +245,8 @@ def load_raster(
     crs
         CRS to assume when the file declares none.
     nodata
-        Nodata value to use instead of (or when missing) the file's own.
+        Nodata value to use instead of (or when missing) the file's own; compared in the
+        band's own type, so a float32 band's -3.4028235e+38 matches.
 
     Returns
     -------
@@ -124,49 +256,48 @@ def load_raster(
     Raises
     ------
     InputFileNotFoundError, NoCrsError, InputError
-        Missing file, no CRS, unreadable file, negative values or no data at all.
+        Missing file, no CRS, unreadable or damaged (truncated) file, negative values or no
+        data at all. Values in messages are written in full precision, ready to paste into
+        ``population.nodata``.
     """
     path = Path(path)
     source = path.name
     tables.require_file(path, config_key="population.raster")
+    gdal_log = logging.getLogger("rasterio._env")
+    held = _Held()
+    gdal_log.addFilter(held)  # GDAL's complaints about a damaged file: our error says it
     try:
-        dataset = rasterio.open(path)
-    except rasterio.errors.RasterioIOError as exc:
-        msg = f"{source}: not a readable raster ({exc}) — give a GeoTIFF"
-        raise InputError(msg) from None
-    with dataset:
-        if band > dataset.count:
-            msg = f"{source}: has {dataset.count} band(s), population.band is {band} — fix it"
-            raise InputError(msg)
-        if dataset.crs is None:
-            if crs is None:
-                msg = (
-                    f"{source}: the raster has no CRS — set population.crs (WorldPop rasters "
-                    "are 'EPSG:4326')"
-                )
-                raise NoCrsError(msg)
-            grid_crs = parse_crs(crs, config_key="population.crs")
-        else:
-            grid_crs = CRS.from_user_input(dataset.crs)
-        values = dataset.read(band).astype(np.float64)
-        file_nodata = dataset.nodatavals[band - 1]
-        transform = dataset.transform
+        stored, file_nodata, transform, grid_crs = _read_band(
+            path, band=band, crs=crs, source=source
+        )
+    finally:
+        gdal_log.removeFilter(held)
+    for record in held.records:  # the file was fine: pass GDAL's remarks on
+        gdal_log.handle(record)
     nodata_value = nodata if nodata is not None else file_nodata
+    values = stored.astype(np.float64)
     mask = ~np.isfinite(values)
     if nodata_value is not None and np.isfinite(nodata_value):
-        mask |= values == nodata_value
+        mask |= _equals_nodata(stored, nodata_value)
     values[mask] = np.nan
     negative = values < 0
     if negative.any():
         low = float(np.nanmin(values))
+        lows = np.unique(values[negative])
+        suggest = (
+            f"set population.nodata = {_pasteable(low, stored.dtype)}"
+            if lows.size == 1
+            else "set population.nodata to the value that marks no data"
+        )
         hint = (
-            "the nodata value is not declared — set population.nodata (WorldPop uses -99999)"
+            f"the nodata value is not declared — {suggest}"
             if nodata_value is None
-            else f"nodata is {nodata_value:g} but other negative values remain — set "
-            "population.nodata to the right value"
+            else f"nodata is {_pasteable(nodata_value, stored.dtype)} but other negative values "
+            f"remain — {suggest}"
         )
         msg = (
-            f"{source}: {int(negative.sum())} cells hold negative values (down to {low:g}); {hint}"
+            f"{source}: {int(negative.sum())} cells hold negative values (down to "
+            f"{_pasteable(low, stored.dtype)}); {hint}"
         )
         raise InputError(msg)
     if mask.all():
@@ -183,7 +314,9 @@ def load_raster(
     return PopulationGrid(values=values, transform=transform, crs=grid_crs, source=source)
 
 
-def zonal_totals(grid: PopulationGrid, townships: gpd.GeoDataFrame) -> tuple[pd.Series, float]:
+def zonal_totals(
+    grid: PopulationGrid, townships: gpd.GeoDataFrame, *, index: np.ndarray | None = None
+) -> tuple[pd.Series, float]:
     """Sum a grid's persons per township (cells assigned by their centre).
 
     Parameters
@@ -192,6 +325,8 @@ def zonal_totals(grid: PopulationGrid, townships: gpd.GeoDataFrame) -> tuple[pd.
         Persons per cell.
     townships
         Townships with a ``code`` column.
+    index
+        ``grid.township_index(townships)``, when already computed.
 
     Returns
     -------
@@ -199,7 +334,7 @@ def zonal_totals(grid: PopulationGrid, townships: gpd.GeoDataFrame) -> tuple[pd.
         Persons per township (a Series indexed by code, in the townships' order) and the
         persons in cells outside every township.
     """
-    index = grid.township_index(townships)
+    index = grid.township_index(townships) if index is None else index
     values = np.nan_to_num(grid.values, nan=0.0)
     inside = index >= 0
     sums = np.bincount(index[inside], weights=values[inside], minlength=len(townships))
@@ -207,6 +342,197 @@ def zonal_totals(grid: PopulationGrid, townships: gpd.GeoDataFrame) -> tuple[pd.
         sums, index=pd.Index(townships["code"], name="code"), name="population"
     )
     return per_township, float(values[~inside].sum())
+
+
+@dataclass(frozen=True)
+class PopulationCheck:
+    """How a population grid compares with the townships and their census totals.
+
+    Attributes
+    ----------
+    per_township
+        Grid persons per township (indexed by code, in the townships' order).
+    outside
+        Grid persons outside every township.
+    census
+        Census persons per township (NaN where the boundaries file has none).
+    mismatched
+        Names of townships whose grid and census totals differ by more than the share.
+    uncovered
+        Names of townships with census people but no grid people (all their cells nodata
+        or zero, or outside the raster).
+    """
+
+    per_township: pd.Series
+    outside: float
+    census: pd.Series
+    mismatched: tuple[str, ...]
+    uncovered: tuple[str, ...]
+
+    @property
+    def inside(self) -> float:
+        """Grid persons inside the townships."""
+        return float(self.per_township.sum())
+
+
+def _lonlat_extent(bounds: tuple[float, float, float, float]) -> str:
+    west, south, east, north = bounds
+    return f"{west:.2f}–{east:.2f}°E, {south:.2f}–{north:.2f}°N"
+
+
+def _grid_bounds(grid: PopulationGrid) -> tuple[float, float, float, float]:
+    rows, cols = grid.shape
+    west, south, east, north = rasterio.transform.array_bounds(rows, cols, grid.transform)
+    return float(west), float(south), float(east), float(north)
+
+
+def _grid_lonlat(grid: PopulationGrid) -> tuple[float, float, float, float] | None:
+    """Return the grid's extent in lon/lat degrees, or None when it cannot be expressed so."""
+    try:
+        west, south, east, north = rasterio.warp.transform_bounds(
+            grid.crs, WGS84, *_grid_bounds(grid), densify_pts=21
+        )
+    except (rasterio.errors.RasterioError, ValueError):
+        return None
+    if not np.isfinite([west, south, east, north]).all():
+        return None
+    return float(west), float(south), float(east), float(north)
+
+
+def check_against(
+    grid: PopulationGrid,
+    townships: gpd.GeoDataFrame,
+    *,
+    source: str,
+    mismatch_warn_share: float,
+) -> PopulationCheck:
+    """Check a population grid against the townships and their census totals.
+
+    Parameters
+    ----------
+    grid
+        Persons per cell (a raster, or spread township totals).
+    townships
+        As returned by :func:`geohealth.inputs.boundaries.load`.
+    source
+        The raster's file name, for messages.
+    mismatch_warn_share
+        Tolerated relative difference between grid and census totals (0.05 = 5 %).
+
+    Returns
+    -------
+    PopulationCheck
+        Grid persons per township and outside, census totals, townships that differ.
+
+    Raises
+    ------
+    InputError
+        If the grid does not overlap the townships or holds no people inside them (the
+        message gives both extents in lon/lat).
+
+    Warns
+    -----
+    PopulationMismatchWarning
+        One line when grid and census totals differ by more than ``mismatch_warn_share``
+        (in total or for some townships, named); one line naming townships with census
+        people but no grid people.
+    """
+    towns_ll = tuple(float(v) for v in townships.to_crs(WGS84).total_bounds)
+    grid_ll = _grid_lonlat(grid)
+    where = (
+        f"the raster covers {_lonlat_extent(grid_ll)}"
+        if grid_ll is not None
+        else f"the raster's extent cannot be put in lon/lat (CRS {grid.crs.to_string()})"
+    )
+    where += f", the townships {_lonlat_extent(towns_ll)}"  # type: ignore[arg-type]
+    disjoint = grid_ll is not None and (
+        grid_ll[0] > towns_ll[2]
+        or grid_ll[2] < towns_ll[0]
+        or grid_ll[1] > towns_ll[3]
+        or grid_ll[3] < towns_ll[1]
+    )
+    if disjoint:
+        msg = (
+            f"{source}: the raster does not overlap the townships ({where}) — give the raster "
+            "for this county, or fix its CRS (population.crs applies when the file has none)"
+        )
+        raise InputError(msg)
+    index = grid.township_index(townships)
+    per_township, outside = zonal_totals(grid, townships, index=index)
+    if per_township.sum() <= 0:
+        cells = int((index >= 0).sum())
+        why = (
+            "no cell centre falls inside them"
+            if cells == 0
+            else f"all {cells:,} cells inside them are nodata or zero"
+        )
+        msg = (
+            f"{source}: the raster holds no people inside the townships ({why}; "
+            f"{grid.total:,.0f} persons in all; {where}) — give the raster for this county, "
+            "or check population.band and population.nodata"
+        )
+        raise InputError(msg)
+    census = pd.Series(
+        townships["population"].to_numpy(dtype=float), index=per_township.index, name="census"
+    )
+    names = townships["name"].astype(str).to_numpy()
+    codes = townships["code"].astype(str).to_numpy()
+    raster = per_township.to_numpy()
+    counted = census.to_numpy()
+    has_census = np.isfinite(counted) & (counted > 0)
+    cells = np.bincount(index[index >= 0], minlength=len(townships))
+    metric = townships.to_crs(grid.crs).geometry.to_numpy()
+    within_grid = shapely.area(shapely.intersection(metric, shapely.box(*_grid_bounds(grid))))
+    mostly_outside = within_grid < 0.5 * shapely.area(metric)
+    uncovered = has_census & (raster <= 0) & ((cells > 0) | mostly_outside)
+    if uncovered.any():
+        listed = ", ".join(
+            f"{names[i]} ({codes[i]}, {counted[i]:,.0f} persons)"
+            for i in np.flatnonzero(uncovered)[:8]
+        )
+        more = f" and {int(uncovered.sum()) - 8} more" if uncovered.sum() > 8 else ""
+        msg = (
+            f"{source}: {int(uncovered.sum())} township(s) have census people but no raster "
+            f"people (their cells are nodata or zero, or outside the raster): {listed}{more} "
+            "— give a raster that covers the whole county, or set population.source = "
+            "'townships'"
+        )
+        warnings.warn(msg, PopulationMismatchWarning, stacklevel=2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        relative = (raster - counted) / counted
+    off = has_census & (np.abs(relative) > mismatch_warn_share)
+    named = off & ~uncovered
+    total_census = float(counted[has_census].sum())
+    total_raster = float(raster[has_census].sum())
+    total_off = total_census > 0 and (
+        abs(total_raster - total_census) / total_census > mismatch_warn_share
+    )
+    if named.any() or (total_off and not uncovered.any()):
+        listed = ", ".join(
+            f"{names[i]} ({100 * relative[i]:+.0f} %)" for i in np.flatnonzero(named)[:8]
+        )
+        more = f" and {int(named.sum()) - 8} more" if named.sum() > 8 else ""
+        townships_part = (
+            f"; {int(named.sum())} township(s) differ by more than {mismatch_warn_share:.0%} "
+            f"(population.mismatch_warn_share): {listed}{more}"
+            if named.any()
+            else ""
+        )
+        msg = (
+            f"{source}: raster {total_raster:,.0f} vs census {total_census:,.0f} persons in "
+            f"the townships with census totals "
+            f"({100 * (total_raster - total_census) / total_census:+.1f} %)"
+            f"{townships_part} — check that the raster and the census cover the same area "
+            "and year"
+        )
+        warnings.warn(msg, PopulationMismatchWarning, stacklevel=2)
+    return PopulationCheck(
+        per_township=per_township,
+        outside=outside,
+        census=census,
+        mismatched=tuple(names[off].tolist()),
+        uncovered=tuple(names[uncovered].tolist()),
+    )
 
 
 def _require_totals(townships: gpd.GeoDataFrame) -> np.ndarray:
