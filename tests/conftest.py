@@ -123,16 +123,6 @@ def write_osm(
     return path
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Group tests for pytest-xdist: a module stays on one worker, and so does every test of a
-    shared command run (``demo_run``, ``planning_runs``), so those run once, not per worker."""
-    for item in items:
-        used = set(getattr(item, "fixturenames", ()))
-        group = next((name for name in ("demo_run", "planning_runs") if name in used), None)
-        item.add_marker(pytest.mark.xdist_group(group or item.path.name))
-
-
 @pytest.fixture(autouse=True)
 def _private_cache(tmp_path_factory, monkeypatch):
     """Keep the parsed-network cache out of the user's home during tests."""
@@ -143,18 +133,54 @@ def _private_cache(tmp_path_factory, monkeypatch):
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
 
-@pytest.fixture(scope="session")
-def demo_run(tmp_path_factory):
-    """``geohealth demo`` on the sample county, run once: (its coverage folder, click result).
+@dataclasses.dataclass(frozen=True)
+class RunRecord:
+    """What a test reads of a finished command: exit code and its output streams."""
 
-    The demo writes ``check/`` and ``coverage/`` under its ``--out`` folder.
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def shared_run(tmp_path_factory, name: str, args: list[str]) -> tuple[Path, RunRecord]:
+    """Run ``geohealth -q ARGS --out FOLDER`` once per test session, for every xdist worker.
+
+    The first worker to ask runs the command under a file lock in the session's shared
+    temporary folder; the others wait and read its folder and recorded output.
     """
+    import fcntl
+    import os
+
     from click.testing import CliRunner
 
     from geohealth.cli import main
 
-    out = tmp_path_factory.mktemp("demo") / "maps"
-    result = CliRunner().invoke(main, ["-q", "demo", "--out", str(out)])
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = shared / "shared-runs" / name
+    record = folder.with_suffix(".json")
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with open(folder.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not record.is_file():
+            result = CliRunner().invoke(main, ["-q", *args, "--out", str(folder)])
+            fields = {"exit_code": result.exit_code, "stdout": result.stdout}
+            record.write_text(json.dumps({**fields, "stderr": result.stderr}), encoding="utf-8")
+        run = RunRecord(**json.loads(record.read_text(encoding="utf-8")))
+    return folder, run
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """``geohealth demo`` on the sample county, run once: (its coverage folder, its output).
+
+    The demo writes ``check/`` and ``coverage/`` under its ``--out`` folder.
+    """
+    out, result = shared_run(tmp_path_factory, "demo", ["demo"])
     assert result.exit_code == 0, result.output
     return out / "coverage", result
 
@@ -163,13 +189,8 @@ def demo_run(tmp_path_factory):
 def planning_runs(tmp_path_factory):
     """What-if, the regional-centre and the ambulance presets on the sample county, run once.
 
-    Returns name → (output folder, click result) for ``whatif``, ``regional``, ``ambulance``.
+    Returns name → (output folder, its output) for ``whatif``, ``regional``, ``ambulance``.
     """
-    from click.testing import CliRunner
-
-    from geohealth.cli import main
-
-    root = tmp_path_factory.mktemp("plans")
     config = str(SAMPLE_CONFIG)
     commands = {
         "whatif": [
@@ -182,8 +203,4 @@ def planning_runs(tmp_path_factory):
         ],
         "ambulance": ["site", config, "--preset", "ambulance"],
     }
-    runner = CliRunner()
-    return {
-        name: (root / name, runner.invoke(main, ["-q", *args, "--out", str(root / name)]))
-        for name, args in commands.items()
-    }
+    return {name: shared_run(tmp_path_factory, name, args) for name, args in commands.items()}

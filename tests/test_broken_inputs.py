@@ -52,15 +52,21 @@ thresholds_min = [15]
 """
 
 
-def write_population(path: Path, values: np.ndarray, *, crs: str | None = "EPSG:4326") -> None:
-    """Persons per 0.01° cell, north-west corner at (127.0 °E, 46.1 °N)."""
+def write_population(
+    path: Path,
+    values: np.ndarray,
+    *,
+    crs: str | None = "EPSG:4326",
+    corner: tuple[float, float] = (WEST, SOUTH + 0.1),
+) -> None:
+    """Persons per 0.01° cell, north-west corner at ``corner`` (127.0 °E, 46.1 °N)."""
     profile = {
         "driver": "GTiff",
         "width": values.shape[1],
         "height": values.shape[0],
         "count": 1,
         "dtype": "float32",
-        "transform": Affine(CELL, 0.0, WEST, 0.0, -CELL, SOUTH + 0.1),
+        "transform": Affine(CELL, 0.0, corner[0], 0.0, -CELL, corner[1]),
         "nodata": -99999.0,
     }
     if crs is not None:
@@ -133,21 +139,8 @@ def zero_population(folder: Path) -> None:
 
 
 def population_elsewhere(folder: Path) -> None:
-    # a raster of the right size but 30° away (a wrong corner in the export)
-    values = np.full((10, 20), 100.0)
-    with rasterio.open(
-        folder / "population.tif",
-        "w",
-        driver="GTiff",
-        width=20,
-        height=10,
-        count=1,
-        dtype="float32",
-        crs="EPSG:4326",
-        transform=Affine(CELL, 0.0, 97.0, 0.0, -CELL, 36.1),
-        nodata=-99999.0,
-    ) as dst:
-        dst.write(values.astype(np.float32), 1)
+    """A raster of the right size but 30° away (a wrong corner in the export)."""
+    write_population(folder / "population.tif", np.full((10, 20), 100.0), corner=(97.0, 36.1))
 
 
 def huge_threshold(folder: Path) -> None:
