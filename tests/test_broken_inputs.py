@@ -179,6 +179,10 @@ def missing_profile_mode(folder: Path) -> None:
     set_config(folder, "cache = false", 'cache = false\nprofiles = "profiles.toml"')
 
 
+def missing_dem(folder: Path) -> None:
+    set_config(folder, "cache = false", 'cache = false\ndem = "dem.tif"')
+
+
 def level_with_question_mark(folder: Path) -> None:
     rows = [*FACILITIES, ["00301", "某某医院", "医院？", 127.12, 46.02, 100]]
     write_csv(folder / "facilities.csv", FACILITY_HEADER, rows, "gbk")
@@ -229,6 +233,7 @@ BROKEN = [
     Broken("windows path, escape", windows_path_escape, ("run.toml", "forward slashes")),
     Broken("windows path, tab", windows_path_tab, ("boundaries.path", "forward slashes")),
     Broken("xml in pbf", xml_in_pbf, ("roads.osm.pbf", ".osm")),
+    Broken("dem missing", missing_dem, ("dem.tif", "network.dem")),
     Broken("profiles lack a mode", missing_profile_mode, ("profiles.toml", "drive")),
     Broken(
         "level with ？",

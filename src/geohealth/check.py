@@ -16,7 +16,7 @@ import pandas as pd
 
 from geohealth.inputs import levels, population
 from geohealth.inputs.layers import InputLayers
-from geohealth.network import extract, profiles
+from geohealth.network import extract, profiles, terrain
 
 
 @dataclass(frozen=True)
@@ -125,6 +125,8 @@ def summarise(layers: InputLayers) -> CheckSummary:
     network = layers.settings.network
     # what later commands read: the profiles file must time every mode the run asks for
     profiles.load(network.profiles, modes=layers.settings.analysis.modes)
+    if network.dem is not None:
+        terrain.load_dem(network.dem)  # the elevations walking and two-wheelers are timed on
     roads = None
     osm = network.osm
     if osm is not None:
