@@ -346,7 +346,7 @@ def run(
     for group in sorted(set(groups) - present):
         log.info("no %s facilities: skipped", group)
     steps = [(g, m) for g in chosen for m in built]
-    zones = layers.population.township_index(layers.townships)  # once for every step
+    zones = layers.township_index()  # rasterised once, at load
     towns, tables, results = [], [], {}
     bar = tqdm(total=len(steps), desc="coverage", unit="run", disable=_quiet(progress), leave=False)
     for group in chosen:

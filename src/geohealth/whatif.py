@@ -314,7 +314,7 @@ def compare(layers: InputLayers, before: CoverageResult, after: CoverageResult) 
     merged["difference"] = merged["covered_after"] - merged["covered_before"]
     grid = layers.population
     people = np.nan_to_num(grid.values, nan=0.0)
-    zones = grid.township_index(layers.townships)
+    zones = layers.township_index()
     codes = layers.townships["code"].astype(str).to_numpy()
     n = len(codes)
     gained = pd.Series(0.0, index=merged.index)

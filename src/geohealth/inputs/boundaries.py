@@ -34,32 +34,19 @@ def _sibling(path: Path, suffix: str) -> Path | None:
     return None
 
 
-def _dbf_chunks(dbf: Path) -> list[bytes]:
-    """Return a .dbf's field names and distinct text values as raw bytes (spaces stripped)."""
-    raw = dbf.read_bytes()
-    if len(raw) < 32:
-        return []
-    n_records = int.from_bytes(raw[4:8], "little")
-    header_len = int.from_bytes(raw[8:10], "little")
-    record_len = int.from_bytes(raw[10:12], "little")
-    names: list[bytes] = []
-    char_fields: list[tuple[int, int]] = []
-    offset, pos = 1, 32  # each record starts with its deletion flag
-    while pos + 32 <= min(header_len, len(raw)) and raw[pos] != 0x0D:
-        descriptor = raw[pos : pos + 32]
-        names.append(descriptor[:11].split(b"\0", 1)[0])
-        if descriptor[11:12] == b"C":
-            char_fields.append((offset, descriptor[16]))
-        offset += descriptor[16]
-        pos += 32
-    n_records = min(n_records, max(0, (len(raw) - header_len) // max(record_len, 1)))
-    if record_len == 0 or n_records == 0:
-        return names
-    records = np.frombuffer(
-        raw, dtype=np.uint8, count=n_records * record_len, offset=header_len
-    ).reshape(n_records, record_len)
+def _raw_text(path: Path) -> list[bytes]:
+    """Return a Shapefile's field names and distinct text values as raw bytes.
+
+    GDAL reads the attributes as Latin-1, which maps every byte to one character and never
+    fails, so encoding each name and value back to Latin-1 gives the bytes as stored.
+    """
+    table = pyogrio.read_dataframe(path, read_geometry=False, encoding="ISO-8859-1")
+    names = [str(c).encode("latin-1") for c in table.columns]
     values = {
-        cell.tobytes().rstrip(b" \0") for o, n in char_fields for cell in records[:, o : o + n]
+        v.encode("latin-1")
+        for column in table.columns
+        for v in pd.unique(table[column].dropna())
+        if isinstance(v, str)
     }
     return names + sorted(values - {b""})
 
@@ -131,10 +118,9 @@ def detect_dbf_encoding(path: Path, *, config_key: str) -> str | None:
     """
     if path.suffix.lower() != ".shp" or _sibling(path, ".cpg") is not None:
         return None
-    dbf = _sibling(path, ".dbf")
-    if dbf is None:
+    if _sibling(path, ".dbf") is None:
         return None
-    chunks = _dbf_chunks(dbf)
+    chunks = _raw_text(path)
     if all(chunk.isascii() for chunk in chunks):
         return None
     for encoding in tables.AUTO_ENCODINGS:

@@ -7,6 +7,7 @@ import warnings
 from dataclasses import dataclass
 
 import geopandas as gpd
+import numpy as np
 
 from geohealth.config import Settings
 from geohealth.errors import CoordinateSystemWarning
@@ -45,6 +46,18 @@ class InputLayers:
     region: Region
     settings: Settings
     population_check: PopulationCheck | None = None
+
+    def township_index(self) -> np.ndarray:
+        """Return the township row of every population cell (-1 outside every township).
+
+        Returns
+        -------
+        numpy.ndarray
+            Integer array shaped like the population grid; rasterised once, at load.
+        """
+        if self.population_check is not None:
+            return self.population_check.township_index
+        return self.population.township_index(self.townships)
 
 
 def population_source(settings: Settings) -> str:

@@ -361,6 +361,9 @@ class PopulationCheck:
     uncovered
         Names of townships with census people but no grid people (all their cells nodata
         or zero, or outside the raster).
+    township_index
+        The township row of every cell (-1 outside every township), as
+        :meth:`PopulationGrid.township_index` gives it; later stages reuse it.
     """
 
     per_township: pd.Series
@@ -368,6 +371,7 @@ class PopulationCheck:
     census: pd.Series
     mismatched: tuple[str, ...]
     uncovered: tuple[str, ...]
+    township_index: np.ndarray
 
     @property
     def inside(self) -> float:
@@ -532,6 +536,7 @@ def check_against(
         census=census,
         mismatched=tuple(names[off].tolist()),
         uncovered=tuple(names[uncovered].tolist()),
+        township_index=index,
     )
 
 
