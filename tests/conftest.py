@@ -146,11 +146,14 @@ class RunRecord:
         return self.stdout + self.stderr
 
 
-def shared_run(tmp_path_factory, name: str, args: list[str]) -> tuple[Path, RunRecord]:
+def shared_run(
+    tmp_path_factory, name: str, args: list[str], *, bundled_sample: bool = True
+) -> tuple[Path, RunRecord]:
     """Run ``geohealth -q ARGS --out FOLDER`` once per test session, for every xdist worker.
 
     The first worker to ask runs the command under a file lock in the session's shared
-    temporary folder; the others wait and read its folder and recorded output.
+    temporary folder; the others wait and read its folder and recorded output. Without
+    ``bundled_sample`` the command runs as in an installed copy that has no ``data/``.
     """
     import fcntl
     import os
@@ -167,7 +170,10 @@ def shared_run(tmp_path_factory, name: str, args: list[str]) -> tuple[Path, RunR
     with open(folder.with_suffix(".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not record.is_file():
-            result = CliRunner().invoke(main, ["-q", *args, "--out", str(folder)])
+            with pytest.MonkeyPatch.context() as patch:
+                if not bundled_sample:
+                    patch.setattr("geohealth.cli._find_sample_config", lambda: None)
+                result = CliRunner().invoke(main, ["-q", *args, "--out", str(folder)])
             fields = {"exit_code": result.exit_code, "stdout": result.stdout}
             record.write_text(json.dumps({**fields, "stderr": result.stderr}), encoding="utf-8")
         run = RunRecord(**json.loads(record.read_text(encoding="utf-8")))
@@ -178,9 +184,11 @@ def shared_run(tmp_path_factory, name: str, args: list[str]) -> tuple[Path, RunR
 def demo_run(tmp_path_factory):
     """``geohealth demo`` on the sample county, run once: (its coverage folder, its output).
 
-    The demo writes ``check/`` and ``coverage/`` under its ``--out`` folder.
+    It runs as an installed copy without ``data/`` would: the sample county is generated
+    into ``sample-data/`` (byte-identical to the bundled one: ``test_sample`` checks it),
+    then ``check/`` and ``coverage/`` are written beside it under ``--out``.
     """
-    out, result = shared_run(tmp_path_factory, "demo", ["demo"])
+    out, result = shared_run(tmp_path_factory, "demo", ["demo"], bundled_sample=False)
     assert result.exit_code == 0, result.output
     return out / "coverage", result
 

@@ -322,6 +322,8 @@ def test_gbk_shapefile_without_cpg(tmp_path, townships_gdf, caplog):
         r"to the file's encoding \(e\.g\. 'gbk'\)$",
     ):
         boundaries.load(path, encoding="utf-8")
+    with pytest.raises(EncodingError, match=r"unknown encoding 'gkb' — fix boundaries\.encoding"):
+        boundaries.load(path, encoding="gkb")  # a typo: one line, not a LookupError
 
 
 def test_utf8_shapefile_without_cpg(tmp_path, townships_gdf):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 from click.testing import CliRunner
 
@@ -52,7 +51,7 @@ def test_debug_shows_the_exception(tmp_path):
 def test_demo_runs_on_the_sample(demo_run):
     out, result = demo_run
     assert (out.parent / "check" / "check.txt").is_file()
-    assert sorted(p.name for p in out.parent.iterdir()) == ["check", "coverage"]
+    assert sorted(p.name for p in out.parent.iterdir()) == ["check", "coverage", "sample-data"]
     for name in ("townships.csv", "facilities.csv", "coverage.xlsx", "coverage.gpkg"):
         assert (out / name).is_file()
     # it says where the map and the tables are
@@ -62,17 +61,44 @@ def test_demo_runs_on_the_sample(demo_run):
     assert json.loads((out / "run.json").read_text())["command"] == "coverage"
 
 
-def test_sample_command_and_demo_without_bundled_data(tmp_path, monkeypatch):
+def test_sample_command_and_the_demo_without_bundled_data(tmp_path, demo_run):
     result = CliRunner().invoke(main, ["-q", "sample", str(tmp_path / "s")])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "s" / "roads" / "sample_county.osm.pbf").is_file()
-    # an installed copy without data/ generates the sample on the fly
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr("geohealth.cli._find_sample_config", lambda: None)
-    result = CliRunner().invoke(
-        main, ["-q", "demo", "--out", str(tmp_path / "out"), "--mode", "drive"]
-    )
-    assert result.exit_code == 0, result.output
-    assert (tmp_path / "out" / "sample-data" / "sample_county.toml").is_file()
+    # an installed copy without data/ generates the sample on the fly (the session's demo
+    # runs that way) and leaves the bundled one alone
+    out, _ = demo_run
+    assert (out.parent / "sample-data" / "sample_county.toml").is_file()
     assert SAMPLE_DIR.is_dir()
-    shutil.rmtree(tmp_path / "out")
+
+
+def test_demo_finds_the_bundled_sample_from_the_project_folder(monkeypatch):
+    from geohealth.cli import _find_sample_config
+
+    monkeypatch.chdir(SAMPLE_DIR.parent)
+    assert _find_sample_config().resolve() == (SAMPLE_DIR / "sample_county.toml").resolve()
+
+
+def test_our_warnings_show_every_time_as_one_line(capsys):
+    import warnings
+
+    from geohealth.cli import _configure_logging
+    from geohealth.errors import OutsideStudyAreaWarning
+
+    with warnings.catch_warnings():
+        _configure_logging(0, 0)
+        for _ in range(2):
+            warnings.warn(
+                "f.csv: 1 point outside — check it", OutsideStudyAreaWarning, stacklevel=1
+            )
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == ["warning: f.csv: 1 point outside — check it"] * 2
+
+
+def test_a_mode_flag_mistake_names_the_flag(tmp_path):
+    result = CliRunner().invoke(
+        main, ["-q", "coverage", str(SAMPLE_CONFIG), "--mode", "car", "--out", str(tmp_path / "o")]
+    )
+    assert result.exit_code == 2
+    assert "--mode: unknown mode 'car'" in result.stderr
+    assert not (tmp_path / "o").exists()

@@ -112,6 +112,14 @@ def test_tiny_township_keeps_its_people(towns):
     study = region.from_townships(both)
     grid = population.from_township_totals(both, region=study, resolution_m=200)
     assert grid.total == pytest.approx(both["population"].sum())
+    # a grid spread from the census is not compared with the census it came from
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        checked = population.check_against(
+            grid, both, source="towns.gpkg", mismatch_warn_share=0.05, compare_census=False
+        )
+    assert checked.mismatched == ()
+    assert checked.uncovered == ()
 
 
 def test_missing_totals(towns):

@@ -159,3 +159,11 @@ def test_to_number_names_bad_rows():
         tables.to_number(pd.Series(["1", "abc"]), column="床位数", source="f.csv")
     with pytest.raises(InputError, match=r"blank in rows 3"):
         tables.to_number(pd.Series(["1", ""]), column="人口", source="b", allow_missing=False)
+
+
+def test_repeated_header_names_never_collide(tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_text("名称,备注,备注,备注.1\n甲,1,2,3\n", encoding="utf-8")
+    table = tables.read(path, config_key="facilities.path")
+    assert list(table.frame.columns) == ["名称", "备注", "备注.1", "备注.1.1"]
+    assert table.frame.columns.is_unique

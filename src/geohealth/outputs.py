@@ -235,7 +235,7 @@ def run_folder(
             "finished": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
             "geohealth": _version(),
         }
-        (stage / RUN_MARKER).write_text(json.dumps(record, ensure_ascii=False, indent=1) + "\n")
+        write_text(stage / RUN_MARKER, json.dumps(record, ensure_ascii=False, indent=1) + "\n")
         old = None
         if final.exists():
             old = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.old-"))

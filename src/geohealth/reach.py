@@ -107,7 +107,8 @@ def graphs(layers: InputLayers, *, modes: tuple[str, ...] | None = None) -> dict
         msg = "no road network: set network.osm to an OpenStreetMap extract (.osm.pbf)"
         raise ConfigError(msg)
     wanted = tuple(modes or layers.settings.analysis.modes)
-    table = profiles.load(net.profiles, modes=wanted)  # a bad profiles file fails before parsing
+    asked = "--mode" if modes else "analysis.modes"
+    table = profiles.load(net.profiles, modes=wanted, listed_by=asked)  # fails before parsing
     segments = osm.read(net.osm, use_cache=net.cache)
     used = np.unique(np.concatenate([segments.u, segments.v]))
     extract.check_overlap(

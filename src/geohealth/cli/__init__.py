@@ -38,8 +38,8 @@ def _configure_logging(verbose: int, quiet: int) -> None:
     logging.getLogger("geohealth").setLevel(level)
     logging.captureWarnings(False)
     warnings.showwarning = _show_warning
-    warnings.simplefilter("always", GeohealthWarning)  # each names its own object
-    warnings.simplefilter("default")  # others once per place (and never as errors)
+    warnings.simplefilter("default")  # others once per place (and never as errors) …
+    warnings.simplefilter("always", GeohealthWarning)  # … ours every time: each names its object
 
 
 def _show_warning(

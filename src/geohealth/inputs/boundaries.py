@@ -17,9 +17,8 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from geohealth.errors import ConfigError, DuplicateIdError, EncodingError, InputError
-from geohealth.inputs import columns, geometry, region, tables
-from geohealth.inputs.geometry import WGS84
+from geohealth.errors import DuplicateIdError, EncodingError, InputError
+from geohealth.inputs import columns, encodings, geometry, region, tables
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +94,7 @@ def detect_dbf_encoding(path: Path, *, config_key: str) -> str | None:
     """Detect the attribute encoding of a Shapefile that has no ``.cpg``.
 
     The raw bytes of the ``.dbf`` field names and text values are decoded as UTF-8, else GBK,
-    else GB18030 (the order :func:`geohealth.inputs.tables.decode` uses for CSV files); a
+    else GB18030 (the order :func:`geohealth.inputs.encodings.decode` uses for CSV files); a
     character cut at the end of a field is tolerated.
 
     Parameters
@@ -123,7 +122,7 @@ def detect_dbf_encoding(path: Path, *, config_key: str) -> str | None:
     chunks = _raw_text(path)
     if all(chunk.isascii() for chunk in chunks):
         return None
-    for encoding in tables.AUTO_ENCODINGS:
+    for encoding in encodings.AUTO_ENCODINGS:
         if _all_decode(chunks, encoding):
             log.info("%s: no .cpg file; attribute encoding detected as %s", path.name, encoding)
             return encoding
@@ -272,6 +271,12 @@ def read_vector(
     """
     tables.require_file(path, config_key=config_key)
     prefix = config_key.rsplit(".", 1)[0]
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            msg = f"{path.name}: unknown encoding '{encoding}' — fix {prefix}.encoding (e.g. 'gbk')"
+            raise EncodingError(msg) from None
     kwargs: dict[str, object] = {}
     used = encoding
     try:
@@ -303,9 +308,6 @@ def read_vector(
                 f"{prefix}.encoding to the file's encoding (e.g. 'gbk')"
             )
             raise EncodingError(msg) from None
-    except LookupError:
-        msg = f"{path.name}: unknown encoding '{encoding}' — fix {prefix}.encoding (e.g. 'gbk')"
-        raise EncodingError(msg) from None
     frame.attrs["encoding"] = used
     return frame
 
@@ -390,13 +392,9 @@ def load(
         raise InputError(msg)
     frame = geometry.settle_crs(frame, crs, source=source, config_key="boundaries.crs")
     source_crs = frame.crs.to_string()
-    if coordinate_system not in (None, "wgs84") and not frame.crs.is_geographic:
-        msg = (
-            f"{source}: boundaries.coordinate_system = '{coordinate_system}' applies to lon/lat "
-            f"files, but this one is in {source_crs} (metres) — remove "
-            "boundaries.coordinate_system"
-        )
-        raise ConfigError(msg)
+    frame = geometry.convert_web_coordinates(  # → WGS-84; refuses a projected file
+        frame, coordinate_system, source=source, config_key="boundaries.coordinate_system"
+    )
     attrs = [c for c in frame.columns if c != frame.geometry.name]
     name_col = columns.find(
         attrs, "name", layer="boundaries", configured=name_column, source=source
@@ -479,11 +477,7 @@ def load(
     for column in rest.columns:
         if column != rest.geometry.name:
             out[column] = rest[column].to_numpy()
-    out = out.to_crs(WGS84)
     geometry.check_degrees(out, source=source)
-    out = geometry.convert_web_coordinates(
-        out, coordinate_system, source=source, config_key="boundaries.coordinate_system"
-    )
     out = region.resolve_overlaps(out, labels=labels, source=source)
     out.attrs["source_crs"] = source_crs
     out.attrs["coordinate_system"] = coordinate_system or "wgs84"

@@ -145,7 +145,11 @@ def load(settings: Settings) -> InputLayers:
         grid = population.from_township_totals(townships, region=study, resolution_m=p.resolution_m)
         source = b.path.name
     checked = population.check_against(
-        grid, townships, source=source, mismatch_warn_share=p.mismatch_warn_share
+        grid,
+        townships,
+        source=source,
+        mismatch_warn_share=p.mismatch_warn_share,
+        compare_census=population_source(settings) == "raster",
     )
     return InputLayers(
         townships=townships,

@@ -409,6 +409,7 @@ def check_against(
     *,
     source: str,
     mismatch_warn_share: float,
+    compare_census: bool = True,
 ) -> PopulationCheck:
     """Check a population grid against the townships and their census totals.
 
@@ -422,6 +423,9 @@ def check_against(
         The raster's file name, for messages.
     mismatch_warn_share
         Tolerated relative difference between grid and census totals (0.05 = 5 %).
+    compare_census
+        Warn where grid and census differ; False for a grid spread from the census itself
+        (``population.source = "townships"``), which can differ only by cell rounding.
 
     Returns
     -------
@@ -488,7 +492,7 @@ def check_against(
     metric = townships.to_crs(grid.crs).geometry.to_numpy()
     within_grid = shapely.area(shapely.intersection(metric, shapely.box(*_grid_bounds(grid))))
     mostly_outside = within_grid < 0.5 * shapely.area(metric)
-    uncovered = has_census & (raster <= 0) & ((cells > 0) | mostly_outside)
+    uncovered = has_census & (raster <= 0) & ((cells > 0) | mostly_outside) & compare_census
     if uncovered.any():
         listed = ", ".join(
             f"{names[i]} ({codes[i]}, {counted[i]:,.0f} persons)"
@@ -504,12 +508,14 @@ def check_against(
         warnings.warn(msg, PopulationMismatchWarning, stacklevel=2)
     with np.errstate(divide="ignore", invalid="ignore"):
         relative = (raster - counted) / counted
-    off = has_census & (np.abs(relative) > mismatch_warn_share)
+    off = has_census & (np.abs(relative) > mismatch_warn_share) & compare_census
     named = off & ~uncovered
     total_census = float(counted[has_census].sum())
     total_raster = float(raster[has_census].sum())
-    total_off = total_census > 0 and (
-        abs(total_raster - total_census) / total_census > mismatch_warn_share
+    total_off = (
+        compare_census
+        and total_census > 0
+        and (abs(total_raster - total_census) / total_census > mismatch_warn_share)
     )
     if named.any() or (total_off and not uncovered.any()):
         listed = ", ".join(

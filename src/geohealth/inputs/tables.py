@@ -26,12 +26,7 @@ import pandas as pd
 from geohealth.errors import ConfigError, InputError, InputFileNotFoundError
 from geohealth.inputs import delimited
 from geohealth.inputs.delimited import HEADER_SEARCH_ROWS, HeaderTest, Record
-
-# decoding lives in encodings; its names stay importable here (tables.decode, …)
-from geohealth.inputs.encodings import AUTO_ENCODINGS as AUTO_ENCODINGS
-from geohealth.inputs.encodings import FALLBACK_ENCODINGS as FALLBACK_ENCODINGS
-from geohealth.inputs.encodings import decode as decode
-from geohealth.inputs.encodings import looks_garbled as looks_garbled
+from geohealth.inputs.encodings import decode
 
 log = logging.getLogger(__name__)
 
@@ -136,15 +131,13 @@ def _pick_header(
 def _column_names(cells: Sequence[str | None], width: int) -> list[str]:
     """Header cells as column names: stripped, blanks ``Unnamed: i``, repeats ``a.1``."""
     names: list[str] = []
-    seen: dict[str, int] = {}
     for i in range(width):
         cell = cells[i] if i < len(cells) else None
         name = str(cell).strip() if cell is not None and str(cell).strip() else f"Unnamed: {i}"
-        if name in seen:
-            seen[name] += 1
-            name = f"{name}.{seen[name]}"
-        else:
-            seen[name] = 0
+        base, k = name, 0
+        while name in names:  # as pandas: a.1, a.2 … never a name already taken
+            k += 1
+            name = f"{base}.{k}"
         names.append(name)
     return names
 

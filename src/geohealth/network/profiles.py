@@ -315,7 +315,10 @@ def _mode(name: str, table: object, source: str) -> ModeProfile:
 
 
 def load(
-    path: str | Path | None = None, *, modes: Iterable[str] | None = None
+    path: str | Path | None = None,
+    *,
+    modes: Iterable[str] | None = None,
+    listed_by: str = "analysis.modes",
 ) -> dict[str, ModeProfile]:
     """Read travel profiles from a TOML file.
 
@@ -329,6 +332,8 @@ def load(
         A profiles file; the defaults shipped with geohealth when None.
     modes
         Modes the run needs (``analysis.modes``); each must have a section in the file.
+    listed_by
+        What asked for ``modes``, for the message (``"analysis.modes"``, ``"--mode"``).
         Not checked when None.
 
     Returns
@@ -362,7 +367,7 @@ def load(
             raise ConfigError(msg)
     table = {name: _mode(name, data[name], file.name) for name in MODES if name in data}
     if modes is not None:
-        require(table, modes, source=file.name)
+        require(table, modes, source=file.name, listed_by=listed_by)
     return table
 
 

@@ -274,7 +274,7 @@ def solve_regional(
     grid = layers.population
     rows, cols, pairs = traveltime.cell_pair_times(g, grid, attached, limit_min=rule.threshold_min)
     people = grid.values[rows, cols]
-    town_of_cell = grid.township_index(towns)[rows, cols]
+    town_of_cell = layers.township_index()[rows, cols]
     n_t, m = len(towns), len(sites)
     inside = town_of_cell >= 0
     population = np.bincount(town_of_cell[inside], weights=people[inside], minlength=n_t)
