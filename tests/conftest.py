@@ -6,12 +6,17 @@ import csv
 import dataclasses
 import io
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import geopandas as gpd
 import pytest
 import shapely
+
+from . import shared_runs
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_DIR = ROOT / "data"
@@ -133,51 +138,38 @@ def _private_cache(tmp_path_factory, monkeypatch):
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
 
-@dataclasses.dataclass(frozen=True)
-class RunRecord:
-    """What a test reads of a finished command: exit code and its output streams."""
-
-    exit_code: int
-    stdout: str
-    stderr: str
-
-    @property
-    def output(self) -> str:
-        return self.stdout + self.stderr
-
-
-def shared_run(
-    tmp_path_factory, name: str, args: list[str], *, bundled_sample: bool = True
-) -> tuple[Path, RunRecord]:
-    """Run ``geohealth -q ARGS --out FOLDER`` once per test session, for every xdist worker.
-
-    The first worker to ask runs the command under a file lock in the session's shared
-    temporary folder; the others wait and read its folder and recorded output. Without
-    ``bundled_sample`` the command runs as in an installed copy that has no ``data/``.
-    """
-    import fcntl
-    import os
-
-    from click.testing import CliRunner
-
-    from geohealth.cli import main
-
+def _shared_folder(tmp_path_factory) -> Path:
+    """The folder every process of this test session shares (xdist workers included)."""
     base = tmp_path_factory.getbasetemp()
-    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-    folder = shared / "shared-runs" / name
-    record = folder.with_suffix(".json")
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    with open(folder.with_suffix(".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not record.is_file():
-            with pytest.MonkeyPatch.context() as patch:
-                if not bundled_sample:
-                    patch.setattr("geohealth.cli._find_sample_config", lambda: None)
-                result = CliRunner().invoke(main, ["-q", *args, "--out", str(folder)])
-            fields = {"exit_code": result.exit_code, "stdout": result.stdout}
-            record.write_text(json.dumps({**fields, "stderr": result.stderr}), encoding="utf-8")
-        run = RunRecord(**json.loads(record.read_text(encoding="utf-8")))
-    return folder, run
+    return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "shared-runs"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """On a whole-suite run with workers, start the shared command runs in the background."""
+    config = session.config
+    whole_suite = not config.args or [Path(a).resolve() for a in config.args] == [ROOT / "tests"]
+    if os.environ.get("PYTEST_XDIST_WORKER") or not config.getoption("numprocesses", None):
+        return
+    if not whole_suite:
+        return
+    folder = _shared_folder(config._tmp_path_factory)  # type: ignore[attr-defined]
+    folder.mkdir(parents=True, exist_ok=True)
+    config.stash[_BACKGROUND] = subprocess.Popen(
+        [sys.executable, "-m", "tests.shared_runs", str(folder)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    process = session.config.stash.get(_BACKGROUND, None)
+    if process is not None and process.poll() is None:
+        process.terminate()
+        process.wait()
+
+
+_BACKGROUND = pytest.StashKey[subprocess.Popen]()
 
 
 @pytest.fixture(scope="session")
@@ -188,7 +180,7 @@ def demo_run(tmp_path_factory):
     into ``sample-data/`` (byte-identical to the bundled one: ``test_sample`` checks it),
     then ``check/`` and ``coverage/`` are written beside it under ``--out``.
     """
-    out, result = shared_run(tmp_path_factory, "demo", ["demo"], bundled_sample=False)
+    out, result = shared_runs.run_once(_shared_folder(tmp_path_factory), "demo")
     assert result.exit_code == 0, result.output
     return out / "coverage", result
 
@@ -199,16 +191,17 @@ def planning_runs(tmp_path_factory):
 
     Returns name → (output folder, its output) for ``whatif``, ``regional``, ``ambulance``.
     """
-    config = str(SAMPLE_CONFIG)
-    commands = {
-        "whatif": [
-            *("whatif", config, "--mode", "drive"),
-            *("--upgrade", "239901104001=rural_regional_centre"),
-        ],
-        "regional": [
-            *("site", config, "--preset", "regional-centre"),
-            *("--min-population", "30000", "--max-population", "70000"),
-        ],
-        "ambulance": ["site", config, "--preset", "ambulance"],
+    folder = _shared_folder(tmp_path_factory)
+    return {
+        name: shared_runs.run_once(folder, name) for name in ("whatif", "regional", "ambulance")
     }
-    return {name: shared_run(tmp_path_factory, name, args) for name, args in commands.items()}
+
+
+@pytest.fixture(scope="session")
+def report_run(planning_runs, tmp_path_factory):
+    """``geohealth report`` of the three planning runs, drive, A4 and A3: its report folder."""
+    for name in shared_runs.PLANS:
+        assert planning_runs[name][1].exit_code == 0, planning_runs[name][1].output
+    out, result = shared_runs.run_once(_shared_folder(tmp_path_factory), "report")
+    assert result.exit_code == 0, result.output
+    return out / "report"

@@ -269,6 +269,41 @@ def test_broken_input_gives_one_line_and_no_files(tiny_county, tmp_path, case, c
     assert not (tmp_path / "maps").exists()  # nothing written, not even the folder
 
 
+def census_off_by_a_fifth(folder: Path) -> None:
+    frame = townships_frame()
+    frame["常住人口"] = [12000, 8000]  # the raster holds 10 000 in each
+    frame.to_file(folder / "townships.gpkg", layer="townships", engine="pyogrio")
+
+
+def overlapping_townships(folder: Path) -> None:
+    frame = townships_frame()
+    frame.loc[1, "geometry"] = shapely.box(WEST + 0.08, SOUTH, WEST + 0.2, SOUTH + 0.1)
+    frame.to_file(folder / "townships.gpkg", layer="townships", engine="pyogrio")
+
+
+REPAIRED = [
+    Broken("census off by a fifth", census_off_by_a_fifth, ("population.tif", "census", "太平乡")),
+    Broken("townships overlap", overlapping_townships, ("永安镇", "太平乡", "counted once")),
+]
+
+
+@pytest.mark.parametrize("case", REPAIRED, ids=[b.name for b in REPAIRED])
+def test_repaired_input_says_so_in_one_warning_and_finishes(tiny_county, tmp_path, case):
+    folder = tmp_path / "county"
+    shutil.copytree(tiny_county, folder)
+    case.breaks(folder)
+    out = tmp_path / "out"
+    result = run(folder, "coverage", str(folder / "run.toml"), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("warning: ")
+    for words in case.says:
+        assert words in lines[0], (words, lines[0])
+    assert ".py" not in lines[0]  # no source file or line of ours
+    assert (out / "townships.csv").is_file()
+
+
 def test_the_tiny_county_is_valid(tiny_county, tmp_path):
     """The cases break a county that itself runs clean: no warning, every file written."""
     folder = tmp_path / "county"

@@ -8,15 +8,13 @@ import subprocess
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 from matplotlib import image
 
 from geohealth import coverage
-from geohealth.cli import main
 from geohealth.report import fonts, print_maps
 from geohealth.report.page import PAGES
 
-from .conftest import ARTIFACTS, SAMPLE_CONFIG
+from .conftest import ARTIFACTS
 
 
 def test_the_packaged_font_is_used_first():
@@ -85,11 +83,8 @@ def test_minute_classes():
     assert print_maps.minute_classes(minutes).tolist() == [0, 0, 1, 2, 3, 4, 5, 5, 255]
 
 
-def test_report_command_writes_pages_that_render(tmp_path):
-    args = ["-q", "report", str(SAMPLE_CONFIG), "--mode", "walk", "--page", "A4"]
-    result = CliRunner().invoke(main, [*args, "--out", str(tmp_path)])
-    assert result.exit_code == 0, result.output
-    png = tmp_path / "report" / "coverage_walk_A4.png"
+def test_report_command_writes_pages_that_render(report_run):
+    png = report_run / "coverage_drive_A4.png"
     pdf = png.with_suffix(".pdf")
     pixels = image.imread(png)
     assert pixels.shape[:2] == pytest.approx((2480, 3508), abs=1)  # A4 landscape, 300 dpi
@@ -106,13 +101,13 @@ def test_report_command_writes_pages_that_render(tmp_path):
     _not_blank(image.imread(rendered.with_suffix(".png")))
     fonts_listed = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
     assert "NotoSansCJKsc" in fonts_listed  # the CJK font's Simplified Chinese face, embedded
-    summary_pdf = tmp_path / "report" / "summary.pdf"
+    summary_pdf = report_run / "summary.pdf"
     page = ARTIFACTS / "print_summary"
     subprocess.run(
         ["pdftoppm", "-png", "-r", "60", "-singlefile", str(summary_pdf), str(page)], check=True
     )
     _not_blank(image.imread(page.with_suffix(".png")))
-    assert (tmp_path / "report" / "summary.html").is_file()
+    assert (report_run / "summary.html").is_file()
 
 
 def test_summary_numbers_are_the_coverage_tables(sample_layers, coverage_run):

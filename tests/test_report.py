@@ -112,19 +112,6 @@ def test_plan_record_round_trip_and_errors(tmp_path):
         read_record(tmp_path)
 
 
-@pytest.fixture(scope="module")
-def report_run(planning_runs, tmp_path_factory):
-    for name in PLANS:
-        assert planning_runs[name][1].exit_code == 0, planning_runs[name][1].output
-    out = tmp_path_factory.mktemp("report")
-    args = ["-q", "report", str(SAMPLE_CONFIG), "--mode", "drive", "--page", "A3"]
-    for name in PLANS:
-        args += ["--plan", str(planning_runs[name][0])]
-    result = CliRunner().invoke(main, [*args, "--out", str(out)])
-    assert result.exit_code == 0, result.output
-    return out / "report"
-
-
 def test_report_pages_per_map_type_render(report_run):
     kinds = ["coverage_drive", "traveltime_drive", "isochrones_drive"]
     kinds += [f"siting_{name}" for name in SITING] + ["whatif_whatif"]
