@@ -14,7 +14,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geohealth.inputs import levels, population
+from geohealth.inputs import levels, population_check
 from geohealth.inputs.layers import InputLayers
 from geohealth.network import extract, profiles, terrain
 
@@ -90,7 +90,7 @@ def summarise(layers: InputLayers) -> CheckSummary:
     points = layers.facilities
     counts = points["level"].value_counts()
     by_level = {lv.key: int(counts.get(lv.key, 0)) for lv in levels.LEVELS if counts.get(lv.key, 0)}
-    checked = layers.population_check or population.check_against(
+    checked = layers.population_check or population_check.check_against(
         layers.population,
         townships,
         source="population",

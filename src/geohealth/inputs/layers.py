@@ -11,8 +11,9 @@ import numpy as np
 
 from geohealth.config import Settings
 from geohealth.errors import CoordinateSystemWarning
-from geohealth.inputs import boundaries, facilities, population, region
-from geohealth.inputs.population import PopulationCheck, PopulationGrid
+from geohealth.inputs import boundaries, facilities, population, population_check, region
+from geohealth.inputs.population import PopulationGrid
+from geohealth.inputs.population_check import PopulationCheck
 from geohealth.inputs.region import Region
 
 log = logging.getLogger(__name__)
@@ -144,7 +145,7 @@ def load(settings: Settings) -> InputLayers:
     else:
         grid = population.from_township_totals(townships, region=study, resolution_m=p.resolution_m)
         source = b.path.name
-    checked = population.check_against(
+    checked = population_check.check_against(
         grid,
         townships,
         source=source,
