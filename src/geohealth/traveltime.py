@@ -270,7 +270,7 @@ def nearest_cells(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Travel time to the nearest facility, and which one, for every cell of a grid.
 
-    Each cell centre with data walks to its nearest road and travels on; the results are
+    Each cell centre with people walks to its nearest road and travels on; the results are
     aligned cell for cell with the grid (same shape, transform and CRS).
 
     Parameters
@@ -287,9 +287,9 @@ def nearest_cells(
     Returns
     -------
     tuple of numpy.ndarray
-        Minutes (float64; NaN where the grid has no data, ``inf`` where no facility is
-        reachable) and the nearest facility's index (int64; ``-1`` for both cases), each of
-        the grid's shape.
+        Minutes (float64; NaN where the cell has no people or no data, ``inf`` where no
+        facility is reachable) and the nearest facility's index (int64; ``-1`` for both
+        cases), each of the grid's shape.
     """
     nearest = nearest or nearest_facility(graph, facilities)
     rows, cols, cells = _grid_cells(graph, grid)
@@ -324,8 +324,8 @@ def surface(
     Returns
     -------
     numpy.ndarray
-        Minutes, float64, the grid's shape; NaN where the grid has no data, ``inf`` where no
-        facility is reachable. See :func:`nearest_cells`.
+        Minutes, float64, the grid's shape; NaN where the cell has no people or no data,
+        ``inf`` where no facility is reachable. See :func:`nearest_cells`.
     """
     return nearest_cells(graph, grid, facilities, nearest=nearest)[0]
 
@@ -437,22 +437,22 @@ def cell_pair_times(
         Row and column of each populated cell, and the :class:`PairTimes` whose ``origin``
         indexes them.
     """
-    rows, cols, cells = _grid_cells(graph, grid)
-    people = grid.values[rows, cols]
-    keep = np.flatnonzero(np.nan_to_num(people, nan=0.0) > 0)
-    pairs = pair_times(graph, cells.take(keep), facilities, limit_min=limit_min)
-    return rows[keep], cols[keep], pairs
+    rows, cols, cells = _grid_cells(graph, grid)  # populated cells only
+    pairs = pair_times(graph, cells, facilities, limit_min=limit_min)
+    return rows, cols, pairs
 
 
 def _grid_cells(
     graph: RoadGraph, grid: PopulationGrid
 ) -> tuple[np.ndarray, np.ndarray, Attachment]:
-    """Cells with data and their attachment to the graph, cached on the graph.
+    """Cells with people and their attachment to the graph, cached on the graph.
 
-    Attaching every cell costs more than the search itself and does not depend on the
+    Only populated cells are origins: a cell with nobody in it has no trip to time (most of
+    a WorldPop grid is empty land — 42 000 of the sample county's 667 000 cells hold
+    people). Attaching costs more than the search itself and does not depend on the
     facilities, so runs over several care groups attach the grid once per mode.
     """
-    has_data = np.isfinite(grid.values)
+    has_data = np.nan_to_num(grid.values, nan=0.0) > 0
     key = (
         "cells:"
         + hashlib.sha256(
