@@ -170,7 +170,9 @@ def test_coverage_outputs_keep_their_contract(demo_run):
             f"townships_primary_{mode}",
             f"catchments_primary_{mode}",
             f"uncovered_{mode}",
-            f"isochrones_{mode}",
+            f"isochrones_primary_{mode}",
+            f"circles_primary_{mode}",
+            f"circles_secondary_{mode}",
         } <= layers_found
     assert "facilities" in layers_found
     for name in layers_found:

@@ -9,6 +9,7 @@ import numpy as np
 import pyogrio
 import pytest
 import rasterio
+import shapely
 from click.testing import CliRunner
 
 from geohealth import config, reach, traveltime
@@ -31,10 +32,19 @@ def test_isochrones_command_writes_layers_and_rasters(tmp_path, loaded):
     assert "OpenStreetMap contributors, ODbL" in result.stdout
     gpkg = tmp_path / "isochrones.gpkg"
     assert sorted(name for name, _ in pyogrio.list_layers(gpkg)) == [
-        "isochrones_drive",
-        "isochrones_walk",
+        "circles_secondary_drive",
+        "circles_secondary_walk",
+        "isochrones_secondary_drive",
+        "isochrones_secondary_walk",
     ]
-    drive = pyogrio.read_dataframe(gpkg, layer="isochrones_drive")
+    circles = pyogrio.read_dataframe(gpkg, layer="circles_secondary_drive")
+    assert circles["threshold_min"].tolist() == sorted(loaded.settings.analysis.thresholds_min)
+    drive = pyogrio.read_dataframe(gpkg, layer="isochrones_secondary_drive")
+    # the group's merged circle is (up to the contour's interpolation) the union of its
+    # facilities' circles: both are level sets of the same travel times
+    for row in circles.itertuples():
+        union = shapely.union_all(drive[drive["threshold_min"] == row.threshold_min].geometry)
+        assert shapely.symmetric_difference(union, row.geometry).area < 0.01 * union.area
     assert drive.crs.to_epsg() == 4326
     assert {"facility_id", "name", "level", "mode", "threshold_min", "area_km2"} <= set(drive)
     assert set(drive["level"]) == {"county_hospital"}
@@ -54,6 +64,8 @@ def test_isochrones_command_writes_layers_and_rasters(tmp_path, loaded):
     assert np.isnan(minutes[no_people]).all()
     net = reach.networks(loaded, group="secondary", modes=("drive",))["drive"]
     expected = traveltime.surface(net.graph, loaded.population, net.attached)
+    assert np.isinf(expected).any()  # people beyond the walking reach of any road
+    expected = np.where(np.isfinite(expected), expected, np.nan)  # nodata in the raster
     np.testing.assert_allclose(minutes, expected, rtol=1e-6, equal_nan=True)
 
 

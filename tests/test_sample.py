@@ -112,3 +112,91 @@ def test_road_network_hierarchy_and_connectivity():
     _n, labels = connected_components(graph, directed=False)
     used = np.unique(np.concatenate([a, b]))
     assert len(np.unique(labels[used])) == 1, "every road is reachable from every other"
+
+
+# --- the county tiled into one region (geohealth sample --tiles K) --------------------------
+
+
+@pytest.fixture(scope="module")
+def tiled(tmp_path_factory):
+    return sample.make_sample_county(tmp_path_factory.mktemp("tiled"), tiles=4)
+
+
+def _raster_people(path):
+    """Total persons and number of cells with people."""
+    with rasterio.open(path) as src:
+        values = src.read(1, masked=True)
+    return float(values.sum()), int((values > 0).sum())
+
+
+def test_tiles_repeat_the_townships_with_unique_names_and_codes(tiled):
+    single = boundaries.load(SAMPLE_DIR / "boundaries" / "sample_townships.gpkg")
+    towns = boundaries.load(tiled.boundaries)
+    assert len(towns) == 4 * len(single)
+    assert towns["code"].str.fullmatch(r"\d{12}").all()
+    assert towns["code"].is_unique
+    assert towns["name"].is_unique
+    assert towns.is_valid.all()
+    metric = "EPSG:32652"
+    area = towns.to_crs(metric).area.sum()
+    assert area == pytest.approx(4 * single.to_crs(metric).area.sum(), rel=1e-3)
+    # side by side, not on top of each other: the tiles' townships do not overlap
+    assert towns.to_crs(metric).union_all().area == pytest.approx(area, rel=1e-6)
+    assert 'name = "sample-county-x4"' in tiled.config.read_text(encoding="utf-8")
+
+
+def test_tiles_repeat_the_facilities_with_unique_ids_and_names(tiled):
+    single = pd.read_csv(SAMPLE_DIR / "facilities" / "sample_facilities.csv", encoding="gbk")
+    table = pd.read_csv(tiled.facilities, encoding="gbk", dtype={"机构编码": str})
+    assert len(table) == 4 * len(single)
+    assert table["机构编码"].is_unique
+    assert table["机构名称"].is_unique
+    assert table["机构编码"].str.fullmatch(r"\d{12}").all()
+    counts = table["机构类别"].value_counts()
+    pd.testing.assert_series_equal(counts, 4 * single["机构类别"].value_counts())
+
+
+def test_tiles_multiply_the_population(tiled):
+    single_total, single_cells = _raster_people(SAMPLE_DIR / "population" / "sample_population.tif")
+    total, cells = _raster_people(tiled.population)
+    assert total == pytest.approx(4 * single_total, rel=1e-4)
+    assert cells == pytest.approx(4 * single_cells, rel=1e-3)  # the same people, same places
+    single = boundaries.load(SAMPLE_DIR / "boundaries" / "sample_townships.gpkg")
+    census = boundaries.load(tiled.boundaries)["population"].sum()
+    # census totals are rounded to tens per township and keep each township's ±2 %
+    # disagreement with the grid
+    assert census == pytest.approx(4 * single["population"].sum(), rel=2e-3)
+
+
+def test_tiled_roads_are_one_connected_region(tiled):
+    from geohealth.network import graph, osm, profiles
+
+    segments = osm.read(tiled.roads, use_cache=False)
+    single = osm.read(SAMPLE_DIR / "roads" / "sample_county.osm.pbf", use_cache=False)
+    # node ids are unique per tile: four counties' nodes plus the roads across the borders
+    assert segments.n_nodes > 4 * single.n_nodes
+    assert len(np.unique(segments.way_id)) == len(segments.way_id)
+    drive = graph.build(segments, profiles.load()["drive"])
+    used = np.zeros(drive.n_nodes, dtype=bool)
+    used[drive.u] = used[drive.v] = True
+    assert drive.main_component.sum() >= 0.99 * used.sum()
+    assert used.sum() > 4 * 0.99 * single.n_nodes
+
+
+def test_tile_count_must_be_square(tmp_path):
+    from click.testing import CliRunner
+
+    from geohealth.cli import main
+    from geohealth.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="tiles = 3 is not a positive square number"):
+        sample.make_sample_county(tmp_path, tiles=3)
+    for bad in ("3", "0", "-4", "four"):
+        result = CliRunner().invoke(main, ["sample", str(tmp_path / "s"), "--tiles", bad])
+        assert result.exit_code == 2
+        lines = result.output.strip().splitlines()
+        assert lines == [
+            f"error: --tiles {bad}: not a positive square number — use 1, 4, 16 or 64 "
+            "(the sample county repeated √K × √K times in one region)"
+        ]
+    assert not (tmp_path / "s").exists()

@@ -72,11 +72,9 @@ def test_reachable_sets_and_matrix(case):
         assert set(got) <= set(expected)
     matrix = traveltime.facility_matrix(g, fac, fac)
     for i in range(0, len(fac), 5):
-        from_i = nx.single_source_dijkstra_path_length(ref, ("cut", ("facility", i)), weight="w")
+        from_i = nx.single_source_dijkstra_path_length(ref, ("start", i), weight="w")
         for j in range(len(fac)):
-            expected = (from_i.get(("door", j), np.inf) + fac.offroad_s[i]) / 60
-            if i == j:
-                expected = min(expected, 2 * fac.offroad_s[i] / 60)
+            expected = from_i.get(("door", j), np.inf) / 60
             assert matrix[i, j] == pytest.approx(expected, rel=1e-9, abs=1e-9)
 
 
@@ -90,7 +88,8 @@ def test_snapping_to_edges_not_nodes(tmp_path):
         PROFILES["walk"],
     )
     att = snap.attach(g, np.array([127.01]), np.array([46.001]))
-    assert att.fraction[0] == pytest.approx(0.5, abs=1e-3)
+    assert len(att.links) == 1
+    assert att.links.fraction[0] == pytest.approx(0.5, abs=1e-3)
     assert att.offroad_m[0] == pytest.approx(111.2, abs=1.0)  # 0.001° of latitude
     assert att.offroad_s[0] == pytest.approx(att.offroad_m[0] / (4.0 / 3.6))
 
@@ -112,7 +111,7 @@ def test_island_points_attach_to_the_main_network(tmp_path):
     )
     att = snap.attach(g, np.array([127.01]), np.array([46.049]))
     assert att.island[0]
-    assert set(g.segments.node_id[[att.a[0], att.b[0]]]) <= {1, 2, 5}
+    assert set(g.segments.node_id[[att.links.a[0], att.links.b[0]]]) <= {1, 2, 5}
     assert att.offroad_m[0] > 5000
 
 
@@ -195,10 +194,15 @@ def test_nearest_segment_equals_rtree(extract):
         shapely.points(px, py), return_distance=True, all_matches=False
     )
     np.testing.assert_allclose(att.offroad_m, expected, rtol=0, atol=1e-6)
-    # the attachment point really is that far away
-    ax = x[att.a] + att.fraction * (x[att.b] - x[att.a])
-    ay = y[att.a] + att.fraction * (y[att.b] - y[att.a])
-    np.testing.assert_allclose(np.hypot(ax - px, ay - py), expected, atol=1e-6)
+    # every linked place really is as far away as its walk says
+    links = att.links
+    ax = x[links.a] + links.fraction * (x[links.b] - x[links.a])
+    ay = y[links.a] + links.fraction * (y[links.b] - y[links.a])
+    walked = np.hypot(ax - px[links.point], ay - py[links.point])
+    np.testing.assert_allclose(walked, links.walk_m, atol=1e-6)
+    nearest = np.full(len(att), np.inf)
+    np.minimum.at(nearest, links.point, links.walk_m)
+    np.testing.assert_allclose(nearest, expected, atol=1e-6)
 
 
 def test_surface_is_aligned_and_matches_reference(case):
@@ -223,7 +227,8 @@ def test_surface_is_aligned_and_matches_reference(case):
     assert np.isnan(minutes[0, 0])
     rows, cols = np.nonzero(np.isfinite(values))
     x, y = rasterio.transform.xy(grid.transform, rows, cols, offset="center")
-    cells = snap.attach(g, np.asarray(x), np.asarray(y), check_islands=False)
+    cells = snap.attach(g, np.asarray(x), np.asarray(y), check_islands=False, nearest_beyond=False)
+    assert (np.diff(cells.offsets) > 1).any()  # cells with several roads within reach
     ref = reference_graph(g, {"facility": fac, "home": cells})
     times = nx.multi_source_dijkstra_path_length(
         ref.reverse(copy=False), [("door", i) for i in range(len(fac))], weight="w"
@@ -235,16 +240,17 @@ def test_surface_is_aligned_and_matches_reference(case):
 def test_pair_times_match_reference_and_nearest(case):
     g, fac, homes, _, _ = case
     # homes next to facilities share their segment: the straight-along case
+    links = fac.links.take(fac.offsets[:-1])  # each facility's nearest road
     beside = snap.attach(
         g,
-        np.concatenate([g.lon[fac.a] * 0.7 + g.lon[fac.b] * 0.3]),
-        np.concatenate([g.lat[fac.a] * 0.7 + g.lat[fac.b] * 0.3]),
+        g.lon[links.a] * 0.7 + g.lon[links.b] * 0.3,
+        g.lat[links.a] * 0.7 + g.lat[links.b] * 0.3,
         check_islands=False,
     )
-    assert (beside.segment == fac.segment).any()
+    assert np.isin(beside.links.segment, fac.links.segment).any()
     limit = 12.0
     for origins in (homes, beside):
-        pairs = traveltime.pair_times(g, origins, fac, limit_min=limit, max_cells=len(origins) * 4)
+        pairs = traveltime.pair_times(g, origins, fac, limit_min=limit)
         got = np.full((len(origins), len(fac)), np.inf)
         got[pairs.origin, pairs.facility] = pairs.minutes
         assert len(set(zip(pairs.origin.tolist(), pairs.facility.tolist(), strict=True))) == len(

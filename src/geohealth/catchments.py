@@ -217,6 +217,83 @@ def uncovered_cells(
     return frame.to_crs(4326)
 
 
+def uncovered_areas(
+    grid: PopulationGrid,
+    minutes: np.ndarray,
+    limit_min: float,
+    townships: gpd.GeoDataFrame,
+    zones: np.ndarray,
+) -> gpd.GeoDataFrame:
+    """Where people live beyond a time limit of care, merged by township and how far.
+
+    Cells with people beyond the limit are merged into areas of the same township and the
+    same band of time: up to 2× the limit, up to 4×, beyond, and no care reachable at all
+    (no road within the walking reach, or none leading to care). One row per area, a few
+    hundred for a county instead of one per cell.
+
+    Parameters
+    ----------
+    grid
+        Persons per cell.
+    minutes
+        Minutes to the nearest facility per cell (``inf``: unreachable).
+    limit_min
+        The target (minutes).
+    townships
+        Townships with ``code`` and ``name``.
+    zones
+        ``grid.township_index(townships)``: the township of each cell (−1: none).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        EPSG:4326; ``code``, ``name``, ``band`` (e.g. "15–30 min", "no care reachable"),
+        ``from_min``, ``to_min`` (``inf`` for the last bands), ``population``, ``cells``.
+    """
+    people, rows, cols = _beyond(grid, minutes, limit_min)
+    edges = np.array([limit_min, 2 * limit_min, 4 * limit_min, np.inf])
+    time = minutes[rows, cols]
+    band = np.where(np.isfinite(time), np.searchsorted(edges, time, side="left") - 1, 3)
+    band = np.clip(band, 0, 3)
+    zone = zones[rows, cols]
+    n_town = len(townships)
+    label = np.zeros(grid.shape, dtype=np.int32)  # 0: nothing to draw
+    key = (np.where(zone >= 0, zone, n_town) * 4 + band + 1).astype(np.int32)
+    label[rows, cols] = key
+    shapes = list(
+        rasterio.features.shapes(label, mask=label > 0, transform=grid.transform, connectivity=4)
+    )
+    keys = np.array([int(v) for _, v in shapes], dtype=np.int64)
+    geoms = [shapely.geometry.shape(g) for g, _ in shapes]
+    frame = gpd.GeoDataFrame({"key": keys}, geometry=geoms, crs=grid.crs).dissolve("key")
+    weight = np.bincount(key, weights=people[rows, cols], minlength=(n_town + 1) * 4 + 1)
+    count = np.bincount(key, minlength=(n_town + 1) * 4 + 1)
+    k = frame.index.to_numpy()
+    town, which = (k - 1) // 4, (k - 1) % 4
+    codes = np.append(townships["code"].astype(str).to_numpy(), "")
+    names = np.append(townships["name"].astype(str).to_numpy(), "")
+    labels = [
+        f"{limit_min:g}–{2 * limit_min:g} min",
+        f"{2 * limit_min:g}–{4 * limit_min:g} min",
+        f"> {4 * limit_min:g} min",
+        "no care reachable",
+    ]
+    out = gpd.GeoDataFrame(
+        {
+            "code": codes[town],
+            "name": names[town],
+            "band": [labels[b] for b in which],
+            "from_min": np.array([limit_min, 2 * limit_min, 4 * limit_min, np.inf])[which],
+            "to_min": np.array([2 * limit_min, 4 * limit_min, np.inf, np.inf])[which],
+            "population": weight[k],
+            "cells": count[k],
+        },
+        geometry=frame.geometry.to_numpy(),
+        crs=grid.crs,
+    )
+    return out.to_crs(4326)
+
+
 def hotspots(
     grid: PopulationGrid, minutes: np.ndarray, limit_min: float, *, block_m: float = 1000.0
 ) -> pd.DataFrame:

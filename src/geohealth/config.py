@@ -183,6 +183,11 @@ class NetworkSettings:
     max_snap_m
         Facilities farther than this from any road are reported (metres); people farther
         away still walk to the nearest road.
+    max_walk_m
+        Walking reach (metres): every home, facility and proposed site is linked to every
+        road of the mode this close (straight-line walk), and travels by whichever is
+        fastest; a place with no road that close walks to its nearest road. Coverage,
+        service circles, E2SFCA, referral and siting all use it.
     cache
         Keep the parsed extract in the cache folder so later runs skip parsing.
     """
@@ -191,6 +196,7 @@ class NetworkSettings:
     profiles: Path | None = None
     dem: Path | None = None
     max_snap_m: float = 1000.0
+    max_walk_m: float = 300.0
     cache: bool = True
 
 
@@ -207,11 +213,16 @@ class AnalysisSettings:
     target_min
         The service-circle target (minutes) the map and the uncovered-population layers
         show; 15 for the 15-minute medical service circle.
+    walk_circle_m
+        Spacing (metres) of the lattice the walking service circles are contoured on: the
+        population grid's cell centres, refined until at most this far apart. Other modes
+        use the population grid's cells.
     """
 
     modes: tuple[str, ...] = MODES
     thresholds_min: tuple[float, ...] = (5.0, 10.0, 15.0, 30.0)
     target_min: float = 15.0
+    walk_circle_m: float = 50.0
 
 
 @dataclass(frozen=True)
@@ -524,6 +535,18 @@ def _check_consistency(settings: Settings) -> None:
         raise ConfigError(msg)
     if settings.network.max_snap_m <= 0:
         msg = "network.max_snap_m must be > 0 (metres)"
+        raise ConfigError(msg)
+    if not 5 <= settings.analysis.walk_circle_m <= 1000:
+        msg = (
+            f"analysis.walk_circle_m = {settings.analysis.walk_circle_m:g} — give the walking "
+            "circles' lattice spacing in metres, from 5 to 1000 (default 50)"
+        )
+        raise ConfigError(msg)
+    if not 0 < settings.network.max_walk_m <= 5000:
+        msg = (
+            f"network.max_walk_m = {settings.network.max_walk_m:g} — give the walking reach "
+            "to a road in metres, more than 0 and at most 5000 (default 300)"
+        )
         raise ConfigError(msg)
     if population.resolution_m <= 0:
         msg = "population.resolution_m must be > 0 (metres)"

@@ -9,6 +9,7 @@ township containing their centre, as for the township population totals.
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,10 +20,11 @@ from tqdm.auto import tqdm
 
 from geohealth import catchments, config, reach, traveltime
 from geohealth.e2sfca import AccessIndex, Decay, e2sfca, zonal_mean
-from geohealth.errors import InputError
+from geohealth.errors import BeyondReachWarning, InputError
 from geohealth.inputs.layers import InputLayers
 from geohealth.inputs.levels import BY_KEY, group_of
 from geohealth.inputs.population import PopulationGrid
+from geohealth.network.graph import RoadGraph
 
 log = logging.getLogger(__name__)
 
@@ -232,12 +234,16 @@ class GroupResult:
         Index (into ``network.facilities``) of each cell's nearest facility; ``-1`` for none.
     access
         E2SFCA beds per 1 000 residents reachable from each cell (NaN where nobody lives).
+    circles
+        The group's merged service circles, one per threshold (EPSG:4326), contoured from
+        the same field as ``minutes``.
     """
 
     network: reach.ModeNetwork
     minutes: np.ndarray
     nearest: np.ndarray
     access: np.ndarray
+    circles: gpd.GeoDataFrame
 
 
 @dataclass(frozen=True)
@@ -269,7 +275,9 @@ def _group_run(
     settings = layers.settings
     grid = layers.population
     mode = net.graph.mode
-    minutes, nearest = traveltime.nearest_cells(net.graph, grid, net.attached)
+    near = traveltime.nearest_facility(net.graph, net.attached)
+    minutes, nearest = traveltime.nearest_cells(net.graph, grid, net.attached, nearest=near)
+    circles = reach.circle_layer(net, near, settings.analysis.thresholds_min, layers, group=group)
     limit = max(max(settings.analysis.thresholds_min), decay.catchment_min)
     cells = traveltime.cell_pair_times(net.graph, grid, net.attached, limit_min=limit)
     rows, cols, pairs = cells
@@ -303,7 +311,7 @@ def _group_run(
         group=group,
         e2sfca_ratio=index.per_facility,
     )
-    return GroupResult(net, minutes, nearest, access), towns, table
+    return GroupResult(net, minutes, nearest, access, circles), towns, table
 
 
 def run(
@@ -345,6 +353,7 @@ def run(
     chosen = [g for g in groups if g in present]
     for group in sorted(set(groups) - present):
         log.info("no %s facilities: skipped", group)
+    _warn_beyond_reach(layers, built)
     steps = [(g, m) for g in chosen for m in built]
     zones = layers.township_index()  # rasterised once, at load
     towns, tables, results = [], [], {}
@@ -372,7 +381,7 @@ def run(
         for mode in built:
             net = results[("primary", mode)].network
             iso[mode] = reach.isochrone_layer(
-                net, settings.analysis.thresholds_min, progress=progress
+                net, settings.analysis.thresholds_min, layers, group="primary", progress=progress
             )
     return CoverageResult(
         townships=table,
@@ -380,6 +389,31 @@ def run(
         groups=results,
         isochrones=iso,
     )
+
+
+#: Share of the population beyond the walking reach of a mode's roads worth a warning (below
+#: it, the count is logged: a few people off the mapped lanes are normal).
+BEYOND_REACH_WARN_SHARE = 0.05
+
+
+def _warn_beyond_reach(layers: InputLayers, built: dict[str, RoadGraph]) -> None:
+    """Say how many people no road of a mode reaches (they count as not covered)."""
+    total = layers.population.total
+    reach_m = layers.settings.network.max_walk_m
+    by_count: dict[float, list[str]] = {}
+    for mode, g in built.items():
+        people = traveltime.beyond_reach(g, layers.population)
+        log.info("%s: %.0f people farther than %g m from any road", mode, people, reach_m)
+        if total > 0 and people >= BEYOND_REACH_WARN_SHARE * total:
+            by_count.setdefault(people, []).append(mode)
+    for people, modes in by_count.items():  # one line for modes with the same roads
+        names = ", ".join(modes)
+        msg = (
+            f"{names}: {people:,.0f} people ({people / total:.1%}) live farther than "
+            f"{reach_m:g} m from any road of the mode and are counted as not reaching care "
+            "— check the extract has the roads there, or raise network.max_walk_m"
+        )
+        warnings.warn(msg, BeyondReachWarning, stacklevel=3)
 
 
 def _quiet(progress: bool) -> bool | None:

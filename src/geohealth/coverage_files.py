@@ -165,9 +165,11 @@ def geopackage_layers(result: CoverageResult, layers: InputLayers) -> dict[str, 
     """Build the GeoPackage's layers, by name.
 
     ``townships_<group>_<mode>`` (polygons, coverage per threshold side by side),
-    ``facilities`` (points), ``catchments_<group>_<mode>``, ``uncovered_<mode>`` (cells with
-    people beyond ``analysis.target_min`` of primary care) and ``isochrones_<mode>`` (primary
-    care), all EPSG:4326.
+    ``facilities`` (points), ``catchments_<group>_<mode>``, ``uncovered_<mode>`` (where
+    people live beyond ``analysis.target_min`` of primary care, merged by township and time
+    band), ``circles_<group>_<mode>`` (the group's merged service circle per threshold, with
+    the people inside — the ``covered`` of the whole area) and ``isochrones_primary_<mode>``
+    (one service circle per primary-care facility and threshold), all EPSG:4326.
 
     Parameters
     ----------
@@ -182,6 +184,7 @@ def geopackage_layers(result: CoverageResult, layers: InputLayers) -> dict[str, 
         Layer name → frame.
     """
     target = layers.settings.analysis.target_min
+    zones = layers.township_index()
     polygons = layers.townships[["code", "geometry"]].set_index(layers.townships["code"])
     out: dict[str, gpd.GeoDataFrame] = {}
     for group, mode in result.groups:
@@ -205,11 +208,18 @@ def geopackage_layers(result: CoverageResult, layers: InputLayers) -> dict[str, 
             layers.population, cells.nearest, facilities
         )
         if group == "primary":  # the service-circle target is a primary-care target
-            out[f"uncovered_{mode}"] = catchments.uncovered_cells(
-                layers.population, cells.minutes, target
+            out[f"uncovered_{mode}"] = catchments.uncovered_areas(
+                layers.population, cells.minutes, target, layers.townships, zones
             )
+    area = result.townships[result.townships["code"] == AREA_CODE]
+    for (group, mode), cells in result.groups.items():
+        rows = area[(area["group"] == group) & (area["mode"] == mode)]
+        covered = rows.set_index("threshold_min")["covered"]
+        circles = cells.circles.copy()
+        circles.insert(4, "population", circles["threshold_min"].map(covered).to_numpy())
+        out[f"circles_{group}_{mode}"] = circles
     for mode, frame in result.isochrones.items():
-        out[f"isochrones_{mode}"] = frame
+        out[f"isochrones_primary_{mode}"] = frame
     return out
 
 

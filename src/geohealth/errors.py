@@ -85,6 +85,10 @@ class FarFromRoadWarning(GeohealthWarning):
     """Facilities lie farther from any road than ``network.max_snap_m``."""
 
 
+class BeyondReachWarning(GeohealthWarning):
+    """Many people live farther than ``network.max_walk_m`` from any road of a mode."""
+
+
 class NetworkIslandWarning(GeohealthWarning):
     """Facilities sit on a piece of road not connected to the main network."""
 

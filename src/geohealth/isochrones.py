@@ -1,320 +1,65 @@
-"""Isochrone polygons: the area within a travel time of each facility.
+"""Service circles (isochrones): level sets of the travel-time field.
 
-An isochrone is built from what the search actually reached, not from a hull around it:
+A service circle is not drawn around roads; it is the set of places whose travel time, by the
+same model as the coverage tables (:mod:`geohealth.field`), is within the limit:
 
-- every road segment reached within the limit, including the reached *part* of a segment
-  whose far end is too far (travel times are linear along a segment);
-- around every reached point of road, the ground a person can still walk across in the time
-  left, at the profile's ``offroad_kmh`` (the same off-road walk used when attaching homes and
-  facilities to the road);
-- around the facility itself, the ground within walking time of it.
+1. one bounded search per facility over its own window
+   (:func:`geohealth.traveltime.bounded_searches`);
+2. the facility's travel-time field on the lattice around what it reached: every lattice point
+   takes its best link to the roads (every segment within the walking reach, or the nearest);
+3. filled contours of that field at each limit, by contourpy (compiled marching squares), as
+   polygons with holes.
 
-Along a reached piece of road the walkable radius shrinks linearly with the time spent, so the
-union of the walking discs along the piece is the convex hull of its two end discs; the
-polygon is the union of these hulls. To keep the union small, each run of segments between
-junctions (a :mod:`chain <geohealth.network.chains>`) that is reached end to end is drawn with
-the fewest pieces whose hulls, widened by a tolerance, still contain every original piece —
-the choice depends only on the road's shape and its times, so it is made once per graph, for
-tolerances ``simplify_m × 1, 4, 16, 64``. A run uses the largest tolerance within
-``max(simplify_m, 2 % of the walking radius left at its far end)``: where a kilometre of
-walking is left, drawing the road to a few metres adds nothing.
-
-Tolerances, all outward (the polygon never misses ground it should hold): discs are drawn as
-circumscribed polygons, so the boundary may lie up to ``1/cos(π/vertices) − 1`` (2 % with 16
-vertices) of the walking radius beyond the exact line; reached roads are drawn at least
-``min_width_m`` wide on each side; simplified runs add up to ``simplify_m`` or that same
-relative share of the walking radius, whichever is larger.
-
-Consequences that the tests check: polygons for growing limits are nested; every node
-reached within the limit is inside; every place inside can be reached within the limit by
-road plus a straight off-road walk (up to the tolerances); and every population cell whose
-:func:`geohealth.traveltime.surface` time to the facility is within the limit lies inside
-(that time walks to the *nearest* road, one of the ways the polygon allows).
+Consequences, checked by the tests: every lattice point inside a T-minute polygon has a field
+time ≤ T, and every lattice point with a time ≤ T is inside (the contour passes between
+lattice points, interpolating linearly); polygons for growing limits are nested (one field,
+contoured at growing levels); off-road walking is bounded by the walking reach, as in the
+coverage tables — a place with no road within the reach walks to its nearest road, as a home
+there does. The merged circle of a care group (:func:`group_circles`) is the same contour of
+the group's nearest-facility field, so the people inside it are the covered people of the
+township table.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 
+import contourpy
 import geopandas as gpd
 import numpy as np
 import shapely
-from pyproj import CRS
 from tqdm.auto import tqdm
 
+from geohealth import field
 from geohealth.errors import ConfigError
-from geohealth.network.chains import chains
+from geohealth.field import TILE, Lattice, TileCache
+from geohealth.network import windows
 from geohealth.network.graph import RoadGraph
-from geohealth.network.snap import Attachment, Segments, segment_table
-from geohealth.traveltime import node_times
+from geohealth.network.snap import Attachment
+from geohealth.traveltime import NearestFacility, bounded_searches
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class _Pieces:
-    """Straight pieces of road with the travel time accumulated at each end.
-
-    ``run``: the run a piece belongs to; ``node``: the node a segment piece is entered by
-    (−1 for simplified pieces); ``level``: a simplified piece's tolerance level (−1 for
-    segment pieces); ``p0``, ``p1``: end points (metres); ``c0``, ``c1``: seconds from the
-    run's entry (or, for segment pieces, 0 and the crossing time).
-    """
-
-    run: np.ndarray
-    node: np.ndarray
-    level: np.ndarray
-    p0: np.ndarray
-    p1: np.ndarray
-    c0: np.ndarray
-    c1: np.ndarray
+#: Lattice spacing (metres) used when no population grid is given.
+DEFAULT_CELL_M = 50.0
+#: Simplification of each facility's circles, as a share of the lattice spacing: drops the
+#: vertices of straight runs (60 % of them) and moves no outline by more than a tenth of a
+#: lattice step. The merged circles of a group are exact contours (the tables' numbers).
+SIMPLIFY_STEPS = 0.1
 
 
-@dataclass(frozen=True)
-class _Runs:
-    """Every chain walked from each of its two ends (a *run*), entered at ``entry``.
-
-    ``total_s``: time to walk the whole run; ``pieces``: its segments, each with the node it
-    is entered by; ``simple``: the simplified pieces of runs with finite time (drawn when
-    the run is reached end to end); ``chain_of_segment``: chain of each road segment.
-    """
-
-    entry: np.ndarray
-    total_s: np.ndarray
-    pieces: _Pieces
-    simple: _Pieces
-    chain_of_segment: np.ndarray
+def _limits(thresholds_min: Sequence[float]) -> list[float]:
+    limits = sorted({float(t) for t in thresholds_min})
+    if not limits or limits[0] <= 0:
+        msg = f"isochrone thresholds must be > 0 minutes, got {list(thresholds_min)}"
+        raise ConfigError(msg)
+    return limits
 
 
-def _node_xy(seg: Segments, n_nodes: int) -> np.ndarray:
-    xy = np.full((n_nodes, 2), np.nan)
-    xy[seg.a] = seg.start
-    xy[seg.b] = seg.end
-    return xy
-
-
-def _simplify(xy: np.ndarray, reach_m: np.ndarray, tol: float) -> list[int]:
-    """Greedy: the vertices to keep so each dropped vertex's disc fits the kept hull + tol.
-
-    ``reach_m`` is the walking radius up to a constant (−speed × time so far). A dropped
-    vertex k between kept i and j is covered when, at its projection q on the straight piece
-    i–j, distance(k, q) + reach_k − interpolated reach(q) ≤ tol.
-    """
-    keep = [0]
-    i, last = 0, len(xy) - 1
-    while i < last:
-        j = i + 1
-        while j < last:
-            cand = j + 1
-            mid = slice(i + 1, cand)
-            d = xy[cand] - xy[i]
-            length2 = float(d @ d)
-            rel = xy[mid] - xy[i]
-            q = np.clip(rel @ d / length2, 0.0, 1.0) if length2 > 0 else np.zeros(cand - i - 1)
-            off = np.hypot(*(rel - q[:, None] * d).T)
-            err = off + reach_m[mid] - (reach_m[i] + q * (reach_m[cand] - reach_m[i]))
-            if err.max() > tol:
-                break
-            j = cand
-        keep.append(j)
-        i = j
-    return keep
-
-
-def _runs(graph: RoadGraph, crs: CRS, *, towards: bool, tol: float) -> _Runs:
-    """Return the graph's runs and their simplified drawings (cached on the graph)."""
-    key = f"runs:{crs}:{towards}:{tol}"
-    cached = graph._cache.get(key)
-    if isinstance(cached, _Runs):
-        return cached
-    seg = segment_table(graph, crs)
-    ch = chains(seg)
-    from_a, from_b = _entering(seg, towards=towards)
-    xy = _node_xy(seg, graph.n_nodes)
-    speed = graph.profile.offroad_kmh / 3.6
-    n_chain = len(ch)
-    count = np.diff(ch.offsets)
-    chain_of = np.repeat(np.arange(n_chain), count)
-    # node positions: segment k of chain c runs from nodes[k + c] to nodes[k + c + 1]
-    k = np.arange(len(ch.segment))
-    near = ch.nodes[k + chain_of]
-    far = ch.nodes[k + chain_of + 1]
-    s_ = ch.segment
-    # run 2c enters at the chain's first node; run 2c + 1 at its last, walking backwards
-    along_fwd = np.where(ch.forward, from_a[s_], from_b[s_])
-    along_bwd = np.where(ch.forward, from_b[s_], from_a[s_])
-    runs_p: list[_Pieces] = []
-    entry = np.empty(2 * n_chain, dtype=np.int64)
-    total = np.empty(2 * n_chain)
-    simple: dict[str, list[np.ndarray]] = {n: [] for n in _FIELDS}
-    for direction in (0, 1):
-        if direction == 0:
-            order = k
-            along = along_fwd
-            start_node, end_node = near, far
-        else:  # reverse the segments within each chain
-            order = np.empty_like(k)
-            pos = ch.offsets[chain_of] + ch.offsets[chain_of + 1] - 1 - k
-            order[pos] = k
-            along = along_bwd[order]
-            start_node, end_node = far[order], near[order]
-        owner = chain_of if direction == 0 else chain_of[order]
-        c0, c1 = _cumulative(along, owner, ch.offsets)
-        run = 2 * owner + direction
-        # pieces drawn one by one need only their own crossing time
-        runs_p.append(
-            _Pieces(
-                run,
-                start_node,
-                np.full(len(run), -1),
-                xy[start_node],
-                xy[end_node],
-                np.zeros_like(along),
-                along,
-            )
-        )
-        first_piece = ch.offsets[:-1]
-        last_piece = ch.offsets[1:] - 1
-        entry[direction::2] = start_node[first_piece]
-        total[direction::2] = c1[last_piece]
-        for c in np.flatnonzero(np.isfinite(c1[last_piece])).tolist():
-            lo, hi = int(ch.offsets[c]), int(ch.offsets[c + 1])
-            pts = np.concatenate([xy[start_node[lo:hi]], xy[end_node[hi - 1 : hi]]])
-            times = np.concatenate([c0[lo:hi], c1[hi - 1 : hi]])
-            for level in range(_LEVELS):
-                keep = _simplify(pts, -speed * times, tol * 4**level)
-                simple["run"].append(np.full(len(keep) - 1, 2 * c + direction))
-                simple["node"].append(np.full(len(keep) - 1, -1))
-                simple["level"].append(np.full(len(keep) - 1, level))
-                simple["p0"].append(pts[keep[:-1]])
-                simple["p1"].append(pts[keep[1:]])
-                simple["c0"].append(times[keep[:-1]])
-                simple["c1"].append(times[keep[1:]])
-    pieces = _Pieces(*(np.concatenate([getattr(p, n) for p in runs_p]) for n in _FIELDS))
-    simple_p = _Pieces(
-        *(
-            np.concatenate(simple[n]) if simple[n] else np.zeros((0, 2) if n in ("p0", "p1") else 0)
-            for n in _FIELDS
-        )
-    )
-    chain_of_segment = np.empty(len(seg.a), dtype=np.int64)
-    chain_of_segment[ch.segment] = chain_of
-    log.debug(
-        "%s: %d chains, %d segment pieces, %d simplified pieces over %d levels",
-        graph.mode,
-        n_chain,
-        len(pieces.run),
-        len(simple_p.run),
-        _LEVELS,
-    )
-    result = _Runs(
-        entry=entry,
-        total_s=total,
-        pieces=pieces,
-        simple=simple_p,
-        chain_of_segment=chain_of_segment,
-    )
-    graph._cache[key] = result
-    return result
-
-
-def _cumulative(
-    along: np.ndarray, owner: np.ndarray, offsets: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Time accumulated before and after each piece within its chain (``inf`` once blocked)."""
-    blocked = ~np.isfinite(along)
-    cum = np.cumsum(np.where(blocked, 0.0, along))
-    cum_blocked = np.cumsum(blocked)
-    base = np.concatenate([[0.0], cum])[offsets[:-1]][owner]
-    base_blocked = np.concatenate([[0], cum_blocked])[offsets[:-1]][owner]
-    after = cum - base
-    before = after - np.where(blocked, 0.0, along)
-    n_after = cum_blocked - base_blocked
-    n_before = n_after - blocked
-    return np.where(n_before > 0, np.inf, before), np.where(n_after > 0, np.inf, after)
-
-
-_FIELDS = ("run", "node", "level", "p0", "p1", "c0", "c1")
-_LEVELS = 4  # simplification levels: simplify_m × 4**k
-
-
-def _entering(seg: Segments, *, towards: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Time to cross each segment when entering it from ``a`` and from ``b``.
-
-    Towards a facility, a place on the segment reached "via a" travels from the place to a,
-    i.e. the segment's b → a direction; from a facility it is the a → b direction.
-    """
-    if towards:
-        return seg.time_ba_s, seg.time_ab_s
-    return seg.time_ab_s, seg.time_ba_s
-
-
-def _reached(
-    pieces: _Pieces, start_s: np.ndarray, limit_s: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Return the reached part of each piece: end points, the times there, which pieces.
-
-    ``start_s``: time at each piece's start.
-    """
-    t0 = start_s
-    ok = t0 <= limit_s
-    t0 = t0[ok]
-    span = pieces.c1[ok] - pieces.c0[ok]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.where(span > 0, (limit_s - t0) / span, 1.0)
-    share = np.clip(np.nan_to_num(share, nan=0.0), 0.0, 1.0)
-    p0 = pieces.p0[ok]
-    p1 = p0 + share[:, None] * (pieces.p1[ok] - p0)
-    with np.errstate(invalid="ignore"):
-        t1 = np.where(share > 0, t0 + share * span, t0)
-    return p0, p1, t0, t1, ok
-
-
-def _hulls(
-    p0: np.ndarray, p1: np.ndarray, r0: np.ndarray, r1: np.ndarray, vertices: int
-) -> np.ndarray:
-    """Convex hulls of two circumscribed regular polygons per piece, built directly.
-
-    Both discs are drawn as the same regular polygon (vertex ``j`` at angle θ_j), scaled.
-    Vertex ``j`` of one polygon is on the hull iff, somewhere in its normal cone
-    (θ_j ± π/k), its support beats the other polygon's; the support difference there is the
-    sinusoid ``V·u(θ)`` with ``V = (c0 − c1) + (R0 − R1)·u(θ_j)``, so its extremes over the
-    cone are known in closed form. Ten times faster than ``shapely.convex_hull`` on points.
-    """
-    k = vertices
-    theta = 2 * np.pi * np.arange(k) / k
-    half = np.pi / k
-    unit = np.column_stack([np.cos(theta), np.sin(theta)])  # (k, 2)
-    big0 = (r0 / np.cos(half))[:, None]
-    big1 = (r1 / np.cos(half))[:, None]
-    v0 = p0[:, None, :] + big0[:, :, None] * unit[None]  # (n, k, 2)
-    v1 = p1[:, None, :] + big1[:, :, None] * unit[None]
-    phasor = (p0 - p1)[:, None, :] + (big0 - big1)[:, :, None] * unit[None]  # (n, k, 2)
-    lo = np.column_stack([np.cos(theta - half), np.sin(theta - half)])
-    hi = np.column_stack([np.cos(theta + half), np.sin(theta + half)])
-    g_lo = (phasor * lo[None]).sum(axis=2)
-    g_hi = (phasor * hi[None]).sum(axis=2)
-    size = np.hypot(phasor[..., 0], phasor[..., 1])
-    # the phasor's own direction (peak) or its opposite (trough) inside the cone?
-    offset = np.arctan2(phasor[..., 1], phasor[..., 0]) - theta[None]
-    offset = (offset + np.pi) % (2 * np.pi) - np.pi
-    peak_in = np.abs(offset) <= half
-    trough_in = np.abs(np.pi - np.abs(offset)) <= half
-    g_max = np.where(peak_in, size, np.maximum(g_lo, g_hi))
-    g_min = np.where(trough_in, -size, np.minimum(g_lo, g_hi))
-    keep0 = g_max >= 0
-    keep1 = g_min <= 0
-    first0 = g_lo >= 0  # polygon 0 wins at the start of the cone: its vertex comes first
-    slots = np.stack(
-        [np.where(first0[..., None], v0, v1), np.where(first0[..., None], v1, v0)], axis=2
-    )  # (n, k, 2 slots, 2)
-    keep = np.stack([np.where(first0, keep0, keep1), np.where(first0, keep1, keep0)], axis=2)
-    owner = np.broadcast_to(np.arange(len(p0))[:, None, None], keep.shape)
-    return shapely.polygons(shapely.linearrings(slots[keep], indices=owner[keep]))
+def _reach_m(graph: RoadGraph, limit_min: float) -> float:
+    """How far (metres) from a reached node a lattice point may still be within the limit."""
+    return max(graph.max_walk_m, limit_min * 60.0 * graph.profile.offroad_kmh / 3.6) + 1.0
 
 
 def isochrones(
@@ -322,37 +67,29 @@ def isochrones(
     facilities: Attachment,
     thresholds_min: Sequence[float],
     *,
+    grid: Lattice | None = None,
+    cell_m: float = DEFAULT_CELL_M,
     towards: bool = True,
-    walk_off_road: bool = True,
-    min_width_m: float = 5.0,
-    simplify_m: float = 5.0,
-    vertices: int = 16,
-    workers: int | None = None,
     progress: bool = True,
 ) -> gpd.GeoDataFrame:
-    """Isochrone polygons per facility and time limit.
+    """Service-circle polygons per facility and time limit.
 
     Parameters
     ----------
     graph
         A timed road graph.
     facilities
-        Facilities attached to ``graph`` (the polygons use the attachment's metric CRS).
+        Facilities attached to ``graph``.
     thresholds_min
         Time limits (minutes), e.g. ``[5, 10, 15, 30]``.
+    grid
+        The lattice the field is computed on (from the population grid,
+        :func:`geohealth.field.lattice`); a lattice of ``cell_m`` around the facilities in
+        their metric CRS when None.
+    cell_m
+        Lattice spacing when ``grid`` is None (metres).
     towards
         Time to reach the facility (True, as residents travel) or to travel from it.
-    walk_off_road
-        Add the ground walkable off-road in the time left (True); False draws the reached
-        road network alone, ``min_width_m`` wide on each side (a service area along roads).
-    min_width_m
-        Half-width drawn around reached roads where no walking time is left (metres).
-    simplify_m
-        Outward tolerance for drawing runs of road reached end to end (metres).
-    vertices
-        Vertices of each walking disc.
-    workers
-        Threads drawing polygons (one per CPU core when None).
     progress
         Show a progress bar.
 
@@ -360,142 +97,240 @@ def isochrones(
     -------
     geopandas.GeoDataFrame
         One row per facility (``facility``: position in ``facilities``) and threshold
-        (``threshold_min``), with ``area_km2``; in the attachment's metric CRS. A facility
-        that reaches no road within a limit gets the walking disc around it.
+        (``threshold_min``), with ``area_km2``; in the lattice's CRS. A facility that reaches
+        nothing within a limit gets an empty polygon.
 
     Raises
     ------
     ConfigError
         If a threshold is not positive.
     """
-    limits = sorted({float(t) for t in thresholds_min})
-    if not limits or limits[0] <= 0:
-        msg = f"isochrone thresholds must be > 0 minutes, got {list(thresholds_min)}"
-        raise ConfigError(msg)
-    seg = segment_table(graph, facilities.crs)
-    s = facilities.segment
-    drawing = _Drawing(
-        seg=seg,
-        runs=_runs(graph, facilities.crs, towards=towards, tol=simplify_m),
-        entering=_entering(seg, towards=towards),
-        speed=graph.profile.offroad_kmh / 3.6 if walk_off_road else 0.0,
-        facilities=facilities,
-        attach_at=seg.start[s] + facilities.fraction[:, None] * (seg.end[s] - seg.start[s]),
-        limits_s=tuple(60.0 * t for t in limits),
-        min_width_m=min_width_m,
-        simplify_m=simplify_m,
-        vertices=vertices,
-    )
+    limits = _limits(thresholds_min)
+    metric = facilities.crs
+    index = windows.node_index(graph, metric)
+    reach_m = _reach_m(graph, limits[-1])
+    if grid is None:
+        margin = index.speed_max_mps * limits[-1] * 60.0 + reach_m + graph.max_walk_m
+        grid = field.lattice_around(facilities.x, facilities.y, metric, margin, cell_m)
+    cache = field.tile_cache(graph, grid, metric, towards=towards)
     rows: list[dict[str, object]] = []
-    bar = tqdm(total=len(facilities), desc=f"isochrones ({graph.mode})", disable=_quiet(progress))
-    # the geometry work releases the GIL: one thread per core
-    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
-        for first, dist in node_times(graph, facilities, limit_min=limits[-1], towards=towards):
-            jobs = [(first + k, node_s) for k, node_s in enumerate(dist)]
-            for i, polygons in zip(
-                (j[0] for j in jobs), pool.map(lambda job: drawing.draw(*job), jobs), strict=True
-            ):
-                for limit, polygon in zip(limits, polygons, strict=True):
-                    rows.append(
-                        {
-                            "facility": i,
-                            "threshold_min": limit,
-                            "area_km2": shapely.area(polygon) / 1e6,
-                            "geometry": polygon,
-                        }
-                    )
-                bar.update(1)
+    bar = tqdm(
+        total=len(facilities), desc=f"service circles ({graph.mode})", disable=_quiet(progress)
+    )
+    for found in bounded_searches(graph, facilities, limit_min=limits[-1], towards=towards):
+        for k, j in enumerate(found.facility.tolist()):
+            seconds = found.seconds[k]
+            hit = np.flatnonzero(seconds <= limits[-1] * 60.0)
+            reached = found.nodes[hit]
+            own = facilities.take([j])
+            direct = cache.tiles_near(own.x, own.y, graph.max_walk_m + own.links.walk_m.max())
+            tiles = _union(
+                cache.tiles_near(index.xy[reached, 0], index.xy[reached, 1], reach_m), direct
+            )
+            minutes, origin = _field(cache, tiles, found.nodes[hit], seconds[hit], own, direct)
+            drawn = contours(minutes, origin, grid, limits, simplify=SIMPLIFY_STEPS)
+            for limit, polygon in zip(limits, drawn, strict=True):
+                rows.append({"facility": j, "threshold_min": limit, "geometry": polygon})
+            bar.update(1)
     bar.close()
-    return gpd.GeoDataFrame(rows, geometry="geometry", crs=facilities.crs)
+    frame = gpd.GeoDataFrame(
+        rows, columns=["facility", "threshold_min", "geometry"], geometry="geometry", crs=grid.crs
+    )
+    frame = frame.sort_values(["facility", "threshold_min"], kind="stable").reset_index(drop=True)
+    frame.insert(2, "area_km2", frame.to_crs(metric).area.to_numpy() / 1e6)
+    return frame
 
 
-@dataclass(frozen=True)
-class _Drawing:
-    """Everything needed to draw one facility's polygons (shared by worker threads)."""
+def _union(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Tiles (ti, tj) in either list, once each."""
+    both = np.concatenate([first, second])
+    if len(both) == 0:
+        return both
+    wide = int(both[:, 1].max()) + 1
+    key = np.unique(both[:, 0] * wide + both[:, 1])
+    return np.column_stack([key // wide, key % wide])
 
-    seg: Segments
-    runs: _Runs
-    entering: tuple[np.ndarray, np.ndarray]
-    speed: float
-    facilities: Attachment
-    attach_at: np.ndarray
-    limits_s: tuple[float, ...]
-    min_width_m: float
-    simplify_m: float
-    vertices: int
 
-    @property
-    def relative(self) -> float:
-        """Relative outward error of a walking disc drawn as a circumscribed polygon."""
-        return 1.0 / np.cos(np.pi / self.vertices) - 1.0
+def _field(
+    cache: TileCache,
+    tiles: np.ndarray,
+    nodes: np.ndarray,
+    node_s: np.ndarray,
+    facilities: Attachment,
+    direct: np.ndarray,
+) -> tuple[np.ndarray, tuple[int, int]]:
+    """Minutes on the lattice block covering ``tiles``, and the block's first (row, col).
 
-    def draw(self, i: int, node_s: np.ndarray) -> list[shapely.Geometry]:
-        """Polygons of facility ``i`` for every limit, from its node times (seconds)."""
-        fac, seg, runs = self.facilities, self.seg, self.runs
-        from_a, from_b = self.entering
-        s = int(fac.segment[i])
-        # the facility's own segment, from the attachment point to either end; towards a,
-        # the traveller moves as if entering from b, and vice versa
-        with np.errstate(invalid="ignore"):  # 0 × inf at a segment's end
-            own_along = np.array([fac.fraction[i] * from_b[s], (1 - fac.fraction[i]) * from_a[s]])
-        own = _Pieces(
-            run=np.zeros(2, dtype=np.int64),
-            node=np.full(2, -1),
-            level=np.full(2, -1),
-            p0=np.stack([self.attach_at[i], self.attach_at[i]]),
-            p1=np.stack([seg.start[s], seg.end[s]]),
-            c0=np.zeros(2),
-            c1=np.nan_to_num(own_along, nan=0.0),
+    ``nodes`` (ascending) and ``node_s``: the reached nodes and their seconds; lattice points
+    outside the tiles are ``inf``. In the ``direct`` tiles (near the facilities), trips
+    straight along a segment shared with a facility count too.
+    """
+    near = {(int(a), int(b)) for a, b in direct}
+    if len(tiles) == 0:
+        return np.full((1, 1), np.inf), (0, 0)
+    t0, t1 = tiles[:, 0].min(), tiles[:, 0].max()
+    s0, s1 = tiles[:, 1].min(), tiles[:, 1].max()
+    n_rows, n_cols = cache.lattice.shape
+    r0, c0 = int(t0 * TILE), int(s0 * TILE)
+    block = np.full(
+        (min(n_rows, (t1 + 1) * TILE) - r0, min(n_cols, (s1 + 1) * TILE) - c0),
+        np.inf,
+        dtype=np.float32,
+    )
+    for ti, tj in tiles.tolist():
+        tile = cache.tile(ti, tj)
+        at = np.searchsorted(nodes, tile.nodes)
+        at = np.minimum(at, max(len(nodes) - 1, 0))
+        known = (nodes[at] == tile.nodes) if len(nodes) else np.zeros(len(tile.nodes), bool)
+        direct_here = (ti, tj) in near
+        if not known.any() and not direct_here:
+            continue  # nothing reached leads here
+        times = np.where(known, node_s[at] if len(nodes) else np.inf, np.inf)
+        seconds = tile.times(times, facilities if direct_here else None)
+        block[
+            tile.row0 - r0 : tile.row0 - r0 + tile.rows, tile.col0 - c0 : tile.col0 - c0 + tile.cols
+        ] = seconds / 60.0
+    return block, (r0, c0)
+
+
+def contours(
+    minutes: np.ndarray,
+    origin: tuple[int, int],
+    grid: Lattice,
+    limits: Sequence[float],
+    *,
+    simplify: float = 0.0,
+) -> list[shapely.Geometry]:
+    """Contour ``minutes ≤ T`` on a block of the lattice: one filled geometry per limit.
+
+    Parameters
+    ----------
+    minutes
+        The field on a block of lattice points (``inf``: not reached).
+    origin
+        Lattice (row, col) of the block's first point.
+    grid
+        The lattice.
+    limits
+        Time limits (minutes), ascending.
+    simplify
+        Drop vertices that move the outline by less than this share of the lattice
+        spacing (marching squares puts one on every lattice edge crossed; most lie on
+        straight runs); 0 keeps the exact contour.
+
+    Returns
+    -------
+    list of shapely geometries
+        (Multi)polygons with holes, in the lattice's CRS; empty where nothing is within.
+    """
+    rows, cols = minutes.shape
+    # points outside every limit: a value a little past the largest, so the contour lies
+    # between a reached point and an unreached one rather than on the reached one
+    cap = limits[-1] * 1.25 + 1.0
+    z = np.minimum(np.nan_to_num(minutes, nan=cap, posinf=cap), cap).astype(np.float64)
+    r = np.arange(rows) + origin[0]
+    c = np.arange(cols) + origin[1]
+    cc, rr = np.meshgrid(c, r)
+    x, y = grid.xy(rr, cc)
+    if rows < 2 or cols < 2:  # contourpy needs a 2 × 2 block: pad with unreached points
+        z = np.pad(z, ((0, max(0, 2 - rows)), (0, max(0, 2 - cols))), constant_values=cap)
+        x = np.pad(
+            x, ((0, max(0, 2 - rows)), (0, max(0, 2 - cols))), mode="reflect", reflect_type="odd"
         )
-        centre = np.array([[fac.x[i], fac.y[i]]])
-        entry_s = node_s[runs.entry]
-        own_chain = runs.chain_of_segment[s]
-        polygons: list[shapely.Geometry] = []
-        for limit_s in self.limits_s:
-            whole = entry_s + runs.total_s <= limit_s
-            # the facility's chain is entered mid-way: drawn segment by segment
-            whole[2 * own_chain : 2 * own_chain + 2] = False
-            # a run keeps at least its end's walking radius throughout: allow the disc
-            # drawing's relative error of that radius (and never less than simplify_m)
-            with np.errstate(invalid="ignore"):  # −inf × 0 for unreached runs, road-only
-                end_m = (limit_s - entry_s - runs.total_s) * self.speed + self.min_width_m
-            allowed = np.maximum(self.simplify_m, self.relative * np.nan_to_num(end_m))
-            level = np.clip(
-                np.floor(np.log(allowed / self.simplify_m) / np.log(4)).astype(int),
-                0,
-                _LEVELS - 1,
-            )
-            simple = _mask(
-                runs.simple, whole[runs.simple.run] & (runs.simple.level == level[runs.simple.run])
-            )
-            partial = _mask(runs.pieces, ~whole[runs.pieces.run])
-            parts = [
-                _reached(simple, entry_s[simple.run] + simple.c0, limit_s),
-                _reached(partial, node_s[partial.node], limit_s),
-                _reached(own, np.full(2, fac.offroad_s[i]), limit_s),
-            ]
-            extra = np.concatenate(
-                [
-                    self.min_width_m + self.simplify_m * 4.0 ** simple.level[parts[0][4]],
-                    np.full(len(parts[1][0]) + len(parts[2][0]), self.min_width_m),
-                    [0.0 if self.speed > 0 else self.min_width_m],
-                ]
-            )
-            p0 = np.concatenate([p[0] for p in parts] + [centre])
-            p1 = np.concatenate([p[1] for p in parts] + [centre])
-            t0 = np.concatenate([p[2] for p in parts] + [[0.0]])
-            t1 = np.concatenate([p[3] for p in parts] + [[0.0]])
-            r0 = (limit_s - t0) * self.speed + extra
-            r1 = (limit_s - t1) * self.speed + extra
-            polygon = shapely.union_all(_hulls(p0, p1, r0, r1, self.vertices))
-            if polygons:  # nested by construction; the union makes it exact in floats
-                polygon = shapely.union(polygon, polygons[-1])
-            polygons.append(polygon)
-        return polygons
+        y = np.pad(
+            y, ((0, max(0, 2 - rows)), (0, max(0, 2 - cols))), mode="reflect", reflect_type="odd"
+        )
+    step = min(abs(grid.transform.a), abs(grid.transform.e)) / grid.k
+    generator = contourpy.contour_generator(
+        x, y, z, fill_type=contourpy.FillType.OuterOffset, chunk_size=0
+    )
+    out: list[shapely.Geometry] = []
+    for limit in limits:
+        points, offsets = generator.filled(-1.0, float(limit))
+        polygons = [
+            shapely.Polygon(p[o[0] : o[1]], [p[o[i] : o[i + 1]] for i in range(1, len(o) - 1)])
+            for p, o in zip(points, offsets, strict=True)
+        ]
+        geometry = shapely.MultiPolygon(polygons) if polygons else shapely.Polygon()
+        if simplify > 0:
+            geometry = shapely.simplify(geometry, simplify * step, preserve_topology=True)
+        if not geometry.is_valid:
+            geometry = shapely.make_valid(geometry)
+        out.append(geometry)
+    return out
 
 
-def _mask(pieces: _Pieces, keep: np.ndarray) -> _Pieces:
-    return _Pieces(*(getattr(pieces, n)[keep] for n in _FIELDS))
+def group_field(
+    graph: RoadGraph,
+    facilities: Attachment,
+    nearest: NearestFacility,
+    grid: Lattice,
+    limit_min: float,
+) -> tuple[np.ndarray, tuple[int, int]]:
+    """Minutes to the nearest facility of a group on the lattice, wherever within reach.
+
+    Parameters
+    ----------
+    graph
+        A timed road graph.
+    facilities
+        The group's facilities, attached to ``graph``.
+    nearest
+        :func:`geohealth.traveltime.nearest_facility` for them.
+    grid
+        The lattice.
+    limit_min
+        Largest time of interest (minutes): lattice points farther than any node within it
+        can be are not computed (``inf``).
+
+    Returns
+    -------
+    tuple
+        Minutes (float32) on a block of the lattice, and the block's first (row, col).
+    """
+    metric = facilities.crs
+    index = windows.node_index(graph, metric)
+    cache = field.tile_cache(graph, grid, metric)
+    node_s = nearest.node_min * 60.0
+    hit = np.flatnonzero(node_s <= limit_min * 60.0)
+    walk = float(facilities.links.walk_m.max(initial=0.0))
+    direct = cache.tiles_near(facilities.x, facilities.y, graph.max_walk_m + walk)
+    tiles = _union(
+        cache.tiles_near(index.xy[hit, 0], index.xy[hit, 1], _reach_m(graph, limit_min)), direct
+    )
+    return _field(cache, tiles, hit, node_s[hit], facilities, direct)
+
+
+def group_circles(
+    graph: RoadGraph,
+    facilities: Attachment,
+    nearest: NearestFacility,
+    grid: Lattice,
+    thresholds_min: Sequence[float],
+) -> list[shapely.Geometry]:
+    """Draw the merged service circles of a care group: its nearest-facility field's contours.
+
+    Parameters
+    ----------
+    graph
+        A timed road graph.
+    facilities
+        The group's facilities, attached to ``graph``.
+    nearest
+        :func:`geohealth.traveltime.nearest_facility` for them.
+    grid
+        The lattice (from the population grid, so its points include every cell centre).
+    thresholds_min
+        Time limits (minutes).
+
+    Returns
+    -------
+    list of shapely geometries
+        One (multi)polygon per limit, ascending, in the lattice's CRS.
+    """
+    limits = _limits(thresholds_min)
+    minutes, origin = group_field(graph, facilities, nearest, grid, limits[-1])
+    return contours(minutes, origin, grid, limits)
 
 
 def _quiet(progress: bool) -> bool | None:

@@ -15,11 +15,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geohealth import traveltime
+from geohealth import field, traveltime
 from geohealth.errors import ConfigError
 from geohealth.inputs.layers import InputLayers
 from geohealth.inputs.levels import group_of, serves
-from geohealth.isochrones import isochrones
+from geohealth.isochrones import group_circles, isochrones
 from geohealth.network import extract, graph, osm, profiles, snap, terrain
 from geohealth.network.graph import RoadGraph
 from geohealth.network.snap import Attachment
@@ -124,7 +124,7 @@ def graphs(layers: InputLayers, *, modes: tuple[str, ...] | None = None) -> dict
     dem = terrain.load_dem(net.dem) if net.dem is not None else None
     out: dict[str, RoadGraph] = {}
     for mode in wanted:
-        out[mode] = graph.build(segments, table[mode], dem=dem)
+        out[mode] = graph.build(segments, table[mode], dem=dem, max_walk_m=net.max_walk_m)
     return out
 
 
@@ -173,10 +173,38 @@ def networks(
     }
 
 
+def lattice_for(layers: InputLayers, mode: str) -> field.Lattice:
+    """Return the lattice a mode's travel-time field and service circles are computed on.
+
+    The population grid's cell centres; for walking, refined until at most
+    ``analysis.walk_circle_m`` apart.
+
+    Parameters
+    ----------
+    layers
+        The run's loaded inputs.
+    mode
+        Travel mode.
+
+    Returns
+    -------
+    geohealth.field.Lattice
+        The lattice (its points include every population cell's centre).
+    """
+    grid = layers.population
+    cell_m = layers.settings.analysis.walk_circle_m if mode == "walk" else float("inf")
+    return field.lattice(grid.transform, grid.shape, grid.crs, cell_m)
+
+
 def isochrone_layer(
-    network: ModeNetwork, thresholds_min: tuple[float, ...], *, progress: bool = True
+    network: ModeNetwork,
+    thresholds_min: tuple[float, ...],
+    layers: InputLayers,
+    *,
+    group: str,
+    progress: bool = True,
 ) -> gpd.GeoDataFrame:
-    """Isochrones of every attached facility, with the facility's id, name and level.
+    """Service circles of every attached facility, with the facility's id, name and level.
 
     Parameters
     ----------
@@ -184,15 +212,21 @@ def isochrone_layer(
         A mode's network with facilities.
     thresholds_min
         Time limits (minutes).
+    layers
+        The run's inputs (the population grid gives the lattice).
+    group
+        The facilities' care group, copied into the frame.
     progress
         Show a progress bar.
 
     Returns
     -------
     geopandas.GeoDataFrame
-        EPSG:4326, columns ``facility_id, name, level, mode, threshold_min, area_km2``.
+        EPSG:4326, columns ``facility_id, name, level, group, mode, threshold_min,
+        area_km2``.
     """
-    iso = isochrones(network.graph, network.attached, thresholds_min, progress=progress)
+    grid = lattice_for(layers, network.graph.mode)
+    iso = isochrones(network.graph, network.attached, thresholds_min, grid=grid, progress=progress)
     info = network.facilities[["facility_id", "name", "level"]].iloc[iso["facility"]]
     frame = pd.concat(
         [
@@ -201,19 +235,63 @@ def isochrone_layer(
         ],
         axis=1,
     )
-    frame.insert(3, "mode", network.graph.mode)
+    frame.insert(3, "group", group)
+    frame.insert(4, "mode", network.graph.mode)
     return gpd.GeoDataFrame(frame, geometry=iso.geometry.to_numpy(), crs=iso.crs).to_crs(4326)
 
 
-def write_isochrones(path: Path, layers_by_mode: dict[str, gpd.GeoDataFrame]) -> Path:
-    """Write one GeoPackage layer per mode, atomically.
+def circle_layer(
+    network: ModeNetwork,
+    nearest: traveltime.NearestFacility,
+    thresholds_min: tuple[float, ...],
+    layers: InputLayers,
+    *,
+    group: str,
+) -> gpd.GeoDataFrame:
+    """Draw the merged service circles of a care group: one polygon per threshold.
+
+    The contour of the group's nearest-facility field on the lattice, so the people inside
+    a circle are the covered people of the township table (cell centres are lattice points).
+
+    Parameters
+    ----------
+    network
+        A mode's network with the group's facilities.
+    nearest
+        :func:`geohealth.traveltime.nearest_facility` for them.
+    thresholds_min
+        Time limits (minutes).
+    layers
+        The run's inputs.
+    group
+        The care group, copied into the frame.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        EPSG:4326, columns ``group, mode, threshold_min, area_km2``.
+    """
+    grid = lattice_for(layers, network.graph.mode)
+    limits = sorted({float(t) for t in thresholds_min})
+    polygons = group_circles(network.graph, network.attached, nearest, grid, limits)
+    frame = gpd.GeoDataFrame(
+        {"group": group, "mode": network.graph.mode, "threshold_min": limits},
+        geometry=polygons,
+        crs=grid.crs,
+    )
+    frame.insert(3, "area_km2", frame.to_crs(network.attached.crs).area.to_numpy() / 1e6)
+    return frame.to_crs(4326)
+
+
+def write_isochrones(path: Path, frames: dict[str, gpd.GeoDataFrame]) -> Path:
+    """Write one GeoPackage layer per name, atomically.
 
     Parameters
     ----------
     path
         ``.gpkg`` file to write (replaced whole).
-    layers_by_mode
-        Mode → isochrone frame.
+    frames
+        Layer name → frame (``isochrones_<group>_<mode>``, ``circles_<group>_<mode>``).
 
     Returns
     -------
@@ -221,8 +299,8 @@ def write_isochrones(path: Path, layers_by_mode: dict[str, gpd.GeoDataFrame]) ->
         ``path``.
     """
     with atomic_path(path) as tmp:
-        for mode, frame in layers_by_mode.items():
-            frame.to_file(tmp, layer=f"isochrones_{mode}", driver="GPKG", engine="pyogrio")
+        for name, frame in frames.items():
+            frame.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
     return path
 
 

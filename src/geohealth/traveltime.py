@@ -14,13 +14,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
-import rasterio.transform
 from pyproj import Transformer
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
+from geohealth import field
 from geohealth.inputs.population import PopulationGrid
-from geohealth.network import snap
+from geohealth.network import snap, windows
 from geohealth.network.graph import RoadGraph
 from geohealth.network.snap import Attachment
 
@@ -43,47 +43,37 @@ class NearestFacility:
     node_facility: np.ndarray
 
 
-def _augmented(
-    graph: RoadGraph, facilities: Attachment, *, towards: bool
+def _with_sources(
+    base: csr_matrix, point: np.ndarray, node: np.ndarray, cost: np.ndarray, n_sources: int
 ) -> tuple[csr_matrix, np.ndarray]:
-    """Extend the graph by a virtual node per facility, joined to its segment's two ends.
+    """Append one row per source to a graph's CSR, joined to ``node`` at ``cost`` seconds.
 
-    ``towards=True``: the reversed graph, for times from nodes *to* the facilities (virtual
-    node → end costs the trip end → facility). ``towards=False``: the forward graph, for
-    times *from* the facilities (virtual node → end costs the trip facility → end).
+    ``point`` (sorted) names the source of each join; nodes are the base graph's.
     """
-    n = graph.n_nodes
-    virtual = n + np.arange(len(facilities))
-    if towards:
-        cost_a, cost_b = facilities.from_a_s(), facilities.from_b_s()
-        base = graph.reverse_matrix
-    else:
-        cost_a, cost_b = facilities.to_a_s(), facilities.to_b_s()
-        base = graph.matrix
-    cost = np.column_stack([cost_a, cost_b]) + facilities.offroad_s[:, None]
-    heads = np.column_stack([facilities.a, facilities.b])
-    ok = np.isfinite(cost)
-    # the graph's CSR with one row per facility appended: no re-sorting of the road edges
-    indptr = np.concatenate([base.indptr, base.indptr[-1] + np.cumsum(ok.sum(axis=1))])
-    size = n + len(facilities)
+    n = base.shape[0]
+    virtual = n + np.arange(n_sources)
+    counts = np.bincount(point, minlength=n_sources)
+    indptr = np.concatenate([base.indptr, base.indptr[-1] + np.cumsum(counts)])
+    size = n + n_sources
     matrix = csr_matrix(
-        (
-            np.concatenate([base.data, cost[ok]]),
-            np.concatenate([base.indices, heads[ok]]),
-            indptr,
-        ),
+        (np.concatenate([base.data, cost]), np.concatenate([base.indices, node]), indptr),
         shape=(size, size),
     )
     return matrix, virtual
 
 
-def _along(
-    gap: np.ndarray, time_ab_s: np.ndarray | float, time_ba_s: np.ndarray | float
-) -> np.ndarray:
-    """Time to move ``gap`` (share of a segment, signed: + towards b) along it."""
-    with np.errstate(invalid="ignore"):  # 0 × inf where the gap is zero, masked out
-        along = np.where(gap >= 0, gap * time_ab_s, -gap * time_ba_s)
-    return np.where(gap == 0, 0.0, along)
+def _augmented(
+    graph: RoadGraph, facilities: Attachment, *, towards: bool
+) -> tuple[csr_matrix, np.ndarray]:
+    """Extend the graph by a virtual node per facility, joined to every node its links reach.
+
+    ``towards=True``: the reversed graph, for times from nodes *to* the facilities (virtual
+    node → node costs the trip node → facility). ``towards=False``: the forward graph, for
+    times *from* the facilities.
+    """
+    point, node, cost = facilities.arriving() if towards else facilities.leaving()
+    base = graph.reverse_matrix if towards else graph.matrix
+    return _with_sources(base, point, node, cost, len(facilities))
 
 
 def nearest_facility(graph: RoadGraph, facilities: Attachment) -> NearestFacility:
@@ -113,13 +103,30 @@ def nearest_facility(graph: RoadGraph, facilities: Attachment) -> NearestFacilit
     return NearestFacility(node_min=node_s / 60.0, node_facility=facility.astype(np.int64))
 
 
+def _first_per(key: np.ndarray, seconds: np.ndarray, *other: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Keep the fastest row per ``key``: (keys, seconds, *other), keys ascending."""
+    if other:
+        order = np.lexsort((seconds, key))
+        key, seconds = key[order], seconds[order]
+        first = np.ones(len(key), dtype=bool)
+        first[1:] = key[1:] != key[:-1]
+        return (key[first], seconds[first], *(o[order][first] for o in other))
+    order = np.argsort(key)  # one integer key sorts faster than two; the minimum follows
+    key, seconds = key[order], seconds[order]
+    start = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else order
+    if len(key) == 0:
+        return key, seconds
+    return key[start], np.minimum.reduceat(seconds, start)
+
+
 def point_times(
     nearest: NearestFacility, points: Attachment, facilities: Attachment
 ) -> tuple[np.ndarray, np.ndarray]:
     """Time from attached points (homes, population cells) to their nearest facility.
 
-    Leaves by either end of the point's segment (where its direction allows), or goes
-    straight to a facility on the same segment.
+    The best over the point's links: walk to a linked road, along it to either end (where
+    its direction allows) and on to the facility, or straight along the segment to a
+    facility linked to the same segment.
 
     Parameters
     ----------
@@ -135,38 +142,55 @@ def point_times(
     tuple of numpy.ndarray
         Minutes (``inf`` when no facility is reachable) and the facility index (``-1``).
     """
+    point, node, cost = points.leaving(best=False)  # the minimum is taken below
     node_s = nearest.node_min * 60.0
-    via_a = points.to_a_s() + node_s[points.a]
-    via_b = points.to_b_s() + node_s[points.b]
-    best_s = np.minimum(via_a, via_b)
-    best_facility = np.where(
-        via_a <= via_b, nearest.node_facility[points.a], nearest.node_facility[points.b]
-    )
-    # a facility on the point's own segment may be reached without passing a node
-    shared = np.intersect1d(points.segment, facilities.segment)
-    for seg in shared:
-        on_seg = np.flatnonzero(points.segment == seg)
-        for j in np.flatnonzero(facilities.segment == seg):
-            gap = facilities.fraction[j] - points.fraction[on_seg]
-            along = _along(gap, points.time_ab_s[on_seg], points.time_ba_s[on_seg])
-            along = along + facilities.offroad_s[j]
-            better = along < best_s[on_seg]
-            best_s[on_seg[better]] = along[better]
-            best_facility[on_seg[better]] = j
-    total_s = points.offroad_s + best_s
-    best_facility = np.where(np.isfinite(total_s), best_facility, -1)
-    return total_s / 60.0, best_facility
+    via_point, via_facility, direct_s = snap.same_segment(points, facilities)
+    key = np.concatenate([point, via_point])
+    seconds = np.concatenate([cost + node_s[node], direct_s])
+    which = np.concatenate([nearest.node_facility[node], via_facility])
+    ok = np.isfinite(seconds)
+    key, seconds, which = _first_per(key[ok], seconds[ok], which[ok])
+    total_s = np.full(len(points), np.inf)
+    best = np.full(len(points), -1, dtype=np.int64)
+    total_s[key] = seconds
+    best[key] = which
+    return total_s / 60.0, best
 
 
-def node_times(
+@dataclass(frozen=True)
+class Search:
+    """Bounded searches for a batch of facilities, over the window they can reach.
+
+    Attributes
+    ----------
+    facility
+        The facilities searched (indices into the attachment).
+    nodes
+        The window's nodes (graph indices).
+    seconds
+        Time between each facility and each window node, shape (facilities, nodes); ``inf``
+        beyond the limit.
+    """
+
+    facility: np.ndarray
+    nodes: np.ndarray
+    seconds: np.ndarray
+
+
+def bounded_searches(
     graph: RoadGraph,
     facilities: Attachment,
     *,
-    limit_min: float | None = None,
+    limit_min: float | None,
     towards: bool = True,
-    batch: int = 64,
-) -> Iterator[tuple[int, np.ndarray]]:
-    """Travel times between every node and each facility, a batch of facilities at a time.
+    batch: int = 32,
+) -> Iterator[Search]:
+    """Travel times between each facility and the nodes within a limit, batch by batch.
+
+    Each batch holds facilities close together, and searches only the window of the graph
+    they could reach: no node farther (straight line) than the fastest road covers in the
+    limit, plus the facility's walk to its roads. Work per facility is bounded by its own
+    window, not by the size of the region.
 
     Parameters
     ----------
@@ -175,27 +199,73 @@ def node_times(
     facilities
         The facilities, attached to ``graph``.
     limit_min
-        Stop each search at this many minutes (farther nodes are ``inf``); no limit when None.
+        Stop each search at this many minutes (farther nodes are ``inf``); the whole graph
+        with no limit when None.
     towards
         Times from the nodes *to* the facility (True) or from the facility to the nodes.
     batch
-        Facilities searched per call (bounds memory to ``batch × nodes`` floats).
+        Most facilities searched together.
 
     Yields
     ------
-    tuple
-        Index of the batch's first facility, and seconds of shape (facilities in the batch,
-        nodes).
+    Search
+        One batch; every facility appears in exactly one.
     """
-    matrix, virtual = _augmented(graph, facilities, towards=towards)
-    limit = np.inf if limit_min is None else limit_min * 60.0
-    for start in range(0, len(virtual), batch):
-        dist = dijkstra(matrix, indices=virtual[start : start + batch], limit=limit)
-        yield start, np.atleast_2d(dist)[:, : graph.n_nodes]
+    point, node, cost = facilities.arriving() if towards else facilities.leaving()
+    base = graph.reverse_matrix if towards else graph.matrix
+    if limit_min is None or not np.isfinite(limit_min):
+        for start in range(0, len(facilities), batch):
+            chosen = np.arange(start, min(start + batch, len(facilities)))
+            yield _search(base, None, np.arange(graph.n_nodes), chosen, point, node, cost, None)
+        return
+    limit_s = limit_min * 60.0
+    index = windows.node_index(graph, facilities.crs)
+    walk_m = np.zeros(len(facilities))
+    np.maximum.at(walk_m, facilities.links.point, facilities.links.walk_m)
+    radius = index.speed_max_mps * limit_s * 1.01 + walk_m.max(initial=0.0) + 1.0
+    for chosen in windows.batches(facilities.x, facilities.y, radius, batch):
+        nodes = index.within(
+            facilities.x[chosen].min() - radius,
+            facilities.y[chosen].min() - radius,
+            facilities.x[chosen].max() + radius,
+            facilities.y[chosen].max() + radius,
+        )
+        yield _search(base, index, nodes, chosen, point, node, cost, limit_s)
+
+
+def _search(
+    base: csr_matrix,
+    index: windows.NodeIndex | None,
+    nodes: np.ndarray,
+    chosen: np.ndarray,
+    point: np.ndarray,
+    node: np.ndarray,
+    cost: np.ndarray,
+    limit_s: float | None,
+) -> Search:
+    """One batch's search on the window ``nodes`` of ``base`` (``point`` sorted)."""
+    lo = np.searchsorted(point, chosen, side="left")
+    hi = np.searchsorted(point, chosen, side="right")
+    count = hi - lo
+    rows = (
+        np.repeat(lo, count)
+        + np.arange(int(count.sum()))
+        - np.repeat(np.cumsum(count) - count, count)
+    )
+    source = np.repeat(np.arange(len(chosen)), count)
+    if index is None:  # the whole graph
+        sub, head = base, node[rows]
+    else:
+        sub, head = index.subgraph(base, nodes, node[rows])
+    ok = head >= 0
+    matrix, virtual = _with_sources(sub, source[ok], head[ok], cost[rows][ok], len(chosen))
+    limit = np.inf if limit_s is None else limit_s
+    dist = np.atleast_2d(dijkstra(matrix, indices=virtual, limit=limit))[:, : len(nodes)]
+    return Search(facility=chosen, nodes=nodes, seconds=dist)
 
 
 def reachable(
-    graph: RoadGraph, facilities: Attachment, *, limit_min: float, batch: int = 64
+    graph: RoadGraph, facilities: Attachment, *, limit_min: float, batch: int = 32
 ) -> csr_matrix:
     """Nodes that can reach each facility within a time limit.
 
@@ -208,7 +278,7 @@ def reachable(
     limit_min
         Time limit (minutes).
     batch
-        Facilities searched per call (bounds memory to ``batch × nodes`` floats).
+        Most facilities searched together.
 
     Returns
     -------
@@ -219,11 +289,11 @@ def reachable(
     rows: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
     cols: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
     vals: list[np.ndarray] = [np.zeros(0)]
-    for start, dist in node_times(graph, facilities, limit_min=limit_min, batch=batch):
-        r, c = np.nonzero(np.isfinite(dist))
-        rows.append(r + start)
-        cols.append(c)
-        vals.append(dist[r, c] / 60.0)
+    for found in bounded_searches(graph, facilities, limit_min=limit_min, batch=batch):
+        r, c = np.nonzero(np.isfinite(found.seconds))
+        rows.append(found.facility[r])
+        cols.append(found.nodes[c])
+        vals.append(found.seconds[r, c] / 60.0)
     return csr_matrix(
         (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
         shape=(len(facilities), graph.n_nodes),
@@ -233,7 +303,8 @@ def reachable(
 def facility_matrix(graph: RoadGraph, origins: Attachment, destinations: Attachment) -> np.ndarray:
     """Travel time from every origin facility to every destination facility.
 
-    For example township health centres → county hospitals.
+    For example township health centres → county hospitals. One unbounded search per origin
+    (referral trips have no time limit).
 
     Parameters
     ----------
@@ -247,18 +318,17 @@ def facility_matrix(graph: RoadGraph, origins: Attachment, destinations: Attachm
     numpy.ndarray
         Minutes, shape (origins, destinations); ``inf`` where unreachable.
     """
-    matrix, virtual = _augmented(graph, origins, towards=False)
-    dist = np.atleast_2d(dijkstra(matrix, indices=virtual))[:, : graph.n_nodes]
-    via_a = dist[:, destinations.a] + destinations.from_a_s()
-    via_b = dist[:, destinations.b] + destinations.from_b_s()
-    best = np.minimum(via_a, via_b)
-    for i in range(len(origins)):  # same segment: straight along it
-        same = np.flatnonzero(destinations.segment == origins.segment[i])
-        if same.size:
-            gap = destinations.fraction[same] - origins.fraction[i]
-            along = _along(gap, origins.time_ab_s[i], origins.time_ba_s[i])
-            best[i, same] = np.minimum(best[i, same], along + origins.offroad_s[i])
-    return (best + destinations.offroad_s[None, :]) / 60.0
+    best = np.full((len(origins), len(destinations)), np.inf)
+    if len(origins) == 0 or len(destinations) == 0:
+        return best
+    d_point, d_node, d_cost = destinations.arriving()
+    starts = np.flatnonzero(np.r_[True, d_point[1:] != d_point[:-1]])
+    for found in bounded_searches(graph, origins, limit_min=None, towards=False):
+        via = found.seconds[:, d_node] + d_cost[None, :]
+        best[np.ix_(found.facility, d_point[starts])] = np.minimum.reduceat(via, starts, axis=1)
+    o_point, t_point, direct_s = snap.same_segment(origins, destinations)
+    np.minimum.at(best, (o_point, t_point), direct_s)
+    return best / 60.0
 
 
 def nearest_cells(
@@ -358,13 +428,13 @@ def pair_times(
     facilities: Attachment,
     *,
     limit_min: float,
-    max_cells: int = 4_000_000,
 ) -> PairTimes:
     """Travel time from every point to every facility it can reach within a limit.
 
-    One bounded search per facility (on the reversed graph), then each point leaves by either
-    end of its segment, or goes straight to a facility on the same segment, as in
-    :func:`point_times`; the minimum over facilities equals :func:`point_times`.
+    One bounded search per facility over its own window (:func:`bounded_searches`); then
+    the points linked to the reached nodes, found through an index by node, take their best
+    link, as in :func:`point_times` — the minimum over facilities equals
+    :func:`point_times`. No step scans all points or the whole graph per facility.
 
     Parameters
     ----------
@@ -376,39 +446,47 @@ def pair_times(
         Facilities, attached to ``graph``.
     limit_min
         Keep pairs within this many minutes.
-    max_cells
-        Bound on facilities × points handled at once (memory: ~40 bytes each).
 
     Returns
     -------
     PairTimes
-        Pairs in facility order.
+        Pairs sorted by facility, then origin.
     """
     limit_s = limit_min * 60.0
-    batch = max(1, min(len(facilities), max_cells // max(1, len(points))))
-    to_a, to_b = points.to_a_s(), points.to_b_s()
+    point, node, cost = points.leaving(best=False)  # the minimum is taken below
+    by_node = np.argsort(node, kind="stable")
+    first = np.searchsorted(node[by_node], np.arange(graph.n_nodes + 1))
     origins: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
-    found: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+    found_at: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
     values: list[np.ndarray] = [np.zeros(0)]
-    for start, dist in node_times(graph, facilities, limit_min=limit_min, batch=batch):
-        best = np.minimum(dist[:, points.a] + to_a, dist[:, points.b] + to_b)
-        for k in range(best.shape[0]):  # a facility on the point's own segment
-            j = start + k
-            same = np.flatnonzero(points.segment == facilities.segment[j])
-            if same.size:
-                gap = facilities.fraction[j] - points.fraction[same]
-                along = _along(gap, points.time_ab_s[same], points.time_ba_s[same])
-                best[k, same] = np.minimum(best[k, same], along + facilities.offroad_s[j])
-        best += points.offroad_s
-        k, i = np.nonzero(best <= limit_s)
-        origins.append(i)
-        found.append(k + start)
-        values.append(best[k, i] / 60.0)
-    return PairTimes(
-        origin=np.concatenate(origins).astype(np.int64),
-        facility=np.concatenate(found).astype(np.int64),
-        minutes=np.concatenate(values),
+    for found in bounded_searches(graph, facilities, limit_min=limit_min):
+        for k, j in enumerate(found.facility.tolist()):
+            row = found.seconds[k]
+            hit = np.flatnonzero(row <= limit_s)
+            reached, node_s = found.nodes[hit], row[hit]
+            count = first[reached + 1] - first[reached]
+            edge = by_node[
+                np.repeat(first[reached], count)
+                + np.arange(int(count.sum()))
+                - np.repeat(np.cumsum(count) - count, count)
+            ]
+            total = cost[edge] + np.repeat(node_s, count)
+            ok = total <= limit_s
+            who, secs = _first_per(point[edge][ok], total[ok])
+            origins.append(who)
+            found_at.append(np.full(len(who), j))
+            values.append(secs)
+    via_point, via_facility, direct_s = snap.same_segment(points, facilities)
+    near = direct_s <= limit_s
+    origins.append(via_point[near])
+    found_at.append(via_facility[near])
+    values.append(direct_s[near])
+    origin = np.concatenate(origins).astype(np.int64)
+    facility = np.concatenate(found_at).astype(np.int64)
+    key, secs, fac = _first_per(
+        facility * max(1, len(points)) + origin, np.concatenate(values), facility
     )
+    return PairTimes(origin=key - fac * max(1, len(points)), facility=fac, minutes=secs / 60.0)
 
 
 def cell_pair_times(
@@ -442,6 +520,28 @@ def cell_pair_times(
     return rows, cols, pairs
 
 
+def beyond_reach(graph: RoadGraph, grid: PopulationGrid) -> float:
+    """People in cells with no road of the mode within the walking reach.
+
+    They cannot reach care by this mode: the coverage tables count them as not covered.
+
+    Parameters
+    ----------
+    graph
+        A timed road graph.
+    grid
+        The population grid.
+
+    Returns
+    -------
+    float
+        Persons.
+    """
+    rows, cols, cells = _grid_cells(graph, grid)
+    unlinked = np.diff(cells.offsets) == 0
+    return float(np.nansum(grid.values[rows[unlinked], cols[unlinked]]))
+
+
 def _grid_cells(
     graph: RoadGraph, grid: PopulationGrid
 ) -> tuple[np.ndarray, np.ndarray, Attachment]:
@@ -463,10 +563,12 @@ def _grid_cells(
     cached = graph._cache.get(key)
     if cached is None:
         rows, cols = np.nonzero(has_data)
-        x, y = rasterio.transform.xy(grid.transform, rows, cols, offset="center")
-        lon, lat = Transformer.from_crs(grid.crs, 4326, always_xy=True).transform(
-            np.asarray(x), np.asarray(y)
-        )
-        cached = (rows, cols, snap.attach(graph, lon, lat, check_islands=False))
+        # cell centres are points of every lattice of the grid (geohealth.field): the same
+        # arithmetic gives the same coordinates, so a service circle agrees with the table
+        x, y = field.lattice(grid.transform, grid.shape, grid.crs, np.inf).xy(rows, cols)
+        metric = snap.utm_crs(graph.lon, graph.lat)
+        mx, my = Transformer.from_crs(grid.crs, metric, always_xy=True).transform(x, y)
+        attached = snap.attach_xy(graph, mx, my, metric, check_islands=False, nearest_beyond=False)
+        cached = (rows, cols, attached)
         graph._cache[key] = cached
     return cached  # type: ignore[return-value]

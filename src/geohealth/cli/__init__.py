@@ -13,7 +13,17 @@ from pathlib import Path
 
 import click
 
-from geohealth import __version__, check, config, coverage, coverage_files, reach, sample, webmap
+from geohealth import (
+    __version__,
+    check,
+    config,
+    coverage,
+    coverage_files,
+    reach,
+    sample,
+    traveltime,
+    webmap,
+)
 from geohealth.cli import report, siting
 from geohealth.cli.common import input_files, mode_option, out_option
 from geohealth.errors import GeohealthError, GeohealthWarning
@@ -196,9 +206,10 @@ def isochrones_command(
 ) -> None:
     """Isochrones per facility and travel-time rasters per mode, from CONFIG.
 
-    Writes isochrones.gpkg (a layer per mode: one polygon per facility and threshold) and
-    traveltime_<mode>.tif (minutes to the nearest facility of the group, on the population
-    grid).
+    Writes isochrones.gpkg — per mode, isochrones_<group>_<mode> (one polygon per facility
+    and threshold) and circles_<group>_<mode> (the group's merged service circle per
+    threshold) — and traveltime_<mode>.tif (minutes to the nearest facility of the group, on
+    the population grid). Each group writes its own folder, isochrones-<group>/.
     """
     settings = config.load(config_file)
     out = out_dir or settings.command_dir(f"isochrones-{group}")
@@ -211,9 +222,16 @@ def isochrones_command(
         loaded = layers.load(settings)
         nets = reach.networks(loaded, group=group, modes=modes or None)
         frames = {}
+        thresholds = settings.analysis.thresholds_min
         for mode, net in nets.items():
             log.info("%s: %d %s facilities", mode, len(net.facilities), group)
-            frames[mode] = reach.isochrone_layer(net, settings.analysis.thresholds_min)
+            frames[f"isochrones_{group}_{mode}"] = reach.isochrone_layer(
+                net, thresholds, loaded, group=group
+            )
+            nearest = traveltime.nearest_facility(net.graph, net.attached)
+            frames[f"circles_{group}_{mode}"] = reach.circle_layer(
+                net, nearest, thresholds, loaded, group=group
+            )
             reach.write_surface(stage / f"traveltime_{mode}.tif", net, loaded)
         reach.write_isochrones(stage / "isochrones.gpkg", frames)
     click.echo(f"written: {out / 'isochrones.gpkg'}")
@@ -258,6 +276,22 @@ def demo_command(out_dir: Path | None, modes: tuple[str, ...]) -> None:
     _run_coverage(settings, out / "coverage", modes or None)
 
 
+def _tile_count(ctx: click.Context, param: click.Parameter, value: str) -> int:
+    """Parse ``--tiles``: a positive square number, else one line naming the choices."""
+    from geohealth.errors import ConfigError
+
+    try:
+        count = int(value)
+        sample.tiles.grid_side(count)
+    except (ValueError, ConfigError):
+        msg = (
+            f"--tiles {value}: not a positive square number — use 1, 4, 16 or 64 "
+            "(the sample county repeated √K × √K times in one region)"
+        )
+        raise ConfigError(msg) from None
+    return count
+
+
 @main.command("sample")
 @click.argument("out_dir", metavar="OUT_DIR", type=click.Path(path_type=Path))
 @click.option(
@@ -267,10 +301,20 @@ def demo_command(out_dir: Path | None, modes: tuple[str, ...]) -> None:
     show_default=True,
     help="Random seed; the same seed gives the same county.",
 )
-def sample_command(out_dir: Path, seed: int) -> None:
+@click.option(
+    "--tiles",
+    default="1",
+    show_default=True,
+    callback=_tile_count,
+    metavar="K",
+    help="Repeat the county K times (K square: 1, 4, 16, 64) on a √K × √K grid joined "
+    "into one region, for scale tests.",
+)
+def sample_command(out_dir: Path, seed: int, tiles: int) -> None:
     """Generate the synthetic sample county's files into OUT_DIR."""
-    files = sample.make_sample_county(out_dir, seed=seed)
-    click.echo(f"sample county written; run: geohealth check {files.config}")
+    files = sample.make_sample_county(out_dir, seed=seed, tiles=tiles)
+    what = "sample county" if tiles == 1 else f"sample region ({tiles} tiles)"
+    click.echo(f"{what} written; run: geohealth check {files.config}")
 
 
 main.add_command(siting.site_command)

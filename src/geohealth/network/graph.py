@@ -29,6 +29,9 @@ _YES = ("yes", "designated", "permissive", "destination", "official")
 _FORWARD = ("yes", "true", "1")
 _BACKWARD = ("-1", "reverse")
 
+#: Walking reach (metres): a place is linked to every road segment this close.
+DEFAULT_MAX_WALK_M = 300.0
+
 
 @dataclass(frozen=True)
 class RoadGraph:
@@ -50,6 +53,9 @@ class RoadGraph:
         Edge travel time (seconds).
     way
         Way index of each edge (into ``segments.tags``).
+    max_walk_m
+        Walking reach (metres): places are linked to every road segment this close
+        (:mod:`geohealth.network.snap`).
     """
 
     mode: str
@@ -60,6 +66,7 @@ class RoadGraph:
     length_m: np.ndarray
     time_s: np.ndarray
     way: np.ndarray
+    max_walk_m: float = DEFAULT_MAX_WALK_M
     _cache: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -196,7 +203,11 @@ def _oneway(tags: dict[str, np.ndarray]) -> np.ndarray:
 
 
 def build(
-    segments: RoadSegments, profile: ModeProfile, *, dem: terrain.Elevation | None = None
+    segments: RoadSegments,
+    profile: ModeProfile,
+    *,
+    dem: terrain.Elevation | None = None,
+    max_walk_m: float = DEFAULT_MAX_WALK_M,
 ) -> RoadGraph:
     """Time a road network for one travel mode.
 
@@ -209,6 +220,8 @@ def build(
     dem
         Elevations; when given, and the profile has a ``terrain`` rule, each direction of
         every road is timed over its grade (:mod:`geohealth.network.terrain`).
+    max_walk_m
+        Walking reach (metres) between places and the roads.
 
     Returns
     -------
@@ -309,6 +322,7 @@ def build(
         length_m=ln[first],
         time_s=t[first],
         way=w[first].astype(np.int32),
+        max_walk_m=max_walk_m,
     )
     log.info("%s network: %d nodes, %d directed edges", profile.mode, graph.n_nodes, len(graph.u))
     return graph

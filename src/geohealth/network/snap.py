@@ -1,16 +1,24 @@
-"""Attaching points (facilities, population cells) to the nearest routable road.
+"""Attaching points (facilities, population cells, sites) to the roads they can walk to.
 
-A point attaches to the nearest *segment* (not the nearest node) of the graph's main
-connected component, at the position along it closest to the point; the straight line from
-the point to the road is walked at the profile's ``offroad_kmh``. Points whose nearest
-road lies on an island of the network (a road piece not connected to the main network) attach
-to the main network instead, and are flagged.
+A point is linked to *every* road segment of the graph's main connected component within a
+walking reach (``network.max_walk_m``, :data:`DEFAULT_MAX_WALK_M` = 300 m unless configured),
+each at the position along the segment closest to the point. The straight line from the point
+to each linked position is walked at the profile's ``offroad_kmh``; travel times then take the
+best of the links (see :mod:`geohealth.traveltime`): a home 45 m from a dead-end track and
+175 m from a through street uses whichever reaches care first.
+
+A home with no road within the reach is not linked: it cannot reach care by that mode (the
+coverage tables count its people as not covered and a warning says how many). A facility or
+proposed site with no road within the reach is linked to its nearest road, however far, and
+named in a warning beyond ``network.max_snap_m``. Points whose nearest road lies on an island
+of the network (a road piece not connected to the main network) link to the main network
+instead, and are flagged.
 """
 
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import geopandas as gpd
 import numpy as np
@@ -23,49 +31,102 @@ from geohealth.network.graph import RoadGraph
 
 
 @dataclass(frozen=True)
-class Attachment:
-    """Points attached to a road graph.
+class Links:
+    """Point ↔ road-segment links, sorted by point.
 
     Attributes
     ----------
+    point
+        The point each link belongs to.
+    segment
+        The segment (index into :func:`segment_table`).
     a, b
-        Node indices of the segment each point attaches to.
+        The segment's end nodes.
     fraction
-        Position of the attachment point from ``a`` (0) to ``b`` (1).
+        Position of the linked place along the segment, from ``a`` (0) to ``b`` (1).
     time_ab_s, time_ba_s
         Travel time along the whole segment from ``a`` to ``b`` and back (seconds); ``inf``
         where that direction is not allowed (one-way).
-    offroad_m
-        Straight-line distance from the point to the road (metres).
-    offroad_s
-        Time to walk it (seconds).
-    segment
-        Index of the segment (points on the same segment can reach each other directly).
-    island
-        True where the nearest road was not on the main network.
-    x, y
-        The points themselves, in ``crs`` (metres).
-    crs
-        The metric CRS distances were measured in.
+    walk_m, walk_s
+        Straight-line distance from the point to the linked place (metres) and the time to
+        walk it (seconds).
     """
 
+    point: np.ndarray
+    segment: np.ndarray
     a: np.ndarray
     b: np.ndarray
     fraction: np.ndarray
     time_ab_s: np.ndarray
     time_ba_s: np.ndarray
-    offroad_m: np.ndarray
-    offroad_s: np.ndarray
-    segment: np.ndarray
-    island: np.ndarray
+    walk_m: np.ndarray
+    walk_s: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.point)
+
+    def take(self, index: np.ndarray) -> Links:
+        """Return some of the links (positions or a mask), in the order of ``index``."""
+        return Links(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
+
+    def to_a_s(self) -> np.ndarray:
+        """Time from the linked place along the segment to node ``a`` (seconds)."""
+        return _partial(self.fraction, self.time_ba_s)
+
+    def to_b_s(self) -> np.ndarray:
+        """Time from the linked place along the segment to node ``b`` (seconds)."""
+        return _partial(1.0 - self.fraction, self.time_ab_s)
+
+    def from_a_s(self) -> np.ndarray:
+        """Time from node ``a`` along the segment to the linked place (seconds)."""
+        return _partial(self.fraction, self.time_ab_s)
+
+    def from_b_s(self) -> np.ndarray:
+        """Time from node ``b`` along the segment to the linked place (seconds)."""
+        return _partial(1.0 - self.fraction, self.time_ba_s)
+
+
+def _partial(share: np.ndarray, full_s: np.ndarray) -> np.ndarray:
+    """``share`` of a segment's time; zero when the share is zero, even if not traversable."""
+    with np.errstate(invalid="ignore"):  # 0 × inf, masked out below
+        return np.where(share <= 0.0, 0.0, share * full_s)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """Points linked to a road graph.
+
+    Attributes
+    ----------
+    x, y
+        The points, in ``crs`` (metres).
+    offroad_m
+        Distance from each point to its nearest road of the main network (metres).
+    offroad_s
+        Time to walk it (seconds).
+    island
+        True where the nearest road overall was not on the main network.
+    links
+        Every road segment each point is linked to (at least one per point), by point.
+    offsets
+        ``links`` of point ``i`` are ``offsets[i]:offsets[i + 1]``.
+    crs
+        The metric CRS distances were measured in.
+    """
+
     x: np.ndarray
     y: np.ndarray
+    offroad_m: np.ndarray
+    offroad_s: np.ndarray
+    island: np.ndarray
+    links: Links
+    offsets: np.ndarray
     crs: CRS
 
     def __len__(self) -> int:
-        return len(self.a)
+        return len(self.x)
 
-    def take(self, index: np.ndarray) -> Attachment:
+    def take(self, index: np.ndarray | list[int]) -> Attachment:
         """Return the attachments of some of the points, in the order of ``index``.
 
         Parameters
@@ -76,34 +137,124 @@ class Attachment:
         Returns
         -------
         Attachment
-            The subset, with the same CRS.
+            The subset, with the same CRS; its points are numbered from 0.
         """
-        arrays = {
-            name: getattr(self, name)[index] for name in self.__dataclass_fields__ if name != "crs"
-        }
-        return Attachment(**arrays, crs=self.crs)
+        chosen = np.arange(len(self))[np.asarray(index)]
+        count = self.offsets[chosen + 1] - self.offsets[chosen]
+        first = np.repeat(self.offsets[chosen], count)
+        within = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+        links = self.links.take(first + within)
+        links = Links(
+            **{
+                **{f.name: getattr(links, f.name) for f in fields(links)},
+                "point": np.repeat(np.arange(len(chosen)), count),
+            }
+        )
+        return Attachment(
+            x=self.x[chosen],
+            y=self.y[chosen],
+            offroad_m=self.offroad_m[chosen],
+            offroad_s=self.offroad_s[chosen],
+            island=self.island[chosen],
+            links=links,
+            offsets=np.concatenate([[0], np.cumsum(count)]),
+            crs=self.crs,
+        )
 
-    def to_a_s(self) -> np.ndarray:
-        """Time from the attachment point along the segment to node ``a`` (seconds)."""
-        return _partial(self.fraction, self.time_ba_s)
+    def leaving(self, *, best: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Ways from each point onto the network: (point, node, seconds), sorted by point.
 
-    def to_b_s(self) -> np.ndarray:
-        """Time from the attachment point along the segment to node ``b`` (seconds)."""
-        return _partial(1.0 - self.fraction, self.time_ab_s)
+        The time walks to a linked place and travels along its segment to the node, where
+        the segment's direction allows.
 
-    def from_a_s(self) -> np.ndarray:
-        """Time from node ``a`` along the segment to the attachment point (seconds)."""
-        return _partial(self.fraction, self.time_ab_s)
+        Parameters
+        ----------
+        best
+            Keep only the fastest way per (point, node); False keeps every way (cheaper,
+            for a minimum taken later anyway).
+        """
+        links = self.links
+        return _ways(links, links.walk_s + links.to_a_s(), links.walk_s + links.to_b_s(), best)
 
-    def from_b_s(self) -> np.ndarray:
-        """Time from node ``b`` along the segment to the attachment point (seconds)."""
-        return _partial(1.0 - self.fraction, self.time_ba_s)
+    def arriving(self, *, best: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Ways from the network to each point: (point, node, seconds), sorted by point.
+
+        Parameters
+        ----------
+        best
+            Keep only the fastest way per (point, node); False keeps every way.
+        """
+        links = self.links
+        return _ways(links, links.from_a_s() + links.walk_s, links.from_b_s() + links.walk_s, best)
 
 
-def _partial(share: np.ndarray, full_s: np.ndarray) -> np.ndarray:
-    """``share`` of a segment's time; zero when the share is zero, even if not traversable."""
-    with np.errstate(invalid="ignore"):  # 0 × inf, masked out below
-        return np.where(share <= 0.0, 0.0, share * full_s)
+def _ways(
+    links: Links, via_a: np.ndarray, via_b: np.ndarray, best: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(point, node, seconds) by both ends of every link, sorted by point; fastest only."""
+    if best:
+        return _best_per_node(links, via_a, via_b)
+    point = np.repeat(links.point, 2)
+    node = np.column_stack([links.a, links.b]).ravel()
+    cost = np.column_stack([via_a, via_b]).ravel()
+    ok = np.isfinite(cost)
+    return point[ok], node[ok], cost[ok]
+
+
+def _best_per_node(
+    links: Links, via_a: np.ndarray, via_b: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(point, node, seconds) from both ends of every link, the fastest per (point, node)."""
+    point = np.concatenate([links.point, links.point]).astype(np.int64)
+    node = np.concatenate([links.a, links.b]).astype(np.int64)
+    cost = np.concatenate([via_a, via_b])
+    ok = np.isfinite(cost)
+    point, node, cost = point[ok], node[ok], cost[ok]
+    order = np.lexsort((cost, node, point))
+    point, node, cost = point[order], node[order], cost[order]
+    first = np.ones(len(point), dtype=bool)
+    first[1:] = (point[1:] != point[:-1]) | (node[1:] != node[:-1])
+    return point[first], node[first], cost[first]
+
+
+def same_segment(
+    origins: Attachment, targets: Attachment, *, by_segment: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Trips straight along a shared segment, without passing a node.
+
+    Parameters
+    ----------
+    origins, targets
+        Points attached to the same graph and CRS.
+    by_segment
+        ``numpy.argsort(origins.links.segment, kind="stable")`` when already known (a
+        lattice tile keeps it, as it meets many targets).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Origin point, target point and seconds (walk, along the segment, walk) for every
+        pair of links on the same segment whose direction allows the trip.
+    """
+    o, t = origins.links, targets.links
+    order = np.argsort(o.segment, kind="stable") if by_segment is None else by_segment
+    o_seg = o.segment[order]
+    lo = np.searchsorted(o_seg, t.segment, side="left")
+    hi = np.searchsorted(o_seg, t.segment, side="right")
+    count = hi - lo
+    t_link = np.repeat(np.arange(len(t)), count)
+    o_link = order[
+        np.repeat(lo, count)
+        + np.arange(int(count.sum()))
+        - np.repeat(np.cumsum(count) - count, count)
+    ]
+    gap = t.fraction[t_link] - o.fraction[o_link]
+    with np.errstate(invalid="ignore"):  # 0 × inf where the gap is zero
+        along = np.where(gap >= 0, gap * o.time_ab_s[o_link], -gap * o.time_ba_s[o_link])
+    along = np.where(gap == 0, 0.0, along)
+    seconds = o.walk_s[o_link] + along + t.walk_s[t_link]
+    ok = np.isfinite(seconds)
+    return o.point[o_link][ok], t.point[t_link][ok], seconds[ok]
 
 
 @dataclass(frozen=True)
@@ -201,8 +352,10 @@ def attach(
     *,
     crs: CRS | None = None,
     check_islands: bool = True,
+    max_walk_m: float | None = None,
+    nearest_beyond: bool = True,
 ) -> Attachment:
-    """Attach points to the nearest road segment of the graph's main component.
+    """Link points to every road segment of the main network within walking reach.
 
     Parameters
     ----------
@@ -215,44 +368,184 @@ def attach(
     check_islands
         Also find whether the nearest road overall is off the main network (``island``);
         skipping it halves the cost for many points.
+    max_walk_m
+        Walking reach (metres): every segment this close is linked. The graph's reach
+        when None.
+    nearest_beyond
+        Link a point with no segment within reach to its nearest segment (facilities,
+        sites); False leaves it unlinked (homes, population cells, lattice points), with
+        ``offroad_m`` = ``inf``.
 
     Returns
     -------
     Attachment
         Where each point meets the network, and at what cost.
     """
-    lon = np.asarray(lon, dtype=float)
-    lat = np.asarray(lat, dtype=float)
+    lon = np.atleast_1d(np.asarray(lon, dtype=float))
+    lat = np.atleast_1d(np.asarray(lat, dtype=float))
     crs = crs or utm_crs(graph.lon, graph.lat)
-    segments = segment_table(graph, crs)
     x, y = Transformer.from_crs(4326, crs, always_xy=True).transform(lon, lat)
-    xy = np.column_stack([np.atleast_1d(x), np.atleast_1d(y)])
+    return attach_xy(
+        graph,
+        np.atleast_1d(x),
+        np.atleast_1d(y),
+        crs,
+        check_islands=check_islands,
+        max_walk_m=max_walk_m,
+        nearest_beyond=nearest_beyond,
+    )
+
+
+def attach_xy(
+    graph: RoadGraph,
+    x: np.ndarray,
+    y: np.ndarray,
+    crs: CRS,
+    *,
+    check_islands: bool = True,
+    max_walk_m: float | None = None,
+    candidates: tuple[np.ndarray, np.ndarray] | None = None,
+    nearest_beyond: bool = True,
+) -> Attachment:
+    """Link points given in a metric CRS; see :func:`attach`.
+
+    Parameters
+    ----------
+    graph
+        A timed road graph.
+    x, y
+        Points, metres in ``crs``.
+    crs
+        A metric CRS.
+    check_islands, max_walk_m, nearest_beyond
+        As for :func:`attach`.
+    candidates
+        (point, segment) pairs to measure, segments as positions in
+        :func:`segment_index`; they must include every pair within reach (a caller that
+        knows its points' layout, such as a lattice tile, finds them faster). Found with a
+        KD-tree when None.
+
+    Returns
+    -------
+    Attachment
+        Where each point meets the network, and at what cost.
+    """
+    segments = segment_table(graph, crs)
+    xy = np.column_stack([np.asarray(x, dtype=float), np.asarray(y, dtype=float)])
     main_index = np.flatnonzero(segments.main)
-    hit, distance, fraction = _nearest(graph, segments, main_index, xy, "main")
-    chosen = main_index[hit]
+    tree = segment_index(graph, crs)
+    reach_m = graph.max_walk_m if max_walk_m is None else max_walk_m
+    if candidates is None:
+        candidates = _candidates(tree, xy, reach_m)
+    point, near, near_d, near_t = _measure(tree, xy, *candidates, reach_m)
+    # the nearest road: the closest link where there is one, else searched for
+    distance = np.full(len(xy), np.inf)
+    np.minimum.at(distance, point, near_d)
+    alone = ~np.isfinite(distance)  # no road within reach
+    if not nearest_beyond:
+        alone[:] = False  # left unlinked, offroad_m = inf
+    hit, far_d, far_t = _nearest(tree, xy[alone])
+    distance[alone] = far_d
     island = np.zeros(len(xy), dtype=bool)
     if check_islands and not segments.main.all():
-        any_hit, any_distance, _ = _nearest(graph, segments, np.arange(len(segments.a)), xy, "all")
+        every = _sample_tree(graph, segments, np.arange(len(segments.a)), "all")
+        any_hit, any_distance, _ = _nearest(every, xy)
         island = ~segments.main[any_hit] & (any_distance + 1.0 < distance)
-    return Attachment(
+    point = np.concatenate([point, np.flatnonzero(alone)])
+    near = np.concatenate([near, hit])
+    walk_m = np.concatenate([near_d, far_d])
+    share = np.concatenate([near_t, far_t])
+    order = np.lexsort((near, walk_m, point))  # a fixed order, however found
+    point, chosen = point[order], main_index[near[order]]
+    walk_m, share = walk_m[order], share[order]
+    speed = graph.profile.offroad_kmh / 3.6
+    links = Links(
+        point=point,
+        segment=chosen,
         a=segments.a[chosen],
         b=segments.b[chosen],
-        fraction=fraction,
+        fraction=share,
         time_ab_s=segments.time_ab_s[chosen],
         time_ba_s=segments.time_ba_s[chosen],
-        offroad_m=distance,
-        offroad_s=distance / (graph.profile.offroad_kmh / 3.6),
-        segment=chosen,
-        island=island,
+        walk_m=walk_m,
+        walk_s=walk_m / speed,
+    )
+    return Attachment(
         x=xy[:, 0],
         y=xy[:, 1],
+        offroad_m=distance,
+        offroad_s=distance / speed,
+        island=island,
+        links=links,
+        offsets=np.concatenate([[0], np.cumsum(np.bincount(point, minlength=len(xy)))]),
         crs=crs,
     )
 
 
 _SAMPLE_M = 50.0
-_CANDIDATES = 16
+_CANDIDATES = 8
 _CHUNK = 65_536
+
+
+@dataclass
+class _SampleTree:
+    """Segments sampled at most ``_SAMPLE_M`` apart, in a KD-tree (positions in a subset)."""
+
+    tree: cKDTree
+    owner: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    _lines: shapely.STRtree | None = None
+
+    @property
+    def lines(self) -> shapely.STRtree:
+        """The segments in an R-tree (built on first use)."""
+        if self._lines is None:
+            self._lines = shapely.STRtree(
+                shapely.linestrings(np.stack([self.start, self.end], axis=1))
+            )
+        return self._lines
+
+
+def segment_index(graph: RoadGraph, crs: CRS) -> _SampleTree:
+    """Return the main network's segments, indexed for nearest-road searches (cached).
+
+    Parameters
+    ----------
+    graph
+        A timed road graph.
+    crs
+        Metric CRS.
+
+    Returns
+    -------
+    _SampleTree
+        ``start``/``end`` (metres) of the segments of the main component, in the order of
+        ``numpy.flatnonzero(segment_table(graph, crs).main)``, a KD-tree of samples along
+        them and an R-tree (``lines``).
+    """
+    segments = segment_table(graph, crs)
+    return _sample_tree(graph, segments, np.flatnonzero(segments.main), "main")
+
+
+def _sample_tree(
+    graph: RoadGraph, segments: Segments, subset: np.ndarray, name: str
+) -> _SampleTree:
+    """Sample every segment of ``subset`` (cached on the graph)."""
+    key = f"kdtree:{name}:{id(segments)}"
+    cached = graph._cache.get(key)
+    if isinstance(cached, _SampleTree):
+        return cached
+    start, end = segments.start[subset], segments.end[subset]
+    length = np.sqrt(((end - start) ** 2).sum(axis=1))
+    pieces = np.maximum(1, np.ceil(length / _SAMPLE_M)).astype(np.int64)
+    owner = np.repeat(np.arange(len(subset)), pieces)
+    offset = np.arange(len(owner)) - np.repeat(np.cumsum(pieces) - pieces, pieces)
+    share = (offset + 0.5) / pieces[owner]
+    samples = start[owner] + share[:, None] * (end[owner] - start[owner])
+    result = _SampleTree(cKDTree(samples), owner, start, end)
+    graph._cache[key] = result
+    return result
 
 
 def _project(
@@ -267,30 +560,55 @@ def _project(
     return np.sqrt(ox * ox + oy * oy), t
 
 
-def _nearest(
-    graph: RoadGraph, segments: Segments, subset: np.ndarray, xy: np.ndarray, name: str
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Exact nearest segment of ``subset`` for each point: (position in subset, m, fraction).
+def _candidates(
+    sampled: _SampleTree, xy: np.ndarray, reach_m: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """(point, segment) pairs that may be closer than ``reach_m``, each pair once.
 
-    Every segment is sampled at most ``_SAMPLE_M`` apart, so the nearest segment has a
-    sample within its distance + ``_SAMPLE_M``/2 of the point. The ``_CANDIDATES`` nearest
-    samples (a KD-tree query) give candidate segments whose exact distances are computed; the
-    answer is proven exact when the farthest candidate sample lies beyond best + half the
-    spacing. Points where it is not proven (dense junctions) are answered by an R-tree.
+    The closest place of a segment lies within half the sample spacing of one of its
+    samples, so every segment within reach has a sample within reach + half the spacing.
     """
-    key = f"kdtree:{name}:{id(segments)}"
-    cached = graph._cache.get(key)
-    if cached is None:
-        start, end = segments.start[subset], segments.end[subset]
-        length = np.sqrt(((end - start) ** 2).sum(axis=1))
-        pieces = np.maximum(1, np.ceil(length / _SAMPLE_M)).astype(np.int64)
-        owner = np.repeat(np.arange(len(subset)), pieces)
-        offset = np.arange(len(owner)) - np.repeat(np.cumsum(pieces) - pieces, pieces)
-        share = (offset + 0.5) / pieces[owner]
-        samples = start[owner] + share[:, None] * (end[owner] - start[owner])
-        cached = (cKDTree(samples), owner, start, end)
-        graph._cache[key] = cached
-    tree, owner, start, end = cached
+    points: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+    segs: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+    n_seg = len(sampled.start)
+    step = max(1, _CHUNK // 8)
+    for lo in range(0, len(xy), step):
+        pairs = cKDTree(xy[lo : lo + step]).sparse_distance_matrix(
+            sampled.tree, reach_m + _SAMPLE_M / 2, output_type="ndarray"
+        )
+        key = np.unique(pairs["i"].astype(np.int64) * n_seg + sampled.owner[pairs["j"]])
+        points.append(key // n_seg + lo)
+        segs.append(key % n_seg)
+    return np.concatenate(points), np.concatenate(segs)
+
+
+def _measure(
+    sampled: _SampleTree, xy: np.ndarray, point: np.ndarray, seg: np.ndarray, reach_m: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Measure candidate pairs exactly; keep those within reach: point, segment, m, position."""
+    dist, t = _project(
+        xy[point, 0],
+        xy[point, 1],
+        sampled.start[seg, 0],
+        sampled.start[seg, 1],
+        sampled.end[seg, 0],
+        sampled.end[seg, 1],
+    )
+    keep = dist <= reach_m
+    return point[keep], seg[keep], dist[keep], t[keep]
+
+
+def _nearest(sampled: _SampleTree, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Exact nearest segment for each point: (position in the subset, metres, position).
+
+    The ``_CANDIDATES`` nearest samples (a KD-tree query) give candidate segments whose
+    exact distances are computed; the answer is proven exact when the farthest candidate
+    sample lies beyond best + half the spacing. Points where it is not proven (dense
+    junctions) are answered by an R-tree.
+    """
+    tree, owner, start, end = sampled.tree, sampled.owner, sampled.start, sampled.end
+    if len(xy) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0)
     k = min(_CANDIDATES, len(owner))
     best = np.empty(len(xy), dtype=np.int64)
     best_d = np.empty(len(xy))
@@ -298,7 +616,9 @@ def _nearest(
     unproven = np.zeros(len(xy), dtype=bool)
     for lo in range(0, len(xy), _CHUNK):  # chunks keep the k-wide temporaries small
         part = slice(lo, lo + _CHUNK)
-        sample_d, sample_i = tree.query(xy[part], k=k, workers=-1)
+        # threads pay off only for many points
+        workers = -1 if len(xy[part]) > 20_000 else 1
+        sample_d, sample_i = tree.query(xy[part], k=k, workers=workers)
         n = len(xy[part])
         sample_d = sample_d.reshape(n, k)
         candidates = owner[sample_i.reshape(n, k)]
@@ -317,11 +637,8 @@ def _nearest(
         best_t[part] = t[rows, pick]
         unproven[part] = (sample_d[:, -1] <= best_d[part] + _SAMPLE_M / 2) & (k < len(owner))
     if unproven.any():
-        lines = shapely.linestrings(np.stack([start, end], axis=1))
         points = shapely.points(xy[unproven])
-        (_, hit), _ = shapely.STRtree(lines).query_nearest(
-            points, return_distance=True, all_matches=False
-        )
+        (_, hit), _ = sampled.lines.query_nearest(points, return_distance=True, all_matches=False)
         d_exact, t_exact = _project(
             xy[unproven, 0], xy[unproven, 1], start[hit, 0], start[hit, 1], end[hit, 0], end[hit, 1]
         )

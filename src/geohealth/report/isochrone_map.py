@@ -1,7 +1,9 @@
 """The isochrone print map: the service circles of primary care as nested time bands.
 
-Each band is the union of every primary-care facility's isochrone at one time limit, less the
-union at the limit below (so "10–15 min" is the ground reached in 15 minutes but not in 10).
+Each band is primary care's merged service circle at one time limit (the contour of the
+nearest-facility field, :func:`geohealth.isochrones.group_circles`, the same model as the
+coverage tables), less the circle at the limit below (so "10–15 min" is the ground reached in
+15 minutes but not in 10).
 Bands run dark (shortest) to light (longest) with monotonic lightness, and the ground beyond
 the longest limit stays white, so the page reads in greyscale print.
 """
@@ -49,7 +51,7 @@ def isochrone_bands(result: CoverageResult, layers: InputLayers, mode: str) -> g
     Parameters
     ----------
     result
-        A coverage run with isochrones (``coverage.run(..., isochrones=True)``).
+        A coverage run.
     layers
         The run's inputs.
     mode
@@ -65,18 +67,17 @@ def isochrone_bands(result: CoverageResult, layers: InputLayers, mode: str) -> g
     Raises
     ------
     ConfigError
-        If the run has no isochrones for ``mode``.
+        If the run has no service circles for ``mode``.
     """
-    iso = result.isochrones.get(mode)
-    if iso is None or iso.empty:
-        msg = f"no isochrones for mode '{mode}' in this run — run coverage with isochrones=True"
+    found = result.groups.get(("primary", mode))
+    if found is None or found.circles.empty:
+        msg = f"no service circles for mode '{mode}' in this run — run coverage for that mode"
         raise ConfigError(msg)
     metric = layers.region.metric_crs
-    projected = iso.to_crs(metric)
+    projected = found.circles.to_crs(metric).sort_values("threshold_min")
     rows = []
     inner = shapely.Polygon()
-    for limit, part in projected.groupby("threshold_min", sort=True):
-        circle = shapely.make_valid(shapely.union_all(part.geometry.to_numpy()))
+    for limit, circle in zip(projected["threshold_min"], projected.geometry, strict=True):
         band = shapely.difference(circle, inner)
         rows.append(
             {

@@ -58,12 +58,19 @@ def raster(layout: Layout) -> tuple[np.ndarray, Affine]:
     values = np.zeros((rows, cols))
     cell_x = np.abs(np.gradient(gx, axis=1)).mean()
     cell_y = np.abs(np.gradient(gy, axis=0)).mean()
-    for s in layout.settlements.itertuples():
+    # each settlement's window is centred on its own cell: the degree grid is turned against
+    # the metric layout (about 1° here), so offsets from the grid's corner would miss
+    s_lon, s_lat = to_wgs.transform(
+        layout.settlements["x"].to_numpy(), layout.settlements["y"].to_numpy()
+    )
+    s_col = (np.asarray(s_lon) - west) / CELL_DEG
+    s_row = (north - np.asarray(s_lat)) / CELL_DEG
+    for s, col, row in zip(layout.settlements.itertuples(), s_col, s_row, strict=True):
         reach = 3.5 * s.spread_m
-        c0 = max(int((s.x - reach - gx[0, 0]) / cell_x) - 2, 0)
-        c1 = min(int((s.x + reach - gx[0, 0]) / cell_x) + 3, cols)
-        r0 = max(int((gy[0, 0] - s.y - reach) / cell_y) - 2, 0)
-        r1 = min(int((gy[0, 0] - s.y + reach) / cell_y) + 3, rows)
+        c0 = max(int(col - reach / cell_x) - 2, 0)
+        c1 = min(int(col + reach / cell_x) + 3, cols)
+        r0 = max(int(row - reach / cell_y) - 2, 0)
+        r1 = min(int(row + reach / cell_y) + 3, rows)
         wx, wy = gx[r0:r1, c0:c1], gy[r0:r1, c0:c1]
         kernel = np.exp(-((wx - s.x) ** 2 + (wy - s.y) ** 2) / (2 * s.spread_m**2))
         kernel *= land[r0:r1, c0:c1]

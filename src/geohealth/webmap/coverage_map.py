@@ -132,16 +132,17 @@ def _facility_layers(result: CoverageResult, layers: InputLayers) -> list[folium
 def _circle_layers(
     result: CoverageResult, layers: InputLayers, mode: str, *, show_target: bool
 ) -> list[folium.GeoJson]:
-    """Draw the service circles: every primary-care facility's isochrone merged, per threshold."""
-    iso = result.isochrones.get(mode)
-    if iso is None or iso.empty:
+    """Draw the service circles: primary care's merged circle per threshold."""
+    found = result.groups.get(("primary", mode))
+    if found is None or found.circles.empty:
         return []
     metric = layers.region.metric_crs
-    projected = iso.to_crs(metric)
+    projected = found.circles.to_crs(metric)
     target = layers.settings.analysis.target_min
     out = []
-    for limit, part in projected.groupby("threshold_min"):
-        merged = shapely.union_all(part.geometry.to_numpy()).simplify(15.0)
+    for row in projected.itertuples():
+        limit = row.threshold_min
+        merged = shapely.simplify(row.geometry, 15.0)
         frame = gpd.GeoDataFrame(
             {"threshold": [f"{limit:g} 分钟"]}, geometry=[merged], crs=metric
         ).to_crs(4326)

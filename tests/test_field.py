@@ -1,0 +1,264 @@
+"""The travel-time field: its lattice, its tiles, and the merged circles against the tables.
+
+The lattice holds every population cell's centre, so the field at a centre is that cell's
+time in the coverage tables, and the merged service circle of a care group (a contour of
+the field) holds exactly the people the tables count as covered.
+"""
+
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from affine import Affine
+from pyproj import CRS, Transformer
+
+from geohealth import field, reach, traveltime
+from geohealth.field import TILE
+from geohealth.inputs.population import PopulationGrid
+from geohealth.isochrones import group_circles, group_field
+from geohealth.network import graph, osm, profiles, snap
+
+from .conftest import real_extract
+
+PROFILES = profiles.load()
+LIMITS = [5.0, 10.0, 15.0]
+WGS84 = CRS.from_epsg(4326)
+UTM31 = CRS.from_epsg(32631)  # Andorra's UTM zone
+
+
+def _centres(transform, rows, cols):
+    """Cell centres by the affine transform itself."""
+    return transform @ (np.asarray(cols) + 0.5, np.asarray(rows) + 0.5)
+
+
+@pytest.mark.parametrize(
+    ("transform", "crs", "cell_m", "k"),
+    [
+        # 0.001° at 42.6°N: 81.9 m wide, 110.6 m tall → the taller side decides
+        (Affine(0.001, 0, 1.45, 0, -0.001, 42.62), WGS84, 50.0, 3),
+        (Affine(0.001, 0, 1.45, 0, -0.001, 42.62), WGS84, 120.0, 1),
+        (Affine(0.001, 0, 1.45, 0, -0.001, 42.62), WGS84, math.inf, 1),
+        (Affine(100, 0, 380_000, 0, -100, 4_720_000), UTM31, 50.0, 2),
+        (Affine(100, 0, 380_000, 0, -100, 4_720_000), UTM31, 100.0, 1),
+        (Affine(100, 0, 380_000, 0, -100, 4_720_000), UTM31, 30.0, 4),
+        (Affine(100, 0, 380_000, 0, -100, 4_720_000), UTM31, 33.4, 3),
+        (Affine(60, 0, 380_000, 0, -100, 4_720_000), UTM31, 50.0, 2),  # not square
+    ],
+)
+def test_lattice_holds_the_cell_centres(transform, crs, cell_m, k):
+    """k = ceil(cell size / cell_m); lattice point (r·k, c·k) is cell (r, c)'s centre, exactly."""
+    shape = (37, 45)
+    lattice = field.lattice(transform, shape, crs, cell_m)
+    assert lattice.k == k
+    assert lattice.shape == (shape[0] * k, shape[1] * k)
+    rows, cols = np.indices(shape).reshape(2, -1)
+    x, y = lattice.xy(rows * k, cols * k)
+    cx, cy = _centres(transform, rows, cols)
+    np.testing.assert_array_equal(x, cx)
+    np.testing.assert_array_equal(y, cy)
+    # the points between are evenly spaced, cell / k apart
+    sub = np.arange(k)
+    x, y = lattice.xy(np.full(k, 5 * k) + sub, np.full(k, 7 * k) + sub)
+    ex, ey = transform @ (7.5 + sub / k, 5.5 + sub / k)
+    np.testing.assert_allclose(x, ex, rtol=0, atol=1e-9 * abs(transform.c) + 1e-12)
+    np.testing.assert_allclose(y, ey, rtol=0, atol=1e-9 * abs(transform.f) + 1e-12)
+
+
+def test_lattice_spacing_is_at_most_cell_m():
+    """Geographic cells are refined until the points are ≤ cell_m apart in metres, no finer."""
+    transform = Affine(0.00083333, 0, 1.4, 0, -0.00083333, 42.7)  # WorldPop's 3 arc-seconds
+    to_m = Transformer.from_crs(WGS84, UTM31, always_xy=True)
+    x, y = to_m.transform(*(transform @ (np.array([0, 1, 0]), np.array([0, 0, 1]))))
+    width, height = math.dist((x[0], y[0]), (x[1], y[1])), math.dist((x[0], y[0]), (x[2], y[2]))
+    for cell_m, k in ((20.0, 5), (50.0, 2), (75.0, 2), (100.0, 1)):
+        lattice = field.lattice(transform, (100, 100), WGS84, cell_m)
+        assert lattice.k == k
+        assert max(width, height) / k <= cell_m
+        assert k == 1 or max(width, height) / (k - 1) > cell_m
+
+
+@pytest.fixture(scope="module")
+def segments():
+    return osm.read(real_extract("andorra.osm.pbf"))
+
+
+@pytest.fixture(scope="module")
+def graphs(segments):
+    return {mode: graph.build(segments, PROFILES[mode]) for mode in ("drive", "walk")}
+
+
+def _town(g):
+    """The densest part of the extract: the median of the road nodes (lon, lat)."""
+    return float(np.median(g.lon)), float(np.median(g.lat))
+
+
+def _facilities(g, n=3, seed=3):
+    """``n`` places on roads of the main network within ~1.5 km of the town centre."""
+    rng = np.random.default_rng(seed)
+    lon0, lat0 = _town(g)
+    mid_lon, mid_lat = (g.lon[g.u] + g.lon[g.v]) / 2, (g.lat[g.u] + g.lat[g.v]) / 2
+    ok = (
+        g.main_component[g.u]
+        & g.main_component[g.v]
+        & (np.abs(mid_lon - lon0) < 0.018)
+        & (np.abs(mid_lat - lat0) < 0.013)
+    )
+    edge = rng.choice(np.flatnonzero(ok), n, replace=False)
+    f = rng.uniform(0.2, 0.8, n)
+    lon = g.lon[g.u[edge]] * (1 - f) + g.lon[g.v[edge]] * f
+    lat = g.lat[g.u[edge]] * (1 - f) + g.lat[g.v[edge]] * f
+    return snap.attach(g, lon, lat)
+
+
+def _grid(g, crs, seed=0):
+    """Random people on ~100 m cells over ~5 × 5 km around the town; some empty, some nodata."""
+    lon0, lat0 = _town(g)
+    if crs.is_geographic:
+        transform, shape = Affine(0.0012, 0, lon0 - 0.03, 0, -0.0009, lat0 + 0.0225), (50, 50)
+    else:
+        x0, y0 = Transformer.from_crs(WGS84, crs, always_xy=True).transform(lon0, lat0)
+        transform, shape = Affine(100.0, 0, x0 - 2_450, 0, -100.0, y0 + 2_550), (51, 49)
+    rng = np.random.default_rng(seed)
+    values = rng.integers(1, 60, shape).astype(float)
+    values[rng.random(shape) < 0.3] = 0.0
+    values[rng.random(shape) < 0.05] = np.nan
+    return PopulationGrid(values=values, transform=transform, crs=crs, source="test")
+
+
+def test_tile_times_are_the_point_times(graphs):
+    """A tile's links and times are those of its points attached as homes (float32 seconds)."""
+    g = graphs["drive"]
+    fac = _facilities(g)
+    nearest = traveltime.nearest_facility(g, fac)
+    grid = _grid(g, WGS84)
+    lattice = field.lattice(grid.transform, grid.shape, grid.crs, 50.0)
+    assert lattice.k == 2
+    cache = field.tile_cache(g, lattice, fac.crs)
+    assert field.tile_cache(g, lattice, fac.crs) is cache
+    # the tile holding the first facility, and the last (cut short) tile
+    lon, lat = Transformer.from_crs(fac.crs, WGS84, always_xy=True).transform(fac.x[0], fac.y[0])
+    col, row = ~grid.transform @ (lon, lat)
+    ti, tj = int((row - 0.5) * lattice.k) // TILE, int((col - 0.5) * lattice.k) // TILE
+    last = (lattice.tiles[0] - 1, lattice.tiles[1] - 1)
+    assert lattice.shape[0] % TILE  # the last tiles are cut short
+    assert lattice.shape[1] % TILE
+    shared = reached = 0
+    for i, j in [(ti, tj), last]:
+        tile = cache.tile(i, j)
+        assert cache.tile(i, j) is tile
+        assert (tile.row0, tile.col0) == (i * TILE, j * TILE)
+        assert tile.rows == min(TILE, lattice.shape[0] - tile.row0)
+        assert tile.cols == min(TILE, lattice.shape[1] - tile.col0)
+        r, c = np.divmod(np.arange(tile.rows * tile.cols), tile.cols)
+        x, y = lattice.xy(r + tile.row0, c + tile.col0)
+        mx, my = Transformer.from_crs(grid.crs, fac.crs, always_xy=True).transform(x, y)
+        homes = snap.attach_xy(g, mx, my, fac.crs, check_islands=False, nearest_beyond=False)
+        # the same links
+        mine, theirs = tile.attached.links, homes.links
+        assert len(mine) == len(theirs)
+        np.testing.assert_array_equal(mine.point, theirs.point)
+        order_m = np.lexsort((mine.segment, mine.point))
+        order_t = np.lexsort((theirs.segment, theirs.point))
+        np.testing.assert_array_equal(mine.segment[order_m], theirs.segment[order_t])
+        np.testing.assert_allclose(mine.walk_m[order_m], theirs.walk_m[order_t], atol=1e-6)
+        np.testing.assert_allclose(mine.fraction[order_m], theirs.fraction[order_t], atol=1e-9)
+        # the same times
+        minutes, _ = traveltime.point_times(nearest, homes, fac)
+        seconds = tile.times(nearest.node_min[tile.nodes] * 60.0, fac)
+        assert seconds.shape == (tile.rows, tile.cols)
+        expected = (minutes * 60.0).reshape(tile.rows, tile.cols)
+        np.testing.assert_array_equal(np.isfinite(seconds), np.isfinite(expected))
+        finite = np.isfinite(expected)
+        reached += int(finite.sum())
+        np.testing.assert_allclose(seconds[finite], expected[finite], rtol=1e-6, atol=1e-3)
+        shared += int(np.isin(homes.links.segment, fac.links.segment).sum())
+    assert reached > 300
+    assert shared > 0  # some points go straight along a facility's segment
+
+
+@pytest.mark.parametrize(
+    ("mode", "crs", "cell_m", "k"),
+    [
+        ("drive", WGS84, math.inf, 1),
+        ("drive", UTM31, math.inf, 1),
+        ("walk", UTM31, 50.0, 2),
+        ("walk", WGS84, 40.0, 3),
+    ],
+)
+def test_merged_circles_hold_the_covered_people(graphs, mode, crs, cell_m, k):
+    """A cell's centre is in the group's T circle exactly when the tables count it covered."""
+    g = graphs[mode]
+    fac = _facilities(g)
+    nearest = traveltime.nearest_facility(g, fac)
+    grid = _grid(g, crs)
+    minutes, _ = traveltime.nearest_cells(g, grid, fac, nearest=nearest)
+    lattice = field.lattice(grid.transform, grid.shape, grid.crs, cell_m)
+    assert lattice.k == k
+    circles = group_circles(g, fac, nearest, lattice, LIMITS)
+    assert len(circles) == len(LIMITS)
+    assert all(shapely.is_valid(c) for c in circles)
+    people = np.nan_to_num(grid.values, nan=0.0)
+    rows, cols = np.nonzero(people > 0)
+    x, y = _centres(grid.transform, rows, cols)
+    for limit, circle in zip(LIMITS, circles, strict=True):
+        shapely.prepare(circle)
+        in_circle = shapely.intersects_xy(circle, x, y)  # a centre on the boundary is in
+        covered = minutes[rows, cols] <= limit
+        wrong = in_circle != covered
+        assert 0 < covered.sum() < len(covered), f"{limit} min: nothing to tell apart"
+        assert not wrong.any(), (
+            f"{mode} {limit} min: {wrong.sum()} cells ({people[rows, cols][wrong].sum():.0f} "
+            f"people) disagree, minutes {minutes[rows, cols][wrong][:5].tolist()}, in circle "
+            f"{in_circle[wrong][:5].tolist()}"
+        )
+        assert people[rows, cols][in_circle].sum() == pytest.approx(
+            people[rows, cols][covered].sum()
+        )
+
+
+def test_group_field_is_the_cells_minutes(graphs):
+    """The group's field at every cell centre within reach is the cell's minutes (float32)."""
+    g = graphs["walk"]
+    fac = _facilities(g)
+    nearest = traveltime.nearest_facility(g, fac)
+    grid = _grid(g, UTM31)
+    minutes, _ = traveltime.nearest_cells(g, grid, fac, nearest=nearest)
+    lattice = field.lattice(grid.transform, grid.shape, grid.crs, 50.0)
+    block, (r0, c0) = group_field(g, fac, nearest, lattice, LIMITS[-1])
+    rows, cols = np.nonzero(np.nan_to_num(grid.values, nan=0.0) > 0)
+    lr, lc = rows * lattice.k - r0, cols * lattice.k - c0
+    inside = (lr >= 0) & (lr < block.shape[0]) & (lc >= 0) & (lc < block.shape[1])
+    mine = np.full(len(rows), np.inf)
+    mine[inside] = block[lr[inside], lc[inside]]
+    theirs = minutes[rows, cols]
+    within = theirs <= LIMITS[-1]
+    assert within.sum() > 100
+    np.testing.assert_allclose(mine[within], theirs[within], rtol=1e-6)
+    assert (mine[~within] > LIMITS[-1]).all()
+
+
+def test_circle_layer_holds_the_covered_people(graphs):
+    """reach.circle_layer (EPSG:4326, the run's lattice) agrees with the cells' minutes too."""
+    g = graphs["walk"]
+    fac = _facilities(g)
+    nearest = traveltime.nearest_facility(g, fac)
+    grid = _grid(g, WGS84)
+    minutes, _ = traveltime.nearest_cells(g, grid, fac, nearest=nearest)
+    layers = SimpleNamespace(
+        population=grid, settings=SimpleNamespace(analysis=SimpleNamespace(walk_circle_m=50.0))
+    )
+    points = gpd.GeoDataFrame(geometry=shapely.points(np.zeros(len(fac)), np.zeros(len(fac))))
+    net = reach.ModeNetwork(graph=g, facilities=points, attached=fac)
+    frame = reach.circle_layer(net, nearest, (15.0, 5.0, 10.0), layers, group="primary")
+    assert frame.crs.to_epsg() == 4326
+    assert frame.threshold_min.tolist() == LIMITS
+    rows, cols = np.nonzero(np.nan_to_num(grid.values, nan=0.0) > 0)
+    x, y = _centres(grid.transform, rows, cols)
+    for limit, circle in zip(frame.threshold_min, frame.geometry, strict=True):
+        wrong = shapely.intersects_xy(circle, x, y) != (minutes[rows, cols] <= limit)
+        assert not wrong.any(), f"{limit} min: {wrong.sum()} cells disagree"
