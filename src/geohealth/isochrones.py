@@ -242,22 +242,41 @@ def contours(
         )
     step = min(abs(grid.transform.a), abs(grid.transform.e)) / grid.k
     generator = contourpy.contour_generator(
-        x, y, z, fill_type=contourpy.FillType.OuterOffset, chunk_size=0
+        x, y, z, fill_type=contourpy.FillType.ChunkCombinedOffsetOffset, chunk_size=0
     )
     out: list[shapely.Geometry] = []
     for limit in limits:
-        points, offsets = generator.filled(-1.0, float(limit))
-        polygons = [
-            shapely.Polygon(p[o[0] : o[1]], [p[o[i] : o[i + 1]] for i in range(1, len(o) - 1)])
-            for p, o in zip(points, offsets, strict=True)
-        ]
-        geometry = shapely.MultiPolygon(polygons) if polygons else shapely.Polygon()
+        (points,), (rings,), (outers,) = generator.filled(-1.0, float(limit))
+        if points is None:
+            out.append(shapely.MultiPolygon())
+            continue
+        polygons = shapely.from_ragged_array(
+            shapely.GeometryType.POLYGON, points, (rings.astype(np.int64), outers.astype(np.int64))
+        )
         if simplify > 0:
-            geometry = shapely.simplify(geometry, simplify * step, preserve_topology=True)
+            polygons = _simplified(polygons, simplify * step)
+        geometry = shapely.MultiPolygon(list(polygons))
         if not geometry.is_valid:
             geometry = shapely.make_valid(geometry)
         out.append(geometry)
     return out
+
+
+def _simplified(polygons: np.ndarray, tolerance: float) -> np.ndarray:
+    """Simplify polygons, keeping every ring however small (a lone place in or out).
+
+    The plain Douglas–Peucker pass is fast; the parts it spoils (a ring lost or crossed) are
+    simplified again preserving topology.
+    """
+    simple = shapely.simplify(polygons, tolerance, preserve_topology=False)
+    spoiled = (
+        shapely.is_empty(simple)
+        | ~shapely.is_valid(simple)
+        | (shapely.get_num_interior_rings(simple) != shapely.get_num_interior_rings(polygons))
+    )
+    if spoiled.any():
+        simple[spoiled] = shapely.simplify(polygons[spoiled], tolerance, preserve_topology=True)
+    return simple
 
 
 def group_field(

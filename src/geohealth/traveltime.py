@@ -144,16 +144,25 @@ def point_times(
     """
     point, node, cost = points.leaving(best=False)  # the minimum is taken below
     node_s = nearest.node_min * 60.0
-    via_point, via_facility, direct_s = snap.same_segment(points, facilities)
-    key = np.concatenate([point, via_point])
-    seconds = np.concatenate([cost + node_s[node], direct_s])
-    which = np.concatenate([nearest.node_facility[node], via_facility])
-    ok = np.isfinite(seconds)
-    key, seconds, which = _first_per(key[ok], seconds[ok], which[ok])
     total_s = np.full(len(points), np.inf)
     best = np.full(len(points), -1, dtype=np.int64)
-    total_s[key] = seconds
-    best[key] = which
+    if len(point):  # the ways come sorted by point: a minimum per run, no sorting
+        seconds = cost + node_s[node]
+        start = np.flatnonzero(np.r_[True, point[1:] != point[:-1]])
+        fastest = np.minimum.reduceat(seconds, start)
+        count = np.diff(np.r_[start, len(point)])
+        at = np.where(seconds == np.repeat(fastest, count), np.arange(len(point)), len(point))
+        first = np.minimum.reduceat(at, start)
+        reached = np.isfinite(fastest)
+        total_s[point[start[reached]]] = fastest[reached]
+        best[point[start[reached]]] = nearest.node_facility[node[first[reached]]]
+    # a facility on a segment the point is linked to may be reached straight along it
+    via_point, via_facility, direct_s = snap.same_segment(points, facilities)
+    if len(via_point):
+        key, seconds, which = _first_per(via_point, direct_s, via_facility)
+        better = seconds < total_s[key]
+        total_s[key[better]] = seconds[better]
+        best[key[better]] = which[better]
     return total_s / 60.0, best
 
 
