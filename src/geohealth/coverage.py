@@ -9,8 +9,10 @@ township containing their centre, as for the township population totals.
 from __future__ import annotations
 
 import logging
+import os
 import warnings
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -228,12 +230,14 @@ class GroupResult:
     network
         The mode's graph with the group's facilities attached.
     minutes
-        Minutes to the nearest facility per population cell (NaN: no data, ``inf``: none
-        reachable).
+        Minutes to the nearest facility per population cell, float32 (NaN: no data,
+        ``inf``: none reachable).
     nearest
-        Index (into ``network.facilities``) of each cell's nearest facility; ``-1`` for none.
+        Index (into ``network.facilities``) of each cell's nearest facility, int32; ``-1``
+        for none.
     access
-        E2SFCA beds per 1 000 residents reachable from each cell (NaN where nobody lives).
+        E2SFCA beds per 1 000 residents reachable from each cell, float32 (NaN where nobody
+        lives).
     circles
         The group's merged service circles, one per threshold (EPSG:4326), contoured from
         the same field as ``minutes``.
@@ -277,7 +281,9 @@ def _group_run(
     mode = net.graph.mode
     near = traveltime.nearest_facility(net.graph, net.attached)
     minutes, nearest = traveltime.nearest_cells(net.graph, grid, net.attached, nearest=near)
-    circles = reach.circle_layer(net, near, settings.analysis.thresholds_min, layers, group=group)
+    circles = reach.circle_layer(
+        net, near, settings.analysis.thresholds_min, layers, group=group, minutes=minutes
+    )
     limit = max(max(settings.analysis.thresholds_min), decay.catchment_min)
     cells = traveltime.cell_pair_times(net.graph, grid, net.attached, limit_min=limit)
     rows, cols, pairs = cells
@@ -311,7 +317,14 @@ def _group_run(
         group=group,
         e2sfca_ratio=index.per_facility,
     )
-    return GroupResult(net, minutes, nearest, access, circles), towns, table
+    kept = GroupResult(  # compact: a run keeps one of each per care group and mode
+        net,
+        minutes.astype(np.float32),
+        nearest.astype(np.int32),
+        access.astype(np.float32),
+        circles,
+    )
+    return kept, towns, table
 
 
 def run(
@@ -356,18 +369,43 @@ def run(
     _warn_beyond_reach(layers, built)
     steps = [(g, m) for g in chosen for m in built]
     zones = layers.township_index()  # rasterised once, at load
-    towns, tables, results = [], [], {}
     bar = tqdm(total=len(steps), desc="coverage", unit="run", disable=_quiet(progress), leave=False)
-    for group in chosen:
-        for mode, net in reach.networks(layers, group=group, built=built).items():
-            bar.set_postfix_str(f"{group}, {mode}")
+
+    def one_mode(mode: str) -> tuple[dict[str, tuple], gpd.GeoDataFrame | None]:
+        """Every group on one mode's graph (its caches — linked lattice tiles — are shared)."""
+        done = {}
+        for group in chosen:
+            net = reach.networks(layers, group=group, built={mode: built[mode]})[mode]
             log.debug("coverage: %s, %s care (%d facilities)", mode, group, len(net.facilities))
-            result, town, table = _group_run(layers, net, group, decay, zones)
+            done[group] = _group_run(layers, net, group, decay, zones)
+            bar.update()
+        circles = None
+        if isochrones and "primary" in chosen:
+            circles = reach.isochrone_layer(
+                done["primary"][0].network,
+                settings.analysis.thresholds_min,
+                layers,
+                group="primary",
+                progress=progress,
+            )
+        return done, circles
+
+    # modes are independent: one thread each, as many at once as there are cores (the
+    # searches, contours and geometry release the GIL)
+    workers = max(1, min(len(built), os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        by_mode = dict(zip(built, pool.map(one_mode, built), strict=True))
+    bar.close()
+    towns, tables, results, iso = [], [], {}, {}
+    for group in chosen:  # the table's order: group, then mode
+        for mode in built:
+            result, town, table = by_mode[mode][0][group]
             results[(group, mode)] = result
             towns.append(town)
             tables.append(table)
-            bar.update()
-    bar.close()
+    for mode in built:
+        if by_mode[mode][1] is not None:
+            iso[mode] = by_mode[mode][1]
     if not towns:
         msg = f"no facility of the groups {', '.join(groups)} — check facilities.levels"
         raise InputError(msg)
@@ -376,13 +414,6 @@ def run(
     per_zone = table.iloc[: n + 1]["population"].to_numpy()
     beds = beds_per_1000(layers.townships, layers.facilities, per_zone)
     table.insert(len(COLUMNS), "beds_per_1000", np.tile(beds, len(table) // (n + 1)))
-    iso = {}
-    if isochrones and "primary" in chosen:
-        for mode in built:
-            net = results[("primary", mode)].network
-            iso[mode] = reach.isochrone_layer(
-                net, settings.analysis.thresholds_min, layers, group="primary", progress=progress
-            )
     return CoverageResult(
         townships=table,
         facilities=pd.concat(tables, ignore_index=True),

@@ -31,7 +31,7 @@ from geohealth.network.snap import Attachment
 #: Lattice points per tile side.
 TILE = 32
 #: Bytes of linked tiles kept per graph before the least recently used are dropped.
-CACHE_BYTES = 600 * 2**20
+CACHE_BYTES = 256 * 2**20
 
 
 @dataclass(frozen=True)

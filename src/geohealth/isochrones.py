@@ -44,9 +44,9 @@ log = logging.getLogger(__name__)
 #: Lattice spacing (metres) used when no population grid is given.
 DEFAULT_CELL_M = 50.0
 #: Simplification of each facility's circles, as a share of the lattice spacing: drops the
-#: vertices of straight runs (60 % of them) and moves no outline by more than a tenth of a
+#: vertices of straight runs (70 % of them) and moves no outline by more than a quarter of a
 #: lattice step. The merged circles of a group are exact contours (the tables' numbers).
-SIMPLIFY_STEPS = 0.1
+SIMPLIFY_STEPS = 0.25
 
 
 def _limits(thresholds_min: Sequence[float]) -> list[float]:
@@ -223,23 +223,22 @@ def contours(
     list of shapely geometries
         (Multi)polygons with holes, in the lattice's CRS; empty where nothing is within.
     """
-    rows, cols = minutes.shape
     # points outside every limit: a value a little past the largest, so the contour lies
     # between a reached point and an unreached one rather than on the reached one
     cap = limits[-1] * 1.25 + 1.0
-    z = np.minimum(np.nan_to_num(minutes, nan=cap, posinf=cap), cap).astype(np.float64)
+    rows, cols = max(2, minutes.shape[0]), max(2, minutes.shape[1])  # contourpy needs 2 × 2
+    z = np.full((rows, cols), cap)
+    z[: minutes.shape[0], : minutes.shape[1]] = np.minimum(
+        np.nan_to_num(minutes, nan=cap, posinf=cap), cap
+    )
     r = np.arange(rows) + origin[0]
     c = np.arange(cols) + origin[1]
-    cc, rr = np.meshgrid(c, r)
-    x, y = grid.xy(rr, cc)
-    if rows < 2 or cols < 2:  # contourpy needs a 2 × 2 block: pad with unreached points
-        z = np.pad(z, ((0, max(0, 2 - rows)), (0, max(0, 2 - cols))), constant_values=cap)
-        x = np.pad(
-            x, ((0, max(0, 2 - rows)), (0, max(0, 2 - cols))), mode="reflect", reflect_type="odd"
-        )
-        y = np.pad(
-            y, ((0, max(0, 2 - rows)), (0, max(0, 2 - cols))), mode="reflect", reflect_type="odd"
-        )
+    if grid.transform.b == 0 and grid.transform.d == 0:  # north-up: 1-D coordinates suffice
+        x, _ = grid.xy(np.zeros(cols), c)
+        _, y = grid.xy(r, np.zeros(rows))
+    else:
+        cc, rr = np.meshgrid(c, r)
+        x, y = grid.xy(rr, cc)
     step = min(abs(grid.transform.a), abs(grid.transform.e)) / grid.k
     generator = contourpy.contour_generator(
         x, y, z, fill_type=contourpy.FillType.ChunkCombinedOffsetOffset, chunk_size=0
@@ -255,7 +254,7 @@ def contours(
         )
         if simplify > 0:
             polygons = _simplified(polygons, simplify * step)
-        geometry = shapely.MultiPolygon(list(polygons))
+        geometry = shapely.MultiPolygon(list(shapely.get_parts(polygons)))
         if not geometry.is_valid:
             geometry = shapely.make_valid(geometry)
         out.append(geometry)

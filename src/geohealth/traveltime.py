@@ -416,11 +416,11 @@ class PairTimes:
     Attributes
     ----------
     origin
-        Index of the origin (point or grid cell).
+        Index of the origin (point or grid cell), int32.
     facility
-        Index of the facility.
+        Index of the facility, int32.
     minutes
-        Minutes from the origin to the facility (≤ the limit).
+        Minutes from the origin to the facility (≤ the limit), float32.
     """
 
     origin: np.ndarray
@@ -459,15 +459,24 @@ def pair_times(
     Returns
     -------
     PairTimes
-        Pairs sorted by facility, then origin.
+        Pairs grouped by facility, each (origin, facility) once.
     """
     limit_s = limit_min * 60.0
     point, node, cost = points.leaving(best=False)  # the minimum is taken below
     by_node = np.argsort(node, kind="stable")
     first = np.searchsorted(node[by_node], np.arange(graph.n_nodes + 1))
-    origins: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
-    found_at: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
-    values: list[np.ndarray] = [np.zeros(0)]
+    via_point, via_facility, direct_s = snap.same_segment(points, facilities)
+    near = direct_s <= limit_s
+    via_point, via_facility, direct_s = via_point[near], via_facility[near], direct_s[near]
+    by_facility = np.argsort(via_facility, kind="stable")
+    direct_at = np.searchsorted(via_facility[by_facility], np.arange(len(facilities) + 1))
+    # one buffer per point, reused facility after facility: the minimum per point without
+    # sorting, in work proportional to the facility's own reach
+    best = np.full(len(points), np.inf)
+    slot = np.zeros(len(points), dtype=np.int64)
+    origins: list[np.ndarray] = [np.zeros(0, dtype=np.int32)]
+    found_at: list[np.ndarray] = [np.zeros(0, dtype=np.int32)]
+    values: list[np.ndarray] = [np.zeros(0, dtype=np.float32)]
     for found in bounded_searches(graph, facilities, limit_min=limit_min):
         for k, j in enumerate(found.facility.tolist()):
             row = found.seconds[k]
@@ -481,21 +490,21 @@ def pair_times(
             ]
             total = cost[edge] + np.repeat(node_s, count)
             ok = total <= limit_s
-            who, secs = _first_per(point[edge][ok], total[ok])
-            origins.append(who)
-            found_at.append(np.full(len(who), j))
-            values.append(secs)
-    via_point, via_facility, direct_s = snap.same_segment(points, facilities)
-    near = direct_s <= limit_s
-    origins.append(via_point[near])
-    found_at.append(via_facility[near])
-    values.append(direct_s[near])
-    origin = np.concatenate(origins).astype(np.int64)
-    facility = np.concatenate(found_at).astype(np.int64)
-    key, secs, fac = _first_per(
-        facility * max(1, len(points)) + origin, np.concatenate(values), facility
+            mine = by_facility[direct_at[j] : direct_at[j + 1]]
+            who = np.concatenate([point[edge][ok], via_point[mine]])
+            secs = np.concatenate([total[ok], direct_s[mine]])
+            np.minimum.at(best, who, secs)
+            slot[who] = np.arange(len(who))
+            unique = who[slot[who] == np.arange(len(who))]  # each point once
+            origins.append(unique.astype(np.int32))
+            found_at.append(np.full(len(unique), j, dtype=np.int32))
+            values.append((best[unique] / 60.0).astype(np.float32))
+            best[unique] = np.inf
+    return PairTimes(  # compact: pairs are the engine's largest arrays
+        origin=np.concatenate(origins),
+        facility=np.concatenate(found_at),
+        minutes=np.concatenate(values),
     )
-    return PairTimes(origin=key - fac * max(1, len(points)), facility=fac, minutes=secs / 60.0)
 
 
 def cell_pair_times(

@@ -144,7 +144,7 @@ def _run_coverage(settings: config.Settings, out: Path, modes: tuple[str, ...] |
         out, command="coverage", inputs=input_files(settings), config_file=settings.source
     ) as stage:
         loaded = layers.load(settings)
-        result = coverage.run(loaded, modes=modes, isochrones=True)
+        result = coverage.run(loaded, modes=modes)
         log.info("writing tables, GeoPackage, rasters and the map …")
         written = coverage_files.write_tables(
             stage, result, language=settings.output.table_language, region=settings.region.name
@@ -229,10 +229,13 @@ def isochrones_command(
                 net, thresholds, loaded, group=group
             )
             nearest = traveltime.nearest_facility(net.graph, net.attached)
-            frames[f"circles_{group}_{mode}"] = reach.circle_layer(
-                net, nearest, thresholds, loaded, group=group
+            minutes = traveltime.surface(
+                net.graph, loaded.population, net.attached, nearest=nearest
             )
-            reach.write_surface(stage / f"traveltime_{mode}.tif", net, loaded)
+            frames[f"circles_{group}_{mode}"] = reach.circle_layer(
+                net, nearest, thresholds, loaded, group=group, minutes=minutes
+            )
+            reach.write_surface(stage / f"traveltime_{mode}.tif", net, loaded, minutes=minutes)
         reach.write_isochrones(stage / "isochrones.gpkg", frames)
     click.echo(f"written: {out / 'isochrones.gpkg'}")
     for mode in nets:

@@ -129,7 +129,7 @@ def report_command(
     final = folder
     with run_folder(final, command="report", inputs=inputs, config_file=settings.source) as folder:
         loaded = layers.load(settings)
-        result = coverage.run(loaded, modes=modes or None, isochrones=True)
+        result = coverage.run(loaded, modes=modes or None)
         written: list[Path] = []
         for mode in dict.fromkeys(m for g, m in result.groups if g == "primary"):
             for page in pages:

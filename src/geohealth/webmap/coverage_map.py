@@ -142,10 +142,13 @@ def _circle_layers(
     out = []
     for row in projected.itertuples():
         limit = row.threshold_min
-        merged = shapely.simplify(row.geometry, 15.0)
+        # drawn for the screen: outlines within 30 m, coordinates to about a metre (the
+        # GeoPackage keeps the exact contour)
+        merged = shapely.simplify(row.geometry, 30.0)
         frame = gpd.GeoDataFrame(
             {"threshold": [f"{limit:g} 分钟"]}, geometry=[merged], crs=metric
         ).to_crs(4326)
+        frame["geometry"] = shapely.set_precision(frame.geometry.to_numpy(), 1e-5)
         out.append(
             folium.GeoJson(
                 frame.to_json(drop_id=True),
