@@ -22,7 +22,7 @@ import shapely
 
 from geohealth import traveltime
 from geohealth.errors import ConfigError
-from geohealth.isochrones import SIMPLIFY_STEPS, isochrones
+from geohealth.isochrones import isochrones
 from geohealth.network import graph, osm, profiles, snap
 
 from .conftest import real_extract, write_osm
@@ -209,15 +209,11 @@ def test_polygons_are_contours_on_a_lattice(case):
 
 
 def test_lattice_points_on_the_right_side(checked):
-    """A lattice point timed ≤ T by networkx is in the T polygon (or on it); > T is not inside.
-
-    Up to the outline's simplification: a facility's circle drops the vertices of straight
-    runs, moving its outline by at most ``SIMPLIFY_STEPS`` of a lattice step.
-    """
+    """A lattice point timed ≤ T by networkx is in the T polygon (or on it); > T is not inside."""
     case = checked.case
     corners = checked.corners.reshape(-1, 2)
     times = checked.corner_min.reshape(len(case.fac), -1)
-    tol = SIMPLIFY_STEPS * CELL_M[case.mode] * 1.001
+    tol = 1e-6  # metres: the polygons are the exact contours
     counts = {"in": 0, "out": 0}
     for j, limit in itertools.product(range(len(case.fac)), LIMITS):
         polygon = _polygon(case.iso, j, limit)

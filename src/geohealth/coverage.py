@@ -281,9 +281,7 @@ def _group_run(
     mode = net.graph.mode
     near = traveltime.nearest_facility(net.graph, net.attached)
     minutes, nearest = traveltime.nearest_cells(net.graph, grid, net.attached, nearest=near)
-    circles = reach.circle_layer(
-        net, near, settings.analysis.thresholds_min, layers, group=group, minutes=minutes
-    )
+    circles = reach.circle_layer(net, near, settings.analysis.thresholds_min, layers, group=group)
     limit = max(max(settings.analysis.thresholds_min), decay.catchment_min)
     cells = traveltime.cell_pair_times(net.graph, grid, net.attached, limit_min=limit)
     rows, cols, pairs = cells

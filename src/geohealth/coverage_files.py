@@ -168,8 +168,9 @@ def geopackage_layers(result: CoverageResult, layers: InputLayers) -> dict[str, 
     ``facilities`` (points), ``catchments_<group>_<mode>``, ``uncovered_<mode>`` (where
     people live beyond ``analysis.target_min`` of primary care, merged by township and time
     band), ``circles_<group>_<mode>`` (the group's merged service circle per threshold, with
-    the people inside — the ``covered`` of the whole area) and ``isochrones_primary_<mode>``
-    (one service circle per primary-care facility and threshold), all EPSG:4326.
+    the people inside — the ``covered`` of the whole area) and, when the run drew them,
+    ``isochrones_primary_<mode>`` (one service circle per primary-care facility and
+    threshold), all EPSG:4326.
 
     Parameters
     ----------

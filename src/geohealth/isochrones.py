@@ -43,10 +43,6 @@ log = logging.getLogger(__name__)
 
 #: Lattice spacing (metres) used when no population grid is given.
 DEFAULT_CELL_M = 50.0
-#: Simplification of each facility's circles, as a share of the lattice spacing: drops the
-#: vertices of straight runs (70 % of them) and moves no outline by more than a quarter of a
-#: lattice step. The merged circles of a group are exact contours (the tables' numbers).
-SIMPLIFY_STEPS = 0.25
 
 
 def _limits(thresholds_min: Sequence[float]) -> list[float]:
@@ -128,7 +124,7 @@ def isochrones(
                 cache.tiles_near(index.xy[reached, 0], index.xy[reached, 1], reach_m), direct
             )
             minutes, origin = _field(cache, tiles, found.nodes[hit], seconds[hit], own, direct)
-            drawn = contours(minutes, origin, grid, limits, simplify=SIMPLIFY_STEPS)
+            drawn = contours(minutes, origin, grid, limits)
             for limit, polygon in zip(limits, drawn, strict=True):
                 rows.append({"facility": j, "threshold_min": limit, "geometry": polygon})
             bar.update(1)
@@ -198,8 +194,6 @@ def contours(
     origin: tuple[int, int],
     grid: Lattice,
     limits: Sequence[float],
-    *,
-    simplify: float = 0.0,
 ) -> list[shapely.Geometry]:
     """Contour ``minutes ≤ T`` on a block of the lattice: one filled geometry per limit.
 
@@ -213,10 +207,6 @@ def contours(
         The lattice.
     limits
         Time limits (minutes), ascending.
-    simplify
-        Drop vertices that move the outline by less than this share of the lattice
-        spacing (marching squares puts one on every lattice edge crossed; most lie on
-        straight runs); 0 keeps the exact contour.
 
     Returns
     -------
@@ -239,7 +229,6 @@ def contours(
     else:
         cc, rr = np.meshgrid(c, r)
         x, y = grid.xy(rr, cc)
-    step = min(abs(grid.transform.a), abs(grid.transform.e)) / grid.k
     generator = contourpy.contour_generator(
         x, y, z, fill_type=contourpy.FillType.ChunkCombinedOffsetOffset, chunk_size=0
     )
@@ -252,30 +241,11 @@ def contours(
         polygons = shapely.from_ragged_array(
             shapely.GeometryType.POLYGON, points, (rings.astype(np.int64), outers.astype(np.int64))
         )
-        if simplify > 0:
-            polygons = _simplified(polygons, simplify * step)
         geometry = shapely.MultiPolygon(list(shapely.get_parts(polygons)))
         if not geometry.is_valid:
             geometry = shapely.make_valid(geometry)
         out.append(geometry)
     return out
-
-
-def _simplified(polygons: np.ndarray, tolerance: float) -> np.ndarray:
-    """Simplify polygons, keeping every ring however small (a lone place in or out).
-
-    The plain Douglas–Peucker pass is fast; the parts it spoils (a ring lost or crossed) are
-    simplified again preserving topology.
-    """
-    simple = shapely.simplify(polygons, tolerance, preserve_topology=False)
-    spoiled = (
-        shapely.is_empty(simple)
-        | ~shapely.is_valid(simple)
-        | (shapely.get_num_interior_rings(simple) != shapely.get_num_interior_rings(polygons))
-    )
-    if spoiled.any():
-        simple[spoiled] = shapely.simplify(polygons[spoiled], tolerance, preserve_topology=True)
-    return simple
 
 
 def group_field(

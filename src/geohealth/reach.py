@@ -14,7 +14,6 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from geohealth import field, traveltime
 from geohealth.errors import ConfigError
@@ -248,7 +247,6 @@ def circle_layer(
     layers: InputLayers,
     *,
     group: str,
-    minutes: np.ndarray | None = None,
 ) -> gpd.GeoDataFrame:
     """Draw the merged service circles of a care group: one polygon per threshold.
 
@@ -267,10 +265,6 @@ def circle_layer(
         The run's inputs.
     group
         The care group, copied into the frame.
-    minutes
-        :func:`geohealth.traveltime.nearest_cells` minutes for these facilities, when known:
-        the outlines are then simplified (by a few metres) wherever that keeps every
-        populated cell's centre on the side its minutes say; exact contours when None.
 
     Returns
     -------
@@ -279,8 +273,7 @@ def circle_layer(
     """
     grid = lattice_for(layers, network.graph.mode)
     limits = sorted({float(t) for t in thresholds_min})
-    exact = group_circles(network.graph, network.attached, nearest, grid, limits)
-    polygons = [_lighter(c, t, grid, layers, minutes) for c, t in zip(exact, limits, strict=True)]
+    polygons = group_circles(network.graph, network.attached, nearest, grid, limits)
     frame = gpd.GeoDataFrame(
         {"group": group, "mode": network.graph.mode, "threshold_min": limits},
         geometry=polygons,
@@ -288,32 +281,6 @@ def circle_layer(
     )
     frame.insert(3, "area_km2", frame.to_crs(network.attached.crs).area.to_numpy() / 1e6)
     return frame.to_crs(4326)
-
-
-#: Simplification of a group's merged circles, as a share of the lattice spacing (a couple
-#: of metres): halves their vertices; kept only where no populated cell changes side.
-CIRCLE_SIMPLIFY_STEPS = 0.02
-
-
-def _lighter(
-    circle: shapely.Geometry,
-    limit_min: float,
-    grid: field.Lattice,
-    layers: InputLayers,
-    minutes: np.ndarray | None,
-) -> shapely.Geometry:
-    """Return the circle with fewer vertices if no populated cell's centre changes side."""
-    if minutes is None or circle.is_empty:
-        return circle
-    step = min(abs(grid.transform.a), abs(grid.transform.e)) / grid.k
-    light = shapely.simplify(circle, CIRCLE_SIMPLIFY_STEPS * step, preserve_topology=True)
-    rows, cols = np.nonzero(np.nan_to_num(layers.population.values, nan=0.0) > 0)
-    x, y = grid.xy(rows * grid.k, cols * grid.k)  # the cell centres are lattice points
-    shapely.prepare(circle)
-    shapely.prepare(light)
-    same = shapely.intersects_xy(light, x, y) == shapely.intersects_xy(circle, x, y)
-    log.debug("%g min circle: %s", limit_min, "simplified" if same.all() else "kept exact")
-    return light if same.all() else circle
 
 
 def write_isochrones(path: Path, frames: dict[str, gpd.GeoDataFrame]) -> Path:

@@ -233,7 +233,7 @@ def isochrones_command(
                 net.graph, loaded.population, net.attached, nearest=nearest
             )
             frames[f"circles_{group}_{mode}"] = reach.circle_layer(
-                net, nearest, thresholds, loaded, group=group, minutes=minutes
+                net, nearest, thresholds, loaded, group=group
             )
             reach.write_surface(stage / f"traveltime_{mode}.tif", net, loaded, minutes=minutes)
         reach.write_isochrones(stage / "isochrones.gpkg", frames)
