@@ -597,8 +597,9 @@ def bench_isochrones(pbf: Path, n_facilities: int = ISO_FACILITIES) -> list[str]
             f"{_verdict(d['iou'] >= TARGET_IOU)} ({d['iou']:.2f}), walk "
             f"{_verdict(w['iou'] >= TARGET_IOU)} ({w['iou']:.2f}).",
             f"What differs: geohealth's polygons add off-road walking at {offroad} km/h from "
-            f"every road within {drive.max_walk_m:.0f} m (else from the nearest road), on its "
-            f"lattice; Valhalla marks only the raster cells its reached edges cross. Area "
+            f"every road within {drive.max_walk_m:.0f} m (places farther from every road "
+            "reach nothing), on its lattice; Valhalla marks only the raster cells its reached "
+            "edges cross. Area "
             f"geohealth / Valhalla: {d['area_ratio']:.1f} (drive), {w['area_ratio']:.1f} (walk); "
             f"{d['inside']:.0%} (drive) and {w['inside']:.0%} (walk) of Valhalla's area lies "
             f"inside ours.",

@@ -49,7 +49,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import hashlib
 import json
 import logging
 import os
@@ -70,6 +69,8 @@ from typing import Any
 
 import numpy as np
 from shapely.geometry import MultiPolygon, Polygon, shape
+
+from geohealth.network.osm import file_digest
 
 log = logging.getLogger(__name__)
 
@@ -204,26 +205,6 @@ def valhalla_version(root: Path) -> str:
     return out.stdout.split()[-1]
 
 
-def file_sha256(path: Path) -> str:
-    """Hex sha256 of a file, read in 1 MiB blocks.
-
-    Parameters
-    ----------
-    path
-        The file.
-
-    Returns
-    -------
-    str
-        The digest.
-    """
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def make_config(
     root: Path, tile_dir: Path, *, port: int = 8002, run_dir: Path | None = None
 ) -> dict[str, Any]:
@@ -291,7 +272,7 @@ def build_tiles(root: Path, pbf: Path, *, rebuild: bool = False) -> tuple[Path, 
     RuntimeError
         When ``valhalla_build_tiles`` fails (its last output line is the message).
     """
-    key = f"{valhalla_version(root)}-{file_sha256(pbf)[:16]}"
+    key = f"{valhalla_version(root)}-{file_digest(pbf)[:16]}"
     tile_dir = CACHE / "tiles" / key
     if (tile_dir / "OK").is_file() and not rebuild:
         return tile_dir, None

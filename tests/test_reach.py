@@ -92,3 +92,33 @@ def test_unknown_group_and_missing_network(loaded):
     )
     with pytest.raises(NetworkError, match="do not overlap the townships"):
         reach.networks(layers.load(elsewhere), modes=("drive",))
+
+
+def test_merged_circles_hold_the_covered_people_of_each_township(demo_run, loaded):
+    """On the sample county: the people in cells whose centre is inside the merged T circle
+    are the township table's covered people, township by township (within one cell)."""
+    import pandas as pd
+
+    out, _ = demo_run
+    table = pd.read_csv(out / "townships.csv", dtype={"code": str})
+    grid = loaded.population
+    zones = loaded.township_index()
+    people = np.nan_to_num(grid.values, nan=0.0)
+    rows, cols = np.nonzero(people > 0)
+    x = grid.transform.c + (cols + 0.5) * grid.transform.a
+    y = grid.transform.f + (rows + 0.5) * grid.transform.e
+    codes = loaded.townships["code"].astype(str).to_numpy()
+    for mode in ("walk", "drive"):
+        circles = pyogrio.read_dataframe(out / "coverage.gpkg", layer=f"circles_primary_{mode}")
+        assert circles.crs.to_epsg() == 4326 == grid.crs.to_epsg()
+        rows_mode = table[(table["group"] == "primary") & (table["mode"] == mode)]
+        for limit, circle in zip(circles["threshold_min"], circles.geometry, strict=True):
+            shapely.prepare(circle)
+            inside = shapely.intersects_xy(circle, x, y)
+            per_town = np.bincount(
+                zones[rows, cols][inside], weights=people[rows, cols][inside], minlength=len(codes)
+            )
+            covered = rows_mode[rows_mode["threshold_min"] == limit].set_index("code")["covered"]
+            biggest = people.max()
+            for k, code in enumerate(codes):
+                assert per_town[k] == pytest.approx(covered[code], abs=biggest), (mode, limit, code)

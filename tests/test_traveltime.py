@@ -240,7 +240,11 @@ def test_surface_is_aligned_and_matches_reference(case):
 def test_pair_times_match_reference_and_nearest(case):
     g, fac, homes, _, _ = case
     # homes next to facilities share their segment: the straight-along case
-    links = fac.links.take(fac.offsets[:-1])  # each facility's nearest road
+    nearest = [  # each facility's nearest road
+        fac.offsets[i] + int(np.argmin(fac.links.walk_m[fac.offsets[i] : fac.offsets[i + 1]]))
+        for i in range(len(fac))
+    ]
+    links = fac.links.take(np.asarray(nearest))
     beside = snap.attach(
         g,
         g.lon[links.a] * 0.7 + g.lon[links.b] * 0.3,
@@ -269,3 +273,40 @@ def test_pair_times_match_reference_and_nearest(case):
         nearest, _ = traveltime.point_times(traveltime.nearest_facility(g, fac), origins, fac)
         within = np.where(nearest <= limit, nearest, np.inf)
         np.testing.assert_allclose(got.min(axis=1), within, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("extract", "mode"), [("andorra.osm.pbf", "walk"), ("monaco.osm.pbf", "drive")]
+)
+def test_links_are_every_segment_within_reach(extract, mode):
+    """Each point's links are exactly the segments within the reach, measured by brute force.
+
+    The reference measures every main-network segment with shapely (no KD-tree, no
+    sampling); a point with no segment that close is linked to its nearest one alone, or
+    to none when ``nearest_beyond`` is off.
+    """
+    from .reference import brute_force_links
+
+    g = graph.build(osm.read(real_extract(extract)), PROFILES[mode])
+    rng = np.random.default_rng(5)
+    west, east = np.percentile(g.lon, [2, 98])
+    south, north = np.percentile(g.lat, [2, 98])
+    lon, lat = rng.uniform(west, east, 60), rng.uniform(south, north, 60)
+    att = snap.attach(g, lon, lat, check_islands=False)
+    homes = snap.attach(g, lon, lat, check_islands=False, nearest_beyond=False)
+    expected = brute_force_links(g, lon, lat, g.max_walk_m)
+    links = att.links
+    for i, want in enumerate(expected):
+        mine = np.flatnonzero(links.point == i)
+        got = {(int(links.a[k]), int(links.b[k])): float(links.walk_m[k]) for k in mine}
+        beyond = min(want.values()) > g.max_walk_m
+        assert (homes.offsets[i + 1] == homes.offsets[i]) == beyond
+        if beyond:  # the nearest road alone (of equally near ones, any)
+            assert len(got) == 1
+            assert next(iter(got.values())) == pytest.approx(min(want.values()), abs=1e-6)
+            continue
+        assert set(got) == set(want), i
+        for key, metres in want.items():
+            assert got[key] == pytest.approx(metres, abs=1e-6)
+    assert (np.diff(att.offsets) > 1).sum() > 5  # many points see several roads
+    assert (np.diff(homes.offsets) == 0).sum() > 0  # and some see none within the reach

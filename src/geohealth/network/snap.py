@@ -107,7 +107,7 @@ class Attachment:
     island
         True where the nearest road overall was not on the main network.
     links
-        Every road segment each point is linked to (at least one per point), by point.
+        Every road segment each point is linked to, by point, then segment.
     offsets
         ``links`` of point ``i`` are ``offsets[i]:offsets[i + 1]``.
     crs
@@ -455,7 +455,8 @@ def attach_xy(
     near = np.concatenate([near, hit])
     walk_m = np.concatenate([near_d, far_d])
     share = np.concatenate([near_t, far_t])
-    order = np.lexsort((near, walk_m, point))  # a fixed order, however found
+    # a fixed order however the pairs were found: by point, then segment (one integer key)
+    order = np.argsort(point.astype(np.int64) * len(main_index) + near, kind="stable")
     point, chosen = point[order], main_index[near[order]]
     walk_m, share = walk_m[order], share[order]
     speed = graph.profile.offroad_kmh / 3.6
