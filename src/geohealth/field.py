@@ -222,6 +222,7 @@ class TileCache:
         self._bytes = 0
         self._to_metric = Transformer.from_crs(grid.crs, metric, always_xy=True)
         self._step_m = _spacing_m(grid)
+        self._by_node: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
         self._to_grid = Transformer.from_crs(metric, grid.crs, always_xy=True)
 
     def tile(self, ti: int, tj: int) -> Tile:
@@ -338,20 +339,71 @@ class TileCache:
         gx, gy = self._to_grid.transform(x, y)
         col, row = _apply(~self.lattice.transform, np.asarray(gx), np.asarray(gy))
         k = self.lattice.k
-        lr = np.floor((np.asarray(row) - 0.5) * k).astype(np.int64)
-        lc = np.floor((np.asarray(col) - 0.5) * k).astype(np.int64)
-        step_m = _spacing_m(self.lattice)
-        pad = math.ceil((margin_m / step_m + 1.0) / TILE)
-        ti, tj = lr // TILE, lc // TILE
+        lr = (np.asarray(row) - 0.5) * k  # fractional lattice indices
+        lc = (np.asarray(col) - 0.5) * k
+        pad = margin_m / self._step_m + 1.0  # the margin in lattice steps, and one more
+        ti_lo = np.floor((lr - pad) / TILE).astype(np.int64)
+        ti_hi = np.floor((lr + pad) / TILE).astype(np.int64)
+        tj_lo = np.floor((lc - pad) / TILE).astype(np.int64)
+        tj_hi = np.floor((lc + pad) / TILE).astype(np.int64)
         n_ti, n_tj = self.lattice.tiles
-        wide = n_tj + 2 * pad + 1  # tile keys with room for the padding
-        found = np.unique((ti + pad) * wide + (tj + pad))
-        shifts = np.arange(-pad, pad + 1)
-        di, dj = np.meshgrid(shifts, shifts, indexing="ij")
-        near = np.unique((found[:, None] + (di * wide + dj).ravel()[None]).ravel())
-        near_i, near_j = near // wide - pad, near % wide - pad
-        inside = (near_i >= 0) & (near_i < n_ti) & (near_j >= 0) & (near_j < n_tj)
-        return np.column_stack([near_i[inside], near_j[inside]])
+        ti_lo, ti_hi = np.clip(ti_lo, 0, n_ti), np.clip(ti_hi, -1, n_ti - 1)
+        tj_lo, tj_hi = np.clip(tj_lo, 0, n_tj), np.clip(tj_hi, -1, n_tj - 1)
+        keys = []
+        for di in range(int((ti_hi - ti_lo).max(initial=-1)) + 1):
+            for dj in range(int((tj_hi - tj_lo).max(initial=-1)) + 1):
+                ok = (ti_lo + di <= ti_hi) & (tj_lo + dj <= tj_hi)
+                keys.append((ti_lo[ok] + di) * n_tj + (tj_lo[ok] + dj))
+        found = np.unique(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)
+        return np.column_stack([found // n_tj, found % n_tj])
+
+    def tiles_along(self, nodes: np.ndarray, margin_m: float) -> np.ndarray:
+        """Tiles within ``margin_m`` of any road segment touching some nodes.
+
+        A place may be linked to the middle of a long segment, far from both its ends, so
+        the segments themselves are followed, not just their end nodes.
+
+        Parameters
+        ----------
+        nodes
+            Graph nodes (reached by a search).
+        margin_m
+            Distance (metres).
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (n, 2), unique tiles inside the lattice.
+        """
+        first, order, start, end = self._incident()
+        count = first[nodes + 1] - first[nodes]
+        seg = np.unique(
+            order[
+                np.repeat(first[nodes], count)
+                + np.arange(int(count.sum()))
+                - np.repeat(np.cumsum(count) - count, count)
+            ]
+        )
+        # points along each segment no more than half a tile apart
+        spacing = TILE * self._step_m / 2
+        length = np.hypot(*(end[seg] - start[seg]).T)
+        pieces = np.maximum(1, np.ceil(length / spacing)).astype(np.int64) + 1
+        owner = np.repeat(seg, pieces)
+        share = (np.arange(len(owner)) - np.repeat(np.cumsum(pieces) - pieces, pieces)) / (
+            np.repeat(pieces, pieces) - 1
+        )
+        xy = start[owner] + share[:, None] * (end[owner] - start[owner])
+        return self.tiles_near(xy[:, 0], xy[:, 1], margin_m + spacing / 2)
+
+    def _incident(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Segments by node (CSR) and their ends (metres), built once."""
+        if self._by_node is None:
+            seg = snap.segment_table(self.graph, self.metric)
+            node = np.concatenate([seg.a, seg.b])
+            order = np.argsort(node, kind="stable") % len(seg.a)
+            first = np.searchsorted(np.sort(node), np.arange(self.graph.n_nodes + 1))
+            self._by_node = (first, order, seg.start, seg.end)
+        return self._by_node
 
 
 def _apply(t: Affine, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -53,11 +53,6 @@ def _limits(thresholds_min: Sequence[float]) -> list[float]:
     return limits
 
 
-def _reach_m(graph: RoadGraph, limit_min: float) -> float:
-    """How far (metres) from a reached node a lattice point may still be within the limit."""
-    return max(graph.max_walk_m, limit_min * 60.0 * graph.profile.offroad_kmh / 3.6) + 1.0
-
-
 def isochrones(
     graph: RoadGraph,
     facilities: Attachment,
@@ -104,9 +99,8 @@ def isochrones(
     limits = _limits(thresholds_min)
     metric = facilities.crs
     index = windows.node_index(graph, metric)
-    reach_m = _reach_m(graph, limits[-1])
     if grid is None:
-        margin = index.speed_max_mps * limits[-1] * 60.0 + reach_m + graph.max_walk_m
+        margin = index.speed_max_mps * limits[-1] * 60.0 + 2 * graph.max_walk_m
         grid = field.lattice_around(facilities.x, facilities.y, metric, margin, cell_m)
     cache = field.tile_cache(graph, grid, metric, towards=towards)
     rows: list[dict[str, object]] = []
@@ -120,9 +114,7 @@ def isochrones(
             reached = found.nodes[hit]
             own = facilities.take([j])
             direct = cache.tiles_near(own.x, own.y, graph.max_walk_m + own.links.walk_m.max())
-            tiles = _union(
-                cache.tiles_near(index.xy[reached, 0], index.xy[reached, 1], reach_m), direct
-            )
+            tiles = _union(cache.tiles_along(reached, graph.max_walk_m), direct)
             minutes, origin = _field(cache, tiles, found.nodes[hit], seconds[hit], own, direct)
             drawn = contours(minutes, origin, grid, limits)
             for limit, polygon in zip(limits, drawn, strict=True):
@@ -277,15 +269,12 @@ def group_field(
         Minutes (float32) on a block of the lattice, and the block's first (row, col).
     """
     metric = facilities.crs
-    index = windows.node_index(graph, metric)
     cache = field.tile_cache(graph, grid, metric)
     node_s = nearest.node_min * 60.0
     hit = np.flatnonzero(node_s <= limit_min * 60.0)
     walk = float(facilities.links.walk_m.max(initial=0.0))
     direct = cache.tiles_near(facilities.x, facilities.y, graph.max_walk_m + walk)
-    tiles = _union(
-        cache.tiles_near(index.xy[hit, 0], index.xy[hit, 1], _reach_m(graph, limit_min)), direct
-    )
+    tiles = _union(cache.tiles_along(hit, graph.max_walk_m), direct)
     return _field(cache, tiles, hit, node_s[hit], facilities, direct)
 
 
