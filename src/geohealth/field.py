@@ -336,11 +336,18 @@ class TileCache:
         """
         if len(x) == 0:
             return np.zeros((0, 2), dtype=np.int64)
+        lr, lc = self._lattice_index(np.asarray(x), np.asarray(y))
+        return self._tiles_at(lr, lc, margin_m)
+
+    def _lattice_index(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Fractional lattice (row, col) of places in the metric CRS."""
         gx, gy = self._to_grid.transform(x, y)
         col, row = _apply(~self.lattice.transform, np.asarray(gx), np.asarray(gy))
         k = self.lattice.k
-        lr = (np.asarray(row) - 0.5) * k  # fractional lattice indices
-        lc = (np.asarray(col) - 0.5) * k
+        return (np.asarray(row) - 0.5) * k, (np.asarray(col) - 0.5) * k
+
+    def _tiles_at(self, lr: np.ndarray, lc: np.ndarray, margin_m: float) -> np.ndarray:
+        """Tiles within ``margin_m`` of fractional lattice positions."""
         pad = margin_m / self._step_m + 1.0  # the margin in lattice steps, and one more
         ti_lo = np.floor((lr - pad) / TILE).astype(np.int64)
         ti_hi = np.floor((lr + pad) / TILE).astype(np.int64)
@@ -375,7 +382,9 @@ class TileCache:
         numpy.ndarray
             Shape (n, 2), unique tiles inside the lattice.
         """
-        first, order, start, end = self._incident()
+        first, order, ends, node_rc = self._incident()
+        if len(nodes) == 0:
+            return np.zeros((0, 2), dtype=np.int64)
         count = first[nodes + 1] - first[nodes]
         seg = np.unique(
             order[
@@ -384,25 +393,34 @@ class TileCache:
                 - np.repeat(np.cumsum(count) - count, count)
             ]
         )
-        # points along each segment no more than half a tile apart
-        spacing = TILE * self._step_m / 2
-        length = np.hypot(*(end[seg] - start[seg]).T)
-        pieces = np.maximum(1, np.ceil(length / spacing)).astype(np.int64) + 1
-        owner = np.repeat(seg, pieces)
+        # a place on a segment lies within `spacing` of one of its ends or of a point along
+        # it: the reached nodes, and points along the longer segments (in lattice steps; the
+        # lattice is affine to the metric CRS within a segment's length)
+        spacing = 2.0
+        a_rc, b_rc = ends[seg, 0], ends[seg, 1]
+        length = np.hypot(*(b_rc - a_rc).T)
+        long = length > spacing
+        pieces = np.ceil(length[long] / spacing).astype(np.int64) + 1
+        owner = np.repeat(np.flatnonzero(long), pieces)
         share = (np.arange(len(owner)) - np.repeat(np.cumsum(pieces) - pieces, pieces)) / (
             np.repeat(pieces, pieces) - 1
         )
-        xy = start[owner] + share[:, None] * (end[owner] - start[owner])
-        return self.tiles_near(xy[:, 0], xy[:, 1], margin_m + spacing / 2)
+        along = a_rc[owner] + share[:, None] * (b_rc[owner] - a_rc[owner])
+        rc = np.concatenate([node_rc[nodes], along])
+        return self._tiles_at(rc[:, 0], rc[:, 1], margin_m + spacing * self._step_m)
 
     def _incident(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Segments by node (CSR) and their ends (metres), built once."""
+        """Segments by node (CSR), their ends and every node in lattice steps, built once."""
         if self._by_node is None:
             seg = snap.segment_table(self.graph, self.metric)
             node = np.concatenate([seg.a, seg.b])
             order = np.argsort(node, kind="stable") % len(seg.a)
             first = np.searchsorted(np.sort(node), np.arange(self.graph.n_nodes + 1))
-            self._by_node = (first, order, seg.start, seg.end)
+            xy = np.full((self.graph.n_nodes, 2), np.nan)
+            xy[seg.a], xy[seg.b] = seg.start, seg.end
+            node_rc = np.column_stack(self._lattice_index(xy[:, 0], xy[:, 1]))
+            ends = np.stack([node_rc[seg.a], node_rc[seg.b]], axis=1)
+            self._by_node = (first, order, ends, node_rc)
         return self._by_node
 
 
