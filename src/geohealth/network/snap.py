@@ -22,12 +22,26 @@ from dataclasses import dataclass, fields
 
 import geopandas as gpd
 import numpy as np
-import shapely
 from pyproj import CRS, Transformer
-from scipy.spatial import cKDTree
 
 from geohealth.errors import FarFromRoadWarning, NetworkIslandWarning
-from geohealth.network.graph import RoadGraph
+from geohealth.network import segments
+from geohealth.network.graph import DEFAULT_MAX_WALK_M, RoadGraph
+from geohealth.network.segments import Segments, segment_index, segment_table, utm_crs
+
+__all__ = [  # the segment table's names stay reachable here, where callers look for them
+    "DEFAULT_MAX_WALK_M",
+    "Attachment",
+    "Links",
+    "Segments",
+    "attach",
+    "attach_facilities",
+    "attach_xy",
+    "same_segment",
+    "segment_index",
+    "segment_table",
+    "utm_crs",
+]
 
 
 @dataclass(frozen=True)
@@ -257,94 +271,6 @@ def same_segment(
     return o.point[o_link][ok], t.point[t_link][ok], seconds[ok]
 
 
-@dataclass(frozen=True)
-class Segments:
-    """The graph's road segments, undirected, with their time in each direction.
-
-    Attributes
-    ----------
-    a, b
-        End nodes (``a < b``).
-    time_ab_s, time_ba_s
-        Travel time from ``a`` to ``b`` and back (seconds; ``inf`` where not allowed).
-    start, end
-        Coordinates of ``a`` and ``b`` in the metric CRS (metres), shape (n, 2).
-    main
-        True for segments of the main (strongly connected) component.
-    """
-
-    a: np.ndarray
-    b: np.ndarray
-    time_ab_s: np.ndarray
-    time_ba_s: np.ndarray
-    start: np.ndarray
-    end: np.ndarray
-    main: np.ndarray
-
-
-def utm_crs(lon: np.ndarray, lat: np.ndarray) -> CRS:
-    """Return the UTM zone CRS (WGS 84) at the centre of some points.
-
-    Parameters
-    ----------
-    lon, lat
-        Degrees.
-
-    Returns
-    -------
-    pyproj.CRS
-        EPSG:326xx (north) or 327xx (south).
-    """
-    centre_lon = float(np.nanmedian(lon))
-    centre_lat = float(np.nanmedian(lat))
-    zone = int((centre_lon + 180) // 6) % 60 + 1
-    return CRS.from_epsg((32600 if centre_lat >= 0 else 32700) + zone)
-
-
-def segment_table(graph: RoadGraph, crs: CRS) -> Segments:
-    """Return the graph's undirected segments in a metric CRS (cached on the graph).
-
-    Parameters
-    ----------
-    graph
-        A timed road graph.
-    crs
-        Metric CRS for the coordinates.
-
-    Returns
-    -------
-    Segments
-        One row per road segment the mode can use in at least one direction.
-    """
-    key = f"segments:{crs.to_wkt()}"
-    cached = graph._cache.get(key)
-    if isinstance(cached, Segments):
-        return cached
-    lo = np.minimum(graph.u, graph.v).astype(np.int64)
-    hi = np.maximum(graph.u, graph.v).astype(np.int64)
-    forward = graph.u < graph.v
-    keys, inverse = np.unique(lo * graph.n_nodes + hi, return_inverse=True)
-    a = (keys // graph.n_nodes).astype(np.int32)
-    b = (keys % graph.n_nodes).astype(np.int32)
-    t_ab = np.full(len(keys), np.inf)
-    t_ba = np.full(len(keys), np.inf)
-    t_ab[inverse[forward]] = graph.time_s[forward]
-    t_ba[inverse[~forward]] = graph.time_s[~forward]
-    x, y = Transformer.from_crs(4326, crs, always_xy=True).transform(graph.lon, graph.lat)
-    main = graph.main_component[a] & graph.main_component[b]
-    segments = Segments(
-        a=a,
-        b=b,
-        time_ab_s=t_ab,
-        time_ba_s=t_ba,
-        start=np.column_stack([x[a], y[a]]),
-        end=np.column_stack([x[b], y[b]]),
-        main=main,
-    )
-    graph._cache[key] = segments
-    return segments
-
-
 def attach(
     graph: RoadGraph,
     lon: np.ndarray,
@@ -430,27 +356,27 @@ def attach_xy(
     Attachment
         Where each point meets the network, and at what cost.
     """
-    segments = segment_table(graph, crs)
+    table = segment_table(graph, crs)
     xy = np.column_stack([np.asarray(x, dtype=float), np.asarray(y, dtype=float)])
-    main_index = np.flatnonzero(segments.main)
-    tree = segment_index(graph, crs)
+    main_index = np.flatnonzero(table.main)
+    tree = segments.segment_index(graph, crs)
     reach_m = graph.max_walk_m if max_walk_m is None else max_walk_m
     if candidates is None:
-        candidates = _candidates(tree, xy, reach_m)
-    point, near, near_d, near_t = _measure(tree, xy, *candidates, reach_m)
+        candidates = segments.candidates(tree, xy, reach_m)
+    point, near, near_d, near_t = segments.measure(tree, xy, *candidates, reach_m)
     # the nearest road: the closest link where there is one, else searched for
     distance = np.full(len(xy), np.inf)
     np.minimum.at(distance, point, near_d)
     alone = ~np.isfinite(distance)  # no road within reach
     if not nearest_beyond:
         alone[:] = False  # left unlinked, offroad_m = inf
-    hit, far_d, far_t = _nearest(tree, xy[alone])
+    hit, far_d, far_t = segments.nearest(tree, xy[alone])
     distance[alone] = far_d
     island = np.zeros(len(xy), dtype=bool)
-    if check_islands and not segments.main.all():
-        every = _sample_tree(graph, segments, np.arange(len(segments.a)), "all")
-        any_hit, any_distance, _ = _nearest(every, xy)
-        island = ~segments.main[any_hit] & (any_distance + 1.0 < distance)
+    if check_islands and not table.main.all():
+        every = segments.all_segment_index(graph, crs)
+        any_hit, any_distance, _ = segments.nearest(every, xy)
+        island = ~table.main[any_hit] & (any_distance + 1.0 < distance)
     point = np.concatenate([point, np.flatnonzero(alone)])
     near = np.concatenate([near, hit])
     walk_m = np.concatenate([near_d, far_d])
@@ -463,11 +389,11 @@ def attach_xy(
     links = Links(
         point=point,
         segment=chosen,
-        a=segments.a[chosen],
-        b=segments.b[chosen],
+        a=table.a[chosen],
+        b=table.b[chosen],
         fraction=share,
-        time_ab_s=segments.time_ab_s[chosen],
-        time_ba_s=segments.time_ba_s[chosen],
+        time_ab_s=table.time_ab_s[chosen],
+        time_ba_s=table.time_ba_s[chosen],
         walk_m=walk_m,
         walk_s=walk_m / speed,
     )
@@ -481,170 +407,6 @@ def attach_xy(
         offsets=np.concatenate([[0], np.cumsum(np.bincount(point, minlength=len(xy)))]),
         crs=crs,
     )
-
-
-_SAMPLE_M = 50.0
-_CANDIDATES = 8
-_CHUNK = 65_536
-
-
-@dataclass
-class _SampleTree:
-    """Segments sampled at most ``_SAMPLE_M`` apart, in a KD-tree (positions in a subset)."""
-
-    tree: cKDTree
-    owner: np.ndarray
-    start: np.ndarray
-    end: np.ndarray
-    _lines: shapely.STRtree | None = None
-
-    @property
-    def lines(self) -> shapely.STRtree:
-        """The segments in an R-tree (built on first use)."""
-        if self._lines is None:
-            self._lines = shapely.STRtree(
-                shapely.linestrings(np.stack([self.start, self.end], axis=1))
-            )
-        return self._lines
-
-
-def segment_index(graph: RoadGraph, crs: CRS) -> _SampleTree:
-    """Return the main network's segments, indexed for nearest-road searches (cached).
-
-    Parameters
-    ----------
-    graph
-        A timed road graph.
-    crs
-        Metric CRS.
-
-    Returns
-    -------
-    _SampleTree
-        ``start``/``end`` (metres) of the segments of the main component, in the order of
-        ``numpy.flatnonzero(segment_table(graph, crs).main)``, a KD-tree of samples along
-        them and an R-tree (``lines``).
-    """
-    segments = segment_table(graph, crs)
-    return _sample_tree(graph, segments, np.flatnonzero(segments.main), "main")
-
-
-def _sample_tree(
-    graph: RoadGraph, segments: Segments, subset: np.ndarray, name: str
-) -> _SampleTree:
-    """Sample every segment of ``subset`` (cached on the graph)."""
-    key = f"kdtree:{name}:{id(segments)}"
-    cached = graph._cache.get(key)
-    if isinstance(cached, _SampleTree):
-        return cached
-    start, end = segments.start[subset], segments.end[subset]
-    length = np.sqrt(((end - start) ** 2).sum(axis=1))
-    pieces = np.maximum(1, np.ceil(length / _SAMPLE_M)).astype(np.int64)
-    owner = np.repeat(np.arange(len(subset)), pieces)
-    offset = np.arange(len(owner)) - np.repeat(np.cumsum(pieces) - pieces, pieces)
-    share = (offset + 0.5) / pieces[owner]
-    samples = start[owner] + share[:, None] * (end[owner] - start[owner])
-    result = _SampleTree(cKDTree(samples), owner, start, end)
-    graph._cache[key] = result
-    return result
-
-
-def _project(
-    px: np.ndarray, py: np.ndarray, sx: np.ndarray, sy: np.ndarray, ex: np.ndarray, ey: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Distance from points (px, py) to segments (s → e), broadcast, and position (0–1)."""
-    dx, dy = ex - sx, ey - sy
-    rx, ry = px - sx, py - sy
-    length2 = dx * dx + dy * dy
-    t = np.clip((rx * dx + ry * dy) / np.where(length2 > 0, length2, 1.0), 0.0, 1.0)
-    ox, oy = rx - t * dx, ry - t * dy
-    return np.sqrt(ox * ox + oy * oy), t
-
-
-def _candidates(
-    sampled: _SampleTree, xy: np.ndarray, reach_m: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """(point, segment) pairs that may be closer than ``reach_m``, each pair once.
-
-    The closest place of a segment lies within half the sample spacing of one of its
-    samples, so every segment within reach has a sample within reach + half the spacing.
-    """
-    points: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
-    segs: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
-    n_seg = len(sampled.start)
-    step = max(1, _CHUNK // 8)
-    for lo in range(0, len(xy), step):
-        pairs = cKDTree(xy[lo : lo + step]).sparse_distance_matrix(
-            sampled.tree, reach_m + _SAMPLE_M / 2, output_type="ndarray"
-        )
-        key = np.unique(pairs["i"].astype(np.int64) * n_seg + sampled.owner[pairs["j"]])
-        points.append(key // n_seg + lo)
-        segs.append(key % n_seg)
-    return np.concatenate(points), np.concatenate(segs)
-
-
-def _measure(
-    sampled: _SampleTree, xy: np.ndarray, point: np.ndarray, seg: np.ndarray, reach_m: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Measure candidate pairs exactly; keep those within reach: point, segment, m, position."""
-    dist, t = _project(
-        xy[point, 0],
-        xy[point, 1],
-        sampled.start[seg, 0],
-        sampled.start[seg, 1],
-        sampled.end[seg, 0],
-        sampled.end[seg, 1],
-    )
-    keep = dist <= reach_m
-    return point[keep], seg[keep], dist[keep], t[keep]
-
-
-def _nearest(sampled: _SampleTree, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Exact nearest segment for each point: (position in the subset, metres, position).
-
-    The ``_CANDIDATES`` nearest samples (a KD-tree query) give candidate segments whose
-    exact distances are computed; the answer is proven exact when the farthest candidate
-    sample lies beyond best + half the spacing. Points where it is not proven (dense
-    junctions) are answered by an R-tree.
-    """
-    tree, owner, start, end = sampled.tree, sampled.owner, sampled.start, sampled.end
-    if len(xy) == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0)
-    k = min(_CANDIDATES, len(owner))
-    best = np.empty(len(xy), dtype=np.int64)
-    best_d = np.empty(len(xy))
-    best_t = np.empty(len(xy))
-    unproven = np.zeros(len(xy), dtype=bool)
-    for lo in range(0, len(xy), _CHUNK):  # chunks keep the k-wide temporaries small
-        part = slice(lo, lo + _CHUNK)
-        # threads pay off only for many points
-        workers = -1 if len(xy[part]) > 20_000 else 1
-        sample_d, sample_i = tree.query(xy[part], k=k, workers=workers)
-        n = len(xy[part])
-        sample_d = sample_d.reshape(n, k)
-        candidates = owner[sample_i.reshape(n, k)]
-        dist, t = _project(
-            xy[part, :1],
-            xy[part, 1:],
-            start[candidates, 0],
-            start[candidates, 1],
-            end[candidates, 0],
-            end[candidates, 1],
-        )
-        pick = np.argmin(dist, axis=1)
-        rows = np.arange(n)
-        best[part] = candidates[rows, pick]
-        best_d[part] = dist[rows, pick]
-        best_t[part] = t[rows, pick]
-        unproven[part] = (sample_d[:, -1] <= best_d[part] + _SAMPLE_M / 2) & (k < len(owner))
-    if unproven.any():
-        points = shapely.points(xy[unproven])
-        (_, hit), _ = sampled.lines.query_nearest(points, return_distance=True, all_matches=False)
-        d_exact, t_exact = _project(
-            xy[unproven, 0], xy[unproven, 1], start[hit, 0], start[hit, 1], end[hit, 0], end[hit, 1]
-        )
-        best[unproven], best_d[unproven], best_t[unproven] = hit, d_exact, t_exact
-    return best, best_d, best_t
 
 
 def attach_facilities(
