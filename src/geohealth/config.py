@@ -181,13 +181,13 @@ class NetworkSettings:
         A digital elevation model (GeoTIFF, metres) covering the extract: walking and
         two-wheeler times then follow the grade, per direction; flat when omitted.
     max_snap_m
-        Facilities farther than this from any road are reported (metres); people farther
-        away still walk to the nearest road.
+        Facilities farther than this from any road are reported (metres).
     max_walk_m
         Walking reach (metres): every home, facility and proposed site is linked to every
         road of the mode this close (straight-line walk), and travels by whichever is
-        fastest; a place with no road that close walks to its nearest road. Coverage,
-        service circles, E2SFCA, referral and siting all use it.
+        fastest. A home with no road that close cannot reach care by the mode (counted,
+        and named in a warning above 5 % of the people); a facility or site walks to its
+        nearest road. Coverage, service circles, E2SFCA, referral and siting all use it.
     cache
         Keep the parsed extract in the cache folder so later runs skip parsing.
     """

@@ -14,10 +14,10 @@ Consequences, checked by the tests: every lattice point inside a T-minute polygo
 time ≤ T, and every lattice point with a time ≤ T is inside (the contour passes between
 lattice points, interpolating linearly); polygons for growing limits are nested (one field,
 contoured at growing levels); off-road walking is bounded by the walking reach, as in the
-coverage tables — a place with no road within the reach walks to its nearest road, as a home
-there does. The merged circle of a care group (:func:`group_circles`) is the same contour of
-the group's nearest-facility field, so the people inside it are the covered people of the
-township table.
+coverage tables — a place with no road within the reach is outside every circle, as a home
+there is not covered. The merged circle of a care group (:func:`group_circles`) is the same
+contour of the group's nearest-facility field, so the people inside it are the covered people
+of the township table.
 """
 
 from __future__ import annotations

@@ -147,8 +147,9 @@ def nearest_cells(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Travel time to the nearest facility, and which one, for every cell of a grid.
 
-    Each cell centre with people walks to its nearest road and travels on; the results are
-    aligned cell for cell with the grid (same shape, transform and CRS).
+    Each cell centre with people walks to the roads within the walking reach and travels on
+    by the fastest (none within reach: ``inf``); the results are aligned cell for cell with
+    the grid (same shape, transform and CRS).
 
     Parameters
     ----------

@@ -140,7 +140,7 @@ class ModeProfile:
     ferry_default
         Whether this mode may board a ferry whose tags say nothing about it.
     offroad_kmh
-        Walking speed between a point and the nearest road (km/h).
+        Walking speed between a place and the roads it is linked to (km/h).
     terrain
         How grade changes speed when a DEM is given: ``"tobler"``, ``"uphill"`` or
         ``"none"`` (see :mod:`geohealth.network.terrain`).
