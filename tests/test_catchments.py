@@ -105,3 +105,27 @@ def test_catchment_polygons_and_uncovered_cells(walk_run):
     spots = catchments.hotspots(loaded.population, cells.minutes, 15.0)
     assert spots["population"].sum() == pytest.approx(uncovered["population"].sum())
     assert len(spots) < len(uncovered)
+
+
+def test_uncovered_areas_hold_each_townships_uncovered_people(walk_run):
+    """Merged by township and time band, the areas add up to the table's uncovered people."""
+    loaded, _, result = walk_run
+    cells = result.groups[("primary", "walk")]
+    zones = loaded.township_index()
+    areas = catchments.uncovered_areas(
+        loaded.population, cells.minutes, 15.0, loaded.townships, zones
+    )
+    assert areas.crs.to_epsg() == 4326
+    assert areas.is_valid.all()
+    rows = result.townships
+    rows = rows[(rows["group"] == "primary") & (rows["threshold_min"] == 15.0)]
+    rows = rows[rows["mode"] == "walk"].set_index("code")
+    per_town = areas.groupby("code")["population"].sum()
+    for code, people in per_town.items():
+        if code:  # "" holds the cells outside every township
+            assert people == pytest.approx(rows.loc[code, "uncovered"], rel=1e-6)
+    assert set(areas["band"]) <= {"15–30 min", "30–60 min", "> 60 min", "no care reachable"}
+    assert (areas["from_min"] >= 15.0).all()
+    # one row per township and band, far fewer than the cells
+    assert not areas.duplicated(["code", "band"]).any()
+    assert areas["cells"].sum() > 10 * len(areas)

@@ -144,14 +144,7 @@ def catchment_polygons(
         ``name``, ``level``, ``population`` and ``area_km2``.
     """
     people = np.nan_to_num(grid.values, nan=0.0)
-    shapes = rasterio.features.shapes(
-        nearest.astype(np.int32), mask=nearest >= 0, transform=grid.transform, connectivity=4
-    )
-    pieces: dict[int, list[shapely.Geometry]] = {}
-    for geom, value in shapes:
-        pieces.setdefault(int(value), []).append(shapely.geometry.shape(geom))
-    index = np.array(sorted(pieces), dtype=np.int64)
-    geoms = [shapely.union_all(pieces[i]) for i in index]
+    index, geoms = _merged_cells(nearest.astype(np.int32), nearest >= 0, grid)
     served = nearest >= 0
     population = np.bincount(nearest[served], weights=people[served], minlength=len(facilities))
     frame = gpd.GeoDataFrame(
@@ -166,6 +159,18 @@ def catchment_polygons(
     )
     frame["area_km2"] = _area_km2(frame)
     return frame.to_crs(4326)
+
+
+def _merged_cells(
+    label: np.ndarray, mask: np.ndarray, grid: PopulationGrid
+) -> tuple[np.ndarray, list[shapely.Geometry]]:
+    """Merge a grid's cells by label: the labels (ascending) and one geometry each."""
+    pieces: dict[int, list[shapely.Geometry]] = {}
+    shapes = rasterio.features.shapes(label, mask=mask, transform=grid.transform, connectivity=4)
+    for geom, value in shapes:
+        pieces.setdefault(int(value), []).append(shapely.geometry.shape(geom))
+    index = np.array(sorted(pieces), dtype=np.int64)
+    return index, [shapely.union_all(pieces[i]) for i in index]
 
 
 def _area_km2(frame: gpd.GeoDataFrame) -> np.ndarray:
@@ -260,15 +265,9 @@ def uncovered_areas(
     label = np.zeros(grid.shape, dtype=np.int32)  # 0: nothing to draw
     key = (np.where(zone >= 0, zone, n_town) * 4 + band + 1).astype(np.int32)
     label[rows, cols] = key
-    shapes = list(
-        rasterio.features.shapes(label, mask=label > 0, transform=grid.transform, connectivity=4)
-    )
-    keys = np.array([int(v) for _, v in shapes], dtype=np.int64)
-    geoms = [shapely.geometry.shape(g) for g, _ in shapes]
-    frame = gpd.GeoDataFrame({"key": keys}, geometry=geoms, crs=grid.crs).dissolve("key")
+    k, geoms = _merged_cells(label, label > 0, grid)
     weight = np.bincount(key, weights=people[rows, cols], minlength=(n_town + 1) * 4 + 1)
     count = np.bincount(key, minlength=(n_town + 1) * 4 + 1)
-    k = frame.index.to_numpy()
     town, which = (k - 1) // 4, (k - 1) % 4
     codes = np.append(townships["code"].astype(str).to_numpy(), "")
     names = np.append(townships["name"].astype(str).to_numpy(), "")
@@ -288,7 +287,7 @@ def uncovered_areas(
             "population": weight[k],
             "cells": count[k],
         },
-        geometry=frame.geometry.to_numpy(),
+        geometry=geoms,
         crs=grid.crs,
     )
     return out.to_crs(4326)

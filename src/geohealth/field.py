@@ -88,11 +88,7 @@ def lattice(transform: Affine, shape: tuple[int, int], crs: CRS, cell_m: float) 
     Lattice
         ``k = ceil(cell size / cell_m)`` points per cell side.
     """
-    width, height = abs(transform.a), abs(transform.e)
-    if crs.is_geographic:
-        lat = transform.f + transform.e * shape[0] / 2
-        width *= 111_320.0 * math.cos(math.radians(lat))
-        height *= 110_574.0
+    width, height = _cell_m(transform, shape[0], crs)
     k = max(1, math.ceil(max(width, height) / cell_m - 1e-9))
     return Lattice(transform=transform, k=k, shape=(shape[0] * k, shape[1] * k), crs=crs)
 
@@ -429,14 +425,19 @@ def _apply(t: Affine, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndar
     return t.a * x + t.b * y + t.c, t.d * x + t.e * y + t.f
 
 
-def _spacing_m(grid: Lattice) -> float:
-    """Smaller lattice spacing, metres."""
-    width, height = abs(grid.transform.a) / grid.k, abs(grid.transform.e) / grid.k
-    if grid.crs.is_geographic:
-        lat = grid.transform.f + grid.transform.e * grid.shape[0] / grid.k / 2
+def _cell_m(transform: Affine, rows: int, crs: CRS) -> tuple[float, float]:
+    """Width and height of a grid's cells in metres (at the grid's middle row if geographic)."""
+    width, height = abs(transform.a), abs(transform.e)
+    if crs.is_geographic:
+        lat = transform.f + transform.e * rows / 2
         width *= 111_320.0 * math.cos(math.radians(lat))
         height *= 110_574.0
-    return min(width, height)
+    return width, height
+
+
+def _spacing_m(grid: Lattice) -> float:
+    """Smaller lattice spacing, metres."""
+    return min(_cell_m(grid.transform, grid.shape[0] // grid.k, grid.crs)) / grid.k
 
 
 def tile_cache(graph: RoadGraph, grid: Lattice, metric: CRS, *, towards: bool = True) -> TileCache:
