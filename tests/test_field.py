@@ -131,7 +131,12 @@ def _grid(g, crs, seed=0):
 
 
 def test_tile_times_are_the_point_times(graphs):
-    """A tile's links and times are those of its points attached as homes (float32 seconds)."""
+    """A tile's times, with the trips along a facility's segments, are its points' as homes.
+
+    The tile keeps only the ways onto the network no other way beats (so far fewer than
+    the homes' ways), and the straight trips along a shared segment come from
+    :meth:`TileCache.direct`: together they give the homes' times exactly (float32).
+    """
     g = graphs["drive"]
     fac = _facilities(g)
     nearest = traveltime.nearest_facility(g, fac)
@@ -147,38 +152,63 @@ def test_tile_times_are_the_point_times(graphs):
     last = (lattice.tiles[0] - 1, lattice.tiles[1] - 1)
     assert lattice.shape[0] % TILE  # the last tiles are cut short
     assert lattice.shape[1] % TILE
-    shared = reached = 0
-    for i, j in [(ti, tj), last]:
-        tile = cache.tile(i, j)
-        assert cache.tile(i, j) is tile
-        assert (tile.row0, tile.col0) == (i * TILE, j * TILE)
-        assert tile.rows == min(TILE, lattice.shape[0] - tile.row0)
-        assert tile.cols == min(TILE, lattice.shape[1] - tile.col0)
-        r, c = np.divmod(np.arange(tile.rows * tile.cols), tile.cols)
-        x, y = lattice.xy(r + tile.row0, c + tile.col0)
-        mx, my = Transformer.from_crs(grid.crs, fac.crs, always_xy=True).transform(x, y)
-        homes = snap.attach_xy(g, mx, my, fac.crs, check_islands=False, nearest_beyond=False)
-        # the same links
-        mine, theirs = tile.attached.links, homes.links
-        assert len(mine) == len(theirs)
-        np.testing.assert_array_equal(mine.point, theirs.point)
-        order_m = np.lexsort((mine.segment, mine.point))
-        order_t = np.lexsort((theirs.segment, theirs.point))
-        np.testing.assert_array_equal(mine.segment[order_m], theirs.segment[order_t])
-        np.testing.assert_allclose(mine.walk_m[order_m], theirs.walk_m[order_t], atol=1e-6)
-        np.testing.assert_allclose(mine.fraction[order_m], theirs.fraction[order_t], atol=1e-9)
-        # the same times
-        minutes, _ = traveltime.point_times(nearest, homes, fac)
-        seconds = tile.times(nearest.node_min[tile.nodes] * 60.0, fac)
-        assert seconds.shape == (tile.rows, tile.cols)
-        expected = (minutes * 60.0).reshape(tile.rows, tile.cols)
-        np.testing.assert_array_equal(np.isfinite(seconds), np.isfinite(expected))
-        finite = np.isfinite(expected)
-        reached += int(finite.sum())
-        np.testing.assert_allclose(seconds[finite], expected[finite], rtol=1e-6, atol=1e-3)
-        shared += int(np.isin(homes.links.segment, fac.links.segment).sum())
+    d_row, d_col, d_s = cache.direct(fac)
+    buffer = cache.node_buffer()
+    buffer[:] = (nearest.node_min * 60.0).astype(np.float32)
+    shared = reached = dropped = 0
+    try:
+        for i, j in [(ti, tj), last]:
+            tile = cache.tile(i, j)
+            assert cache.tile(i, j) is tile
+            assert (tile.row0, tile.col0) == (i * TILE, j * TILE)
+            assert tile.rows == min(TILE, lattice.shape[0] - tile.row0)
+            assert tile.cols == min(TILE, lattice.shape[1] - tile.col0)
+            r, c = np.divmod(np.arange(tile.rows * tile.cols), tile.cols)
+            x, y = lattice.xy(r + tile.row0, c + tile.col0)
+            mx, my = Transformer.from_crs(grid.crs, fac.crs, always_xy=True).transform(x, y)
+            homes = snap.attach_xy(g, mx, my, fac.crs, check_islands=False, nearest_beyond=False)
+            dropped += len(homes.leaving(best=True)[0]) - len(tile.edge_s)
+            seconds = tile.times(buffer).astype(float)
+            inside = (d_row // TILE == i) & (d_col // TILE == j)
+            np.minimum.at(
+                seconds, (d_row[inside] - tile.row0, d_col[inside] - tile.col0), d_s[inside]
+            )
+            minutes, _ = traveltime.point_times(nearest, homes, fac)
+            assert seconds.shape == (tile.rows, tile.cols)
+            expected = (minutes * 60.0).reshape(tile.rows, tile.cols)
+            np.testing.assert_array_equal(np.isfinite(seconds), np.isfinite(expected))
+            finite = np.isfinite(expected)
+            reached += int(finite.sum())
+            np.testing.assert_allclose(seconds[finite], expected[finite], rtol=1e-6, atol=1e-2)
+            shared += int(inside.sum())
+    finally:
+        buffer[:] = np.inf
     assert reached > 300
+    assert dropped > 1000  # the ways other ways beat are not kept
     assert shared > 0  # some points go straight along a facility's segment
+
+
+def test_direct_trips_are_the_homes_trips_along_shared_segments(graphs):
+    """``TileCache.direct`` finds every lattice point's straight trip to a facility."""
+    g = graphs["walk"]
+    fac = _facilities(g)
+    grid = _grid(g, UTM31)
+    lattice = field.lattice(grid.transform, grid.shape, grid.crs, 100.0)
+    cache = field.tile_cache(g, lattice, fac.crs)
+    row, col, seconds = cache.direct(fac)
+    found = np.full(lattice.shape, np.inf)
+    np.minimum.at(found, (row, col), seconds)
+    r, c = np.divmod(np.arange(lattice.shape[0] * lattice.shape[1]), lattice.shape[1])
+    x, y = lattice.xy(r, c)
+    homes = snap.attach_xy(g, x, y, fac.crs, check_islands=False, nearest_beyond=False)
+    point, _, want_s = snap.same_segment(homes, fac)
+    expected = np.full(lattice.shape[0] * lattice.shape[1], np.inf)
+    np.minimum.at(expected, point, want_s)
+    expected = expected.reshape(lattice.shape)
+    assert np.isfinite(expected).sum() > 20
+    np.testing.assert_array_equal(np.isfinite(found), np.isfinite(expected))
+    ok = np.isfinite(expected)
+    np.testing.assert_allclose(found[ok], expected[ok], rtol=1e-9)
 
 
 @pytest.mark.parametrize(

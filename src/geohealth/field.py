@@ -24,7 +24,7 @@ import shapely
 from affine import Affine
 from pyproj import CRS, Transformer
 
-from geohealth.network import snap
+from geohealth.network import dominance, snap
 from geohealth.network.graph import RoadGraph
 from geohealth.network.snap import Attachment
 
@@ -136,14 +136,10 @@ class Tile:
         The graph nodes the points' links lead to (ascending).
     edge_point, edge_node, edge_s
         Per way onto the network, sorted by point: the point (0 … rows·cols − 1, row-major),
-        the node (index into ``nodes``) and the seconds to get there.
+        the graph node and the seconds to get there.
     point_start
         First way of each point with any (``edge_point[point_start]`` ascending), for
         :func:`numpy.minimum.reduceat`.
-    attached
-        The points' links (for trips straight along a shared segment).
-    by_segment
-        The links in segment order.
     towards
         Ways from the points onto the network (times to a place, True) or from the network
         to the points (times from a place).
@@ -158,51 +154,44 @@ class Tile:
     edge_node: np.ndarray
     edge_s: np.ndarray
     point_start: np.ndarray
-    attached: Attachment
-    by_segment: np.ndarray
     towards: bool
 
     @property
     def nbytes(self) -> int:
-        """Memory held (bytes, roughly)."""
-        links = self.attached.links
+        """Memory held (bytes)."""
         return int(
-            self.nodes.nbytes
-            + self.edge_point.nbytes
-            + self.edge_node.nbytes
-            + self.edge_s.nbytes
-            + sum(getattr(links, n).nbytes for n in ("point", "segment", "a", "b"))
-            + 5 * links.fraction.nbytes
+            sum(
+                a.nbytes
+                for a in (
+                    self.nodes,
+                    self.edge_point,
+                    self.edge_node,
+                    self.edge_s,
+                    self.point_start,
+                )
+            )
         )
 
-    def times(self, node_s: np.ndarray, facilities: Attachment | None = None) -> np.ndarray:
+    def times(self, node_s: np.ndarray) -> np.ndarray:
         """Seconds from every point of the tile to the place the node times lead to.
+
+        Trips straight along a segment shared with that place are not included
+        (:meth:`TileCache.direct`).
 
         Parameters
         ----------
         node_s
-            Seconds from each of ``nodes`` onwards (``inf``: not reached).
-        facilities
-            Places whose links may share a segment with the points' (trips straight along
-            it, in the tile's direction); none when None.
+            Seconds from every graph node onwards (``inf``: not reached), float32.
 
         Returns
         -------
         numpy.ndarray
-            Seconds, shape (rows, cols); ``inf`` where nothing is reached.
+            Seconds (float32), shape (rows, cols); ``inf`` where nothing is reached.
         """
-        out = np.full(self.rows * self.cols, np.inf)
+        out = np.full(self.rows * self.cols, np.inf, dtype=np.float32)
         if len(self.edge_s):
             total = self.edge_s + node_s[self.edge_node]
             out[self.edge_point[self.point_start]] = np.minimum.reduceat(total, self.point_start)
-        if facilities is not None and self.towards:
-            point, _, seconds = snap.same_segment(
-                self.attached, facilities, by_segment=self.by_segment
-            )
-            np.minimum.at(out, point, seconds)
-        elif facilities is not None:
-            _, point, seconds = snap.same_segment(facilities, self.attached)
-            np.minimum.at(out, point, seconds)
         return out.reshape(self.rows, self.cols)
 
 
@@ -218,8 +207,21 @@ class TileCache:
         self._bytes = 0
         self._to_metric = Transformer.from_crs(grid.crs, metric, always_xy=True)
         self._step_m = _spacing_m(grid)
-        self._by_node: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
         self._to_grid = Transformer.from_crs(metric, grid.crs, always_xy=True)
+        self._node_tiles: dict[float, tuple[np.ndarray, np.ndarray]] = {}
+        self._seen: np.ndarray | None = None
+        self._node_s: np.ndarray | None = None
+
+    def node_buffer(self) -> np.ndarray:
+        """Return a float32 array of ``inf`` per graph node, for one search's times at a time.
+
+        A caller sets the nodes it reached, uses the array, and sets them back to ``inf``, so
+        no array the size of the graph is made per search. Not for concurrent use (one cache
+        per graph, and a graph's runs are sequential).
+        """
+        if self._node_s is None:
+            self._node_s = np.full(self.graph.n_nodes, np.inf, dtype=np.float32)
+        return self._node_s
 
     def tile(self, ti: int, tj: int) -> Tile:
         """Return the linked tile (ti, tj), linking it on first use."""
@@ -254,22 +256,21 @@ class TileCache:
             nearest_beyond=False,
         )
         point, node, seconds = (
-            attached.leaving(best=False) if self.towards else attached.arriving(best=False)
+            attached.leaving(best=True) if self.towards else attached.arriving(best=True)
         )
-        nodes, edge_node = np.unique(node, return_inverse=True)
+        keep = dominance.needed_ways(self.graph, point, node, seconds, leaving=self.towards)
+        point, node, seconds = point[keep], node[keep], seconds[keep]
         start = np.flatnonzero(np.r_[True, point[1:] != point[:-1]]) if len(point) else point
         return Tile(
             row0=row0,
             col0=col0,
             rows=rows,
             cols=cols,
-            nodes=nodes,
+            nodes=np.unique(node).astype(np.int32),
             edge_point=point.astype(np.int32),
-            edge_node=edge_node.astype(np.int32),
+            edge_node=node.astype(np.int32),
             edge_s=seconds.astype(np.float32),
-            point_start=start,
-            attached=attached,
-            by_segment=np.argsort(attached.links.segment, kind="stable"),
+            point_start=start.astype(np.int32),
             towards=self.towards,
         )
 
@@ -315,25 +316,61 @@ class TileCache:
         j = np.repeat(j_lo, count) + offset % np.maximum(w, 1)
         return i * cols + j, seg
 
-    def tiles_near(self, x: np.ndarray, y: np.ndarray, margin_m: float) -> np.ndarray:
-        """Tiles (ti, tj) within ``margin_m`` of some places (metric CRS ``self.metric``).
+    def direct(self, places: Attachment) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Lattice points with a trip straight along a segment shared with some places.
+
+        Only the places' own segments can carry such a trip, so only the lattice points
+        within the walking reach of those segments are linked to them (exactly as a tile
+        links its points, restricted to these segments): work in proportion to the places.
 
         Parameters
         ----------
-        x, y
-            Places, metres in the metric CRS.
-        margin_m
-            Distance (metres).
+        places
+            Places attached to the graph, in ``self.metric`` (facilities).
 
         Returns
         -------
-        numpy.ndarray
-            Shape (n, 2), unique tiles inside the lattice.
+        tuple of numpy.ndarray
+            Lattice row, column and seconds of every such trip (in the cache's direction:
+            from the point to the place when ``towards``); a point may appear more than once.
         """
-        if len(x) == 0:
-            return np.zeros((0, 2), dtype=np.int64)
-        lr, lc = self._lattice_index(np.asarray(x), np.asarray(y))
-        return self._tiles_at(lr, lc, margin_m)
+        links = places.links
+        table = snap.segment_table(self.graph, self.metric)
+        segs = np.unique(links.segment)
+        if len(segs) == 0:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, np.zeros(0)
+        n_rows, n_cols = self.lattice.shape
+        ar, ac = self._lattice_index(table.start[segs, 0], table.start[segs, 1])
+        br, bc = self._lattice_index(table.end[segs, 0], table.end[segs, 1])
+        pad = self.graph.max_walk_m / self._step_m * 1.05 + 1.0
+        r_lo = np.clip(np.floor(np.minimum(ar, br) - pad), 0, n_rows).astype(np.int64)
+        r_hi = np.clip(np.ceil(np.maximum(ar, br) + pad), -1, n_rows - 1).astype(np.int64)
+        c_lo = np.clip(np.floor(np.minimum(ac, bc) - pad), 0, n_cols).astype(np.int64)
+        c_hi = np.clip(np.ceil(np.maximum(ac, bc) + pad), -1, n_cols - 1).astype(np.int64)
+        width = np.maximum(c_hi - c_lo + 1, 0)
+        count = np.maximum(r_hi - r_lo + 1, 0) * width
+        offset = _ranges(np.zeros(len(segs), np.int64), count)
+        w = np.maximum(np.repeat(width, count), 1)
+        cell = (np.repeat(r_lo, count) + offset // w) * n_cols + np.repeat(c_lo, count) + offset % w
+        cells, at = np.unique(cell, return_inverse=True)
+        x, y = self.lattice.xy(cells // n_cols, cells % n_cols)
+        mx, my = self._to_metric.transform(x, y)
+        main = np.flatnonzero(table.main)  # candidates are positions among the main segments
+        attached = snap.attach_xy(
+            self.graph,
+            np.asarray(mx),
+            np.asarray(my),
+            self.metric,
+            check_islands=False,
+            candidates=(at.ravel(), np.searchsorted(main, np.repeat(segs, count))),
+            nearest_beyond=False,
+        )
+        if self.towards:
+            point, _, seconds = snap.same_segment(attached, places)
+        else:
+            _, point, seconds = snap.same_segment(places, attached)
+        return cells[point] // n_cols, cells[point] % n_cols, seconds
 
     def _lattice_index(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Fractional lattice (row, col) of places in the metric CRS."""
@@ -342,8 +379,10 @@ class TileCache:
         k = self.lattice.k
         return (np.asarray(row) - 0.5) * k, (np.asarray(col) - 0.5) * k
 
-    def _tiles_at(self, lr: np.ndarray, lc: np.ndarray, margin_m: float) -> np.ndarray:
-        """Tiles within ``margin_m`` of fractional lattice positions."""
+    def _tile_pairs(
+        self, lr: np.ndarray, lc: np.ndarray, margin_m: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(position, tile key ``ti · tiles across + tj``) for every tile near each position."""
         pad = margin_m / self._step_m + 1.0  # the margin in lattice steps, and one more
         ti_lo = np.floor((lr - pad) / TILE).astype(np.int64)
         ti_hi = np.floor((lr + pad) / TILE).astype(np.int64)
@@ -352,19 +391,21 @@ class TileCache:
         n_ti, n_tj = self.lattice.tiles
         ti_lo, ti_hi = np.clip(ti_lo, 0, n_ti), np.clip(ti_hi, -1, n_ti - 1)
         tj_lo, tj_hi = np.clip(tj_lo, 0, n_tj), np.clip(tj_hi, -1, n_tj - 1)
-        keys = []
+        owners, keys = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
         for di in range(int((ti_hi - ti_lo).max(initial=-1)) + 1):
             for dj in range(int((tj_hi - tj_lo).max(initial=-1)) + 1):
-                ok = (ti_lo + di <= ti_hi) & (tj_lo + dj <= tj_hi)
+                ok = np.flatnonzero((ti_lo + di <= ti_hi) & (tj_lo + dj <= tj_hi))
+                owners.append(ok)
                 keys.append((ti_lo[ok] + di) * n_tj + (tj_lo[ok] + dj))
-        found = np.unique(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)
-        return np.column_stack([found // n_tj, found % n_tj])
+        return np.concatenate(owners), np.concatenate(keys)
 
     def tiles_along(self, nodes: np.ndarray, margin_m: float) -> np.ndarray:
         """Tiles within ``margin_m`` of any road segment touching some nodes.
 
         A place may be linked to the middle of a long segment, far from both its ends, so
-        the segments themselves are followed, not just their end nodes.
+        the segments themselves are followed, not just their end nodes. Each node's tiles
+        are listed once per cache (:meth:`_tiles_by_node`); a call costs work in proportion
+        to the nodes given.
 
         Parameters
         ----------
@@ -376,48 +417,73 @@ class TileCache:
         Returns
         -------
         numpy.ndarray
-            Shape (n, 2), unique tiles inside the lattice.
+            Shape (n, 2), unique tiles inside the lattice, ascending.
         """
-        first, order, ends, node_rc = self._incident()
         if len(nodes) == 0:
             return np.zeros((0, 2), dtype=np.int64)
+        first, tiles = self._tiles_by_node(margin_m)
+        nodes = np.asarray(nodes)
         count = first[nodes + 1] - first[nodes]
-        seg = np.unique(
-            order[
-                np.repeat(first[nodes], count)
-                + np.arange(int(count.sum()))
-                - np.repeat(np.cumsum(count) - count, count)
-            ]
-        )
-        # a place on a segment lies within `spacing` of one of its ends or of a point along
-        # it: the reached nodes, and points along the longer segments (in lattice steps; the
-        # lattice is affine to the metric CRS within a segment's length)
-        spacing = 2.0
-        a_rc, b_rc = ends[seg, 0], ends[seg, 1]
-        length = np.hypot(*(b_rc - a_rc).T)
-        long = length > spacing
-        pieces = np.ceil(length[long] / spacing).astype(np.int64) + 1
-        owner = np.repeat(np.flatnonzero(long), pieces)
-        share = (np.arange(len(owner)) - np.repeat(np.cumsum(pieces) - pieces, pieces)) / (
-            np.repeat(pieces, pieces) - 1
-        )
-        along = a_rc[owner] + share[:, None] * (b_rc[owner] - a_rc[owner])
-        rc = np.concatenate([node_rc[nodes], along])
-        return self._tiles_at(rc[:, 0], rc[:, 1], margin_m + spacing * self._step_m)
+        keys = tiles[_ranges(first[nodes], count)]
+        if self._seen is None:
+            self._seen = np.full(int(np.prod(self.lattice.tiles)), -1, dtype=np.int64)
+        # distinct keys without sorting them all: the last writer of each key marks it
+        position = np.arange(len(keys))
+        self._seen[keys] = position
+        found = np.sort(keys[self._seen[keys] == position])
+        self._seen[found] = -1
+        n_tj = self.lattice.tiles[1]
+        return np.column_stack([found // n_tj, found % n_tj])
 
-    def _incident(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Segments by node (CSR), their ends and every node in lattice steps, built once."""
-        if self._by_node is None:
-            seg = snap.segment_table(self.graph, self.metric)
-            node = np.concatenate([seg.a, seg.b])
-            order = np.argsort(node, kind="stable") % len(seg.a)
-            first = np.searchsorted(np.sort(node), np.arange(self.graph.n_nodes + 1))
-            xy = np.full((self.graph.n_nodes, 2), np.nan)
-            xy[seg.a], xy[seg.b] = seg.start, seg.end
-            node_rc = np.column_stack(self._lattice_index(xy[:, 0], xy[:, 1]))
-            ends = np.stack([node_rc[seg.a], node_rc[seg.b]], axis=1)
-            self._by_node = (first, order, ends, node_rc)
-        return self._by_node
+    def _tiles_by_node(self, margin_m: float) -> tuple[np.ndarray, np.ndarray]:
+        """Tiles within ``margin_m`` of the segments at each node (CSR: first, tiles), once.
+
+        A place on a segment lies within ``spacing`` lattice steps of one of the points
+        sampled along it (its ends included; the lattice is affine to the metric CRS within
+        a segment's length), so the tiles near those points, widened by the spacing, hold
+        every place within ``margin_m`` of the segment.
+        """
+        found = self._node_tiles.get(margin_m)
+        if found is not None:
+            return found
+        seg = snap.segment_table(self.graph, self.metric)
+        ends = np.stack(  # segment ends in lattice steps
+            [
+                np.column_stack(self._lattice_index(seg.start[:, 0], seg.start[:, 1])),
+                np.column_stack(self._lattice_index(seg.end[:, 0], seg.end[:, 1])),
+            ],
+            axis=1,
+        )
+        n_tiles = int(np.prod(self.lattice.tiles))
+        spacing = 2.0
+        pairs = [np.zeros(0, dtype=np.int64)]
+        for lo in range(0, len(seg.a), 100_000):  # bounded memory on large graphs
+            part = slice(lo, min(lo + 100_000, len(seg.a)))
+            a_rc, b_rc = ends[part, 0], ends[part, 1]
+            pieces = np.ceil(np.hypot(*(b_rc - a_rc).T) / spacing).astype(np.int64) + 1
+            owner = np.repeat(np.arange(len(pieces)), pieces)
+            share = _ranges(np.zeros(len(pieces), np.int64), pieces) / np.repeat(
+                np.maximum(pieces - 1, 1), pieces
+            )
+            along = a_rc[owner] + share[:, None] * (b_rc[owner] - a_rc[owner])
+            at, keys = self._tile_pairs(along[:, 0], along[:, 1], margin_m + spacing * self._step_m)
+            which = owner[at] + lo
+            pairs.append(
+                np.unique(
+                    np.concatenate([seg.a[which], seg.b[which]]) * n_tiles
+                    + np.concatenate([keys, keys])
+                )
+            )
+        key = np.unique(np.concatenate(pairs))
+        node, tiles = key // n_tiles, key % n_tiles
+        first = np.searchsorted(node, np.arange(self.graph.n_nodes + 1))
+        self._node_tiles[margin_m] = (first, tiles)
+        return first, tiles
+
+
+def _ranges(start: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """Concatenated ``arange(start[i], start[i] + count[i])`` for every i."""
+    return np.repeat(start - np.cumsum(count) + count, count) + np.arange(int(count.sum()))
 
 
 def _apply(t: Affine, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

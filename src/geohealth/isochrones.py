@@ -103,7 +103,8 @@ def isochrones(
         margin = index.speed_max_mps * limits[-1] * 60.0 + 2 * graph.max_walk_m
         grid = field.lattice_around(facilities.x, facilities.y, metric, margin, cell_m)
     cache = field.tile_cache(graph, grid, metric, towards=towards)
-    rows: list[dict[str, object]] = []
+    facility: list[int] = []
+    shapes: list[shapely.Geometry] = []
     bar = tqdm(
         total=len(facilities), desc=f"service circles ({graph.mode})", disable=_quiet(progress)
     )
@@ -112,20 +113,28 @@ def isochrones(
             seconds = found.seconds[k]
             hit = np.flatnonzero(seconds <= limits[-1] * 60.0)
             reached = found.nodes[hit]
-            own = facilities.take([j])
-            direct = cache.tiles_near(own.x, own.y, graph.max_walk_m + own.links.walk_m.max())
-            tiles = _union(cache.tiles_along(reached, graph.max_walk_m), direct)
-            minutes, origin = _field(cache, tiles, found.nodes[hit], seconds[hit], own, direct)
-            drawn = contours(minutes, origin, grid, limits)
-            for limit, polygon in zip(limits, drawn, strict=True):
-                rows.append({"facility": j, "threshold_min": limit, "geometry": polygon})
+            minutes, origin = _field(cache, reached, seconds[hit], facilities.take([j]))
+            shapes.extend(contours(minutes, origin, grid, limits))
+            facility.extend([j] * len(limits))
             bar.update(1)
     bar.close()
+    order = np.argsort(np.asarray(facility, dtype=np.int64), kind="stable")
+    geometry = np.empty(len(shapes), dtype=object)
+    geometry[:] = shapes
+    geometry = geometry[order]
+    if grid.crs != metric:
+        area = gpd.GeoSeries(geometry, crs=grid.crs).to_crs(metric).area.to_numpy()
+    else:
+        area = shapely.area(geometry)
     frame = gpd.GeoDataFrame(
-        rows, columns=["facility", "threshold_min", "geometry"], geometry="geometry", crs=grid.crs
+        {
+            "facility": np.asarray(facility, dtype=np.int64)[order],
+            "threshold_min": np.tile(np.asarray(limits, dtype=float), len(facilities)),
+            "area_km2": area / 1e6,
+            "geometry": gpd.array.from_shapely(geometry, crs=grid.crs),
+        },
+        geometry="geometry",
     )
-    frame = frame.sort_values(["facility", "threshold_min"], kind="stable").reset_index(drop=True)
-    frame.insert(2, "area_km2", frame.to_crs(metric).area.to_numpy() / 1e6)
     return frame
 
 
@@ -140,22 +149,22 @@ def _union(first: np.ndarray, second: np.ndarray) -> np.ndarray:
 
 
 def _field(
-    cache: TileCache,
-    tiles: np.ndarray,
-    nodes: np.ndarray,
-    node_s: np.ndarray,
-    facilities: Attachment,
-    direct: np.ndarray,
+    cache: TileCache, nodes: np.ndarray, node_s: np.ndarray, facilities: Attachment
 ) -> tuple[np.ndarray, tuple[int, int]]:
-    """Minutes on the lattice block covering ``tiles``, and the block's first (row, col).
+    """Minutes on the lattice block around what a search reached, and the block's first (row, col).
 
-    ``nodes`` (ascending) and ``node_s``: the reached nodes and their seconds; lattice points
-    outside the tiles are ``inf``. In the ``direct`` tiles (near the facilities), trips
-    straight along a segment shared with a facility count too.
+    ``nodes`` and ``node_s``: the reached nodes and their seconds (to or from
+    ``facilities``). The block covers the tiles within the walking reach of the segments at
+    those nodes, and of the facilities' own segments, where trips straight along a shared
+    segment count too; lattice points outside those tiles are ``inf``.
     """
-    near = {(int(a), int(b)) for a, b in direct}
+    row, col, direct_s = cache.direct(facilities)
+    tiles = _union(
+        cache.tiles_along(nodes, cache.graph.max_walk_m),
+        np.column_stack([row // TILE, col // TILE]),
+    )
     if len(tiles) == 0:
-        return np.full((1, 1), np.inf), (0, 0)
+        return np.full((1, 1), np.inf, dtype=np.float32), (0, 0)
     t0, t1 = tiles[:, 0].min(), tiles[:, 0].max()
     s0, s1 = tiles[:, 1].min(), tiles[:, 1].max()
     n_rows, n_cols = cache.lattice.shape
@@ -165,19 +174,18 @@ def _field(
         np.inf,
         dtype=np.float32,
     )
-    for ti, tj in tiles.tolist():
-        tile = cache.tile(ti, tj)
-        at = np.searchsorted(nodes, tile.nodes)
-        at = np.minimum(at, max(len(nodes) - 1, 0))
-        known = (nodes[at] == tile.nodes) if len(nodes) else np.zeros(len(tile.nodes), bool)
-        direct_here = (ti, tj) in near
-        if not known.any() and not direct_here:
-            continue  # nothing reached leads here
-        times = np.where(known, node_s[at] if len(nodes) else np.inf, np.inf)
-        seconds = tile.times(times, facilities if direct_here else None)
-        block[
-            tile.row0 - r0 : tile.row0 - r0 + tile.rows, tile.col0 - c0 : tile.col0 - c0 + tile.cols
-        ] = seconds / 60.0
+    buffer = cache.node_buffer()
+    buffer[nodes] = node_s
+    try:
+        for ti, tj in tiles.tolist():
+            tile = cache.tile(ti, tj)
+            block[
+                tile.row0 - r0 : tile.row0 - r0 + tile.rows,
+                tile.col0 - c0 : tile.col0 - c0 + tile.cols,
+            ] = tile.times(buffer) / 60.0
+    finally:
+        buffer[nodes] = np.inf
+    np.minimum.at(block, (row - r0, col - c0), (direct_s / 60.0).astype(np.float32))
     return block, (r0, c0)
 
 
@@ -205,9 +213,10 @@ def contours(
     list of shapely geometries
         (Multi)polygons with holes, in the lattice's CRS; empty where nothing is within.
     """
-    # points outside every limit: a value a little past the largest, so the contour lies
-    # between a reached point and an unreached one rather than on the reached one
-    cap = limits[-1] * 1.25 + 1.0
+    # points nothing reaches within the limits: one minute past the largest (as Valhalla
+    # does), so an outline passes between a reached point and an unreached one, closer to
+    # the reached one the nearer its time is to the limit
+    cap = limits[-1] + 1.0
     rows, cols = max(2, minutes.shape[0]), max(2, minutes.shape[1])  # contourpy needs 2 × 2
     z = np.full((rows, cols), cap)
     z[: minutes.shape[0], : minutes.shape[1]] = np.minimum(
@@ -272,10 +281,7 @@ def group_field(
     cache = field.tile_cache(graph, grid, metric)
     node_s = nearest.node_min * 60.0
     hit = np.flatnonzero(node_s <= limit_min * 60.0)
-    walk = float(facilities.links.walk_m.max(initial=0.0))
-    direct = cache.tiles_near(facilities.x, facilities.y, graph.max_walk_m + walk)
-    tiles = _union(cache.tiles_along(hit, graph.max_walk_m), direct)
-    return _field(cache, tiles, hit, node_s[hit], facilities, direct)
+    return _field(cache, hit, node_s[hit], facilities)
 
 
 def group_circles(

@@ -83,6 +83,26 @@ class Links:
         """Return some of the links (positions or a mask), in the order of ``index``."""
         return Links(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
 
+    def compact(self) -> Links:
+        """Return the links in 32-bit numbers (indices int32, metres and seconds float32).
+
+        For links kept a long time (lattice tiles): 36 bytes per link instead of 72; the
+        times stay exact to well under a millisecond.
+        """
+        return Links(
+            **{
+                f.name: getattr(self, f.name).astype(
+                    np.int32 if f.name in _INDEX_FIELDS else np.float32, copy=False
+                )
+                for f in fields(self)
+            }
+        )
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the arrays (bytes)."""
+        return sum(getattr(self, f.name).nbytes for f in fields(self))
+
     def to_a_s(self) -> np.ndarray:
         """Time from the linked place along the segment to node ``a`` (seconds)."""
         return _partial(self.fraction, self.time_ba_s)
@@ -98,6 +118,9 @@ class Links:
     def from_b_s(self) -> np.ndarray:
         """Time from node ``b`` along the segment to the linked place (seconds)."""
         return _partial(1.0 - self.fraction, self.time_ba_s)
+
+
+_INDEX_FIELDS = frozenset({"point", "segment", "a", "b"})
 
 
 def _partial(share: np.ndarray, full_s: np.ndarray) -> np.ndarray:
@@ -224,22 +247,29 @@ def _best_per_node(
     cost = np.concatenate([via_a, via_b])
     ok = np.isfinite(cost)
     point, node, cost = point[ok], node[ok], cost[ok]
-    order = np.lexsort((cost, node, point))
-    point, node, cost = point[order], node[order], cost[order]
-    first = np.ones(len(point), dtype=bool)
-    first[1:] = (point[1:] != point[:-1]) | (node[1:] != node[:-1])
-    return point[first], node[first], cost[first]
+    if len(point) == 0:
+        return point, node, cost
+    # one integer key per (point, node): a single sort, then the fastest of each run
+    key = point * (int(node.max()) + 1) + node
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    fastest = np.minimum.reduceat(cost[order], first)
+    return point[order[first]], node[order[first]], fastest
 
 
 def same_segment(
-    origins: Attachment, targets: Attachment, *, by_segment: np.ndarray | None = None
+    origins: Attachment | Links,
+    targets: Attachment | Links,
+    *,
+    by_segment: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Trips straight along a shared segment, without passing a node.
 
     Parameters
     ----------
     origins, targets
-        Points attached to the same graph and CRS.
+        Points attached to the same graph and CRS (or their links).
     by_segment
         ``numpy.argsort(origins.links.segment, kind="stable")`` when already known (a
         lattice tile keeps it, as it meets many targets).
@@ -250,7 +280,8 @@ def same_segment(
         Origin point, target point and seconds (walk, along the segment, walk) for every
         pair of links on the same segment whose direction allows the trip.
     """
-    o, t = origins.links, targets.links
+    o = origins.links if isinstance(origins, Attachment) else origins
+    t = targets.links if isinstance(targets, Attachment) else targets
     order = np.argsort(o.segment, kind="stable") if by_segment is None else by_segment
     o_seg = o.segment[order]
     lo = np.searchsorted(o_seg, t.segment, side="left")
