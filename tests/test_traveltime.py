@@ -55,6 +55,24 @@ def test_nearest_facility_for_points(case):
     assert ((which >= 0) == np.isfinite(minutes)).all()
 
 
+def test_needed_ways_give_the_same_times(case):
+    """Dropping the ways another way beats by one edge changes no time (networkx reference)."""
+    g, fac, homes, _, ref_times = case
+    ways = traveltime.needed_ways(g, homes)
+    assert len(ways[0]) < len(homes.leaving(best=True)[0])
+    nearest = traveltime.nearest_facility(g, fac)
+    minutes, which = traveltime.point_times(nearest, homes, fac, ways=ways)
+    expected = np.array([ref_times.get(("home", i), np.inf) for i in range(len(homes))]) / 60
+    np.testing.assert_allclose(minutes, expected, rtol=1e-9, atol=1e-9)
+    assert ((which >= 0) == np.isfinite(minutes)).all()
+    every = traveltime.pair_times(g, homes, fac, limit_min=15.0)
+    needed = traveltime.pair_times(g, homes, fac, limit_min=15.0, ways=ways)
+    got, want = (np.full((len(homes), len(fac)), np.inf) for _ in range(2))
+    got[needed.origin, needed.facility] = needed.minutes
+    want[every.origin, every.facility] = every.minutes
+    np.testing.assert_array_equal(got, want)
+
+
 def test_reachable_sets_and_matrix(case):
     g, fac, _, ref, _ = case
     limit = 10.0

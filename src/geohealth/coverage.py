@@ -225,29 +225,58 @@ def beds_per_1000(
 class GroupResult:
     """One care group's travel times on one mode, cell by cell.
 
+    Only the cells with people are kept (a province's grid is mostly empty land); the
+    grid-shaped arrays are made when asked for.
+
     Attributes
     ----------
     network
         The mode's graph with the group's facilities attached.
-    minutes
-        Minutes to the nearest facility per population cell, float32 (NaN: no data,
-        ``inf``: none reachable).
-    nearest
+    rows, cols
+        The grid cells with people.
+    shape
+        The population grid's shape.
+    cell_minutes
+        Minutes to the nearest facility from each of those cells, float32 (``inf``: none
+        reachable).
+    cell_nearest
         Index (into ``network.facilities``) of each cell's nearest facility, int32; ``-1``
         for none.
-    access
-        E2SFCA beds per 1 000 residents reachable from each cell, float32 (NaN where nobody
-        lives).
+    cell_access
+        E2SFCA beds per 1 000 residents reachable from each cell, float32.
     circles
         The group's merged service circles, one per threshold (EPSG:4326), contoured from
         the same field as ``minutes``.
     """
 
     network: reach.ModeNetwork
-    minutes: np.ndarray
-    nearest: np.ndarray
-    access: np.ndarray
+    rows: np.ndarray
+    cols: np.ndarray
+    shape: tuple[int, int]
+    cell_minutes: np.ndarray
+    cell_nearest: np.ndarray
+    cell_access: np.ndarray
     circles: gpd.GeoDataFrame
+
+    @property
+    def minutes(self) -> np.ndarray:
+        """Minutes per grid cell, float32 (NaN where nobody lives, ``inf``: none reachable)."""
+        return self._grid(self.cell_minutes, np.nan)
+
+    @property
+    def nearest(self) -> np.ndarray:
+        """Nearest facility per grid cell, int32 (``-1`` where nobody lives or none)."""
+        return self._grid(self.cell_nearest, -1)
+
+    @property
+    def access(self) -> np.ndarray:
+        """E2SFCA beds per 1 000 residents per grid cell, float32 (NaN where nobody lives)."""
+        return self._grid(self.cell_access, np.nan)
+
+    def _grid(self, values: np.ndarray, empty: float) -> np.ndarray:
+        out = np.full(self.shape, empty, dtype=values.dtype)
+        out[self.rows, self.cols] = values
+        return out
 
 
 @dataclass(frozen=True)
@@ -280,18 +309,20 @@ def _group_run(
     grid = layers.population
     mode = net.graph.mode
     near = traveltime.nearest_facility(net.graph, net.attached)
-    minutes, nearest = traveltime.nearest_cells(net.graph, grid, net.attached, nearest=near)
+    rows, cols, cell_minutes, cell_nearest = traveltime.populated_cell_times(
+        net.graph, grid, net.attached, nearest=near
+    )
+    minutes = np.full(grid.shape, np.nan)
+    minutes[rows, cols] = cell_minutes
     circles = reach.circle_layer(net, near, settings.analysis.thresholds_min, layers, group=group)
     limit = max(max(settings.analysis.thresholds_min), decay.catchment_min)
     cells = traveltime.cell_pair_times(net.graph, grid, net.attached, limit_min=limit)
-    rows, cols, pairs = cells
+    _, _, pairs = cells
     people = grid.values[rows, cols]
     index = e2sfca(pairs, people, net.facilities["beds"].to_numpy(dtype=float), decay)
     if not np.nansum(net.facilities["beds"].to_numpy(dtype=float)) > 0:
         # no beds recorded for the group (ambulance stations): no index, not an index of 0
         index = AccessIndex(np.full(len(rows), np.nan), np.full(len(net.facilities), np.nan))
-    access = np.full(grid.shape, np.nan)
-    access[rows, cols] = index.per_origin
     towns = township_coverage(
         layers.townships,
         grid,
@@ -305,22 +336,25 @@ def _group_run(
     zone = zones[rows, cols]
     per_town = zonal_mean(index.per_origin, people, zone, len(layers.townships))
     towns["e2sfca_beds_per_1000"] = np.tile(per_town, len(settings.analysis.thresholds_min))
+    kept = GroupResult(  # compact: a run keeps one of each per care group and mode
+        net,
+        rows,
+        cols,
+        grid.shape,
+        cell_minutes.astype(np.float32),
+        cell_nearest.astype(np.int32),
+        index.per_origin.astype(np.float32),
+        circles,
+    )
     table = catchments.facility_table(
         net.facilities,
         grid,
-        nearest,
+        kept.nearest,
         cells,
         settings.analysis.thresholds_min,
         mode=mode,
         group=group,
         e2sfca_ratio=index.per_facility,
-    )
-    kept = GroupResult(  # compact: a run keeps one of each per care group and mode
-        net,
-        minutes.astype(np.float32),
-        nearest.astype(np.int32),
-        access.astype(np.float32),
-        circles,
     )
     return kept, towns, table
 

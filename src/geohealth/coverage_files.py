@@ -286,7 +286,7 @@ def write_rasters(out_dir: Path, result: CoverageResult, layers: InputLayers) ->
         bands = {
             g: r.access
             for (g, m), r in result.groups.items()
-            if m == mode and np.isfinite(r.access).any()
+            if m == mode and np.isfinite(r.cell_access).any()
         }
         if bands:
             written.append(

@@ -16,7 +16,7 @@ from pyproj import Transformer
 
 from geohealth import field
 from geohealth.inputs.population import PopulationGrid
-from geohealth.network import snap
+from geohealth.network import dominance, snap
 from geohealth.network.graph import RoadGraph
 from geohealth.network.search import (
     NearestFacility,
@@ -27,18 +27,24 @@ from geohealth.network.search import (
 )
 from geohealth.network.snap import Attachment
 
+#: Ways from places onto the network: (place, node, seconds), sorted by place.
+Ways = tuple[np.ndarray, np.ndarray, np.ndarray]
+
 __all__ = [  # the searches live in geohealth.network.search; reachable here too
     "NearestFacility",
     "PairTimes",
     "Search",
+    "Ways",
     "beyond_reach",
     "bounded_searches",
     "cell_pair_times",
     "facility_matrix",
     "nearest_cells",
     "nearest_facility",
+    "needed_ways",
     "pair_times",
     "point_times",
+    "populated_cell_times",
     "reachable",
     "surface",
 ]
@@ -61,7 +67,11 @@ def _first_per(key: np.ndarray, seconds: np.ndarray, *other: np.ndarray) -> tupl
 
 
 def point_times(
-    nearest: NearestFacility, points: Attachment, facilities: Attachment
+    nearest: NearestFacility,
+    points: Attachment,
+    facilities: Attachment,
+    *,
+    ways: Ways | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Time from attached points (homes, population cells) to their nearest facility.
 
@@ -77,13 +87,17 @@ def point_times(
         Origins, attached to the same graph.
     facilities
         Facilities, attached to the same graph.
+    ways
+        The points' ways onto the network, sorted by point (:func:`needed_ways`, kept for
+        points timed often); all of them when None.
 
     Returns
     -------
     tuple of numpy.ndarray
         Minutes (``inf`` when no facility is reachable) and the facility index (``-1``).
     """
-    point, node, cost = points.leaving(best=False)  # the minimum is taken below
+    # the minimum is taken below
+    point, node, cost = points.leaving(best=False) if ways is None else ways
     node_s = nearest.node_min * 60.0
     total_s = np.full(len(points), np.inf)
     best = np.full(len(points), -1, dtype=np.int64)
@@ -169,14 +183,47 @@ def nearest_cells(
         facility is reachable) and the nearest facility's index (int64; ``-1`` for both
         cases), each of the grid's shape.
     """
-    nearest = nearest or nearest_facility(graph, facilities)
-    rows, cols, cells = _grid_cells(graph, grid)
-    minutes, facility = point_times(nearest, cells, facilities)
+    rows, cols, minutes, facility = populated_cell_times(graph, grid, facilities, nearest=nearest)
     out = np.full(grid.shape, np.nan)
     out[rows, cols] = minutes
     which = np.full(grid.shape, -1, dtype=np.int64)
     which[rows, cols] = facility
     return out, which
+
+
+def populated_cell_times(
+    graph: RoadGraph,
+    grid: PopulationGrid,
+    facilities: Attachment,
+    *,
+    nearest: NearestFacility | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Travel time to the nearest facility, and which one, for the grid cells with people.
+
+    As :func:`nearest_cells`, without the grid-shaped arrays (most of a province's grid is
+    empty land).
+
+    Parameters
+    ----------
+    graph
+        A timed road graph.
+    grid
+        The population grid whose cells are the origins.
+    facilities
+        Facilities attached to ``graph``.
+    nearest
+        A precomputed :func:`nearest_facility` for these facilities (computed when None).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Row and column of each cell with people, its minutes (float64; ``inf`` where no
+        facility is reachable) and its nearest facility (``-1`` for none).
+    """
+    nearest = nearest or nearest_facility(graph, facilities)
+    rows, cols, cells, ways = _grid_cells(graph, grid)
+    minutes, facility = point_times(nearest, cells, facilities, ways=ways)
+    return rows, cols, minutes, facility
 
 
 def surface(
@@ -236,6 +283,7 @@ def pair_times(
     facilities: Attachment,
     *,
     limit_min: float,
+    ways: Ways | None = None,
 ) -> PairTimes:
     """Travel time from every point to every facility it can reach within a limit.
 
@@ -254,6 +302,8 @@ def pair_times(
         Facilities, attached to ``graph``.
     limit_min
         Keep pairs within this many minutes.
+    ways
+        As for :func:`point_times`.
 
     Returns
     -------
@@ -261,7 +311,8 @@ def pair_times(
         Pairs grouped by facility, each (origin, facility) once.
     """
     limit_s = limit_min * 60.0
-    point, node, cost = points.leaving(best=False)  # the minimum is taken below
+    # the minimum is taken below
+    point, node, cost = points.leaving(best=False) if ways is None else ways
     by_node = np.argsort(node, kind="stable")
     first = np.searchsorted(node[by_node], np.arange(graph.n_nodes + 1))
     via_point, via_facility, direct_s = snap.same_segment(points, facilities)
@@ -332,8 +383,8 @@ def cell_pair_times(
         Row and column of each populated cell, and the :class:`PairTimes` whose ``origin``
         indexes them.
     """
-    rows, cols, cells = _grid_cells(graph, grid)  # populated cells only
-    pairs = pair_times(graph, cells, facilities, limit_min=limit_min)
+    rows, cols, cells, ways = _grid_cells(graph, grid)  # populated cells only
+    pairs = pair_times(graph, cells, facilities, limit_min=limit_min, ways=ways)
     return rows, cols, pairs
 
 
@@ -354,15 +405,15 @@ def beyond_reach(graph: RoadGraph, grid: PopulationGrid) -> float:
     float
         Persons.
     """
-    rows, cols, cells = _grid_cells(graph, grid)
+    rows, cols, cells, _ = _grid_cells(graph, grid)
     unlinked = np.diff(cells.offsets) == 0
     return float(np.nansum(grid.values[rows[unlinked], cols[unlinked]]))
 
 
 def _grid_cells(
     graph: RoadGraph, grid: PopulationGrid
-) -> tuple[np.ndarray, np.ndarray, Attachment]:
-    """Cells with people and their attachment to the graph, cached on the graph.
+) -> tuple[np.ndarray, np.ndarray, Attachment, Ways]:
+    """Cells with people, their attachment to the graph and their ways, cached on the graph.
 
     Only populated cells are origins: a cell with nobody in it has no trip to time (most of
     a WorldPop grid is empty land — 42 000 of the sample county's 667 000 cells hold
@@ -386,6 +437,29 @@ def _grid_cells(
         metric = snap.utm_crs(graph.lon, graph.lat)
         mx, my = Transformer.from_crs(grid.crs, metric, always_xy=True).transform(x, y)
         attached = snap.attach_xy(graph, mx, my, metric, check_islands=False, nearest_beyond=False)
-        cached = (rows, cols, attached)
+        cached = (rows, cols, attached, needed_ways(graph, attached))
         graph._cache[key] = cached
     return cached  # type: ignore[return-value]
+
+
+def needed_ways(graph: RoadGraph, points: Attachment) -> Ways:
+    """Return the points' ways onto the network that no other way beats.
+
+    The fastest way per (point, node), less those beaten by another way of the point plus
+    one edge (:mod:`geohealth.network.dominance`): the times through them are the same.
+
+    Parameters
+    ----------
+    graph
+        The graph the points are attached to.
+    points
+        Attached points.
+
+    Returns
+    -------
+    Ways
+        Point (int32), node (int32) and seconds (float64), sorted by point.
+    """
+    point, node, cost = points.leaving(best=True)
+    keep = dominance.needed_ways(graph, point, node, cost, leaving=True)
+    return point[keep].astype(np.int32), node[keep].astype(np.int32), cost[keep]
