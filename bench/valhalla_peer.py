@@ -20,9 +20,12 @@ tiles for an OSM extract (cached by the extract's sha256 and the Valhalla versio
 
 Speeds, for matching another engine (Valhalla API reference, "Costing options"):
 
-- ``pedestrian``: ``walking_speed`` (km/h, 0.5–25, default 5.1) on every walkable edge. Factors
-  such as ``walkway_factor``, ``alley_factor``, ``driveway_factor``, ``step_penalty`` change
-  the cost (the path chosen), not the time; hills only matter with elevation data (none here).
+- ``pedestrian``: ``walking_speed`` (km/h, 0.5–25, default 5.1) on every walkable edge, slowed
+  by ``sac_scale`` (×1.11 hiking … ×6.67 difficult alpine; trails above
+  ``max_hiking_difficulty``, default 1, are closed). Factors such as ``walkway_factor``,
+  ``alley_factor``, ``driveway_factor``, ``step_penalty`` change the cost (the path chosen),
+  not the time; crossing a road at an intersection adds 0–15 s of *time* by its stop impact
+  (``kCrossingCosts``, no option); hills only matter with elevation data (none here).
 - ``auto``: the time of an edge is ``length / min(edge speed, top_speed)``. The edge speed is
   fixed when the tiles are built: the OSM ``maxspeed`` tag if present, otherwise a default by
   road class from Valhalla's ``graph.lua`` (:data:`AUTO_DEFAULT_SPEEDS_KMH`), lowered for
@@ -34,7 +37,43 @@ Speeds, for matching another engine (Valhalla API reference, "Costing options"):
   gets to a single fixed speed. Penalties and ``use_*`` factors only change the cost;
   ``*_cost`` options (``gate_cost`` 30 s, ``toll_booth_cost`` 15 s, ``ferry_cost`` 300 s,
   ``country_crossing_cost`` 600 s) and Valhalla's turn/intersection delays add *time*, so
-  Valhalla's drive isochrones are somewhat smaller than plain length / speed.
+  Valhalla's drive isochrones are somewhat smaller than plain length / speed. The turn delay
+  (``sif/osrm_car_duration.h``: up to 7.5 s by turn angle where more than two roads meet, +20 s
+  for a U-turn, +2 s at a traffic signal) is added to the time of every ``auto`` transition and
+  no option removes it; the other turn costs (``kTC*`` × stop impact, density factors) only
+  enter the cost.
+- ``shortest`` (any costing): the cost of an edge is its length and every penalty is dropped
+  (``DynamicCost::base_transition_cost`` multiplies them by ``!shortest``); *times* still add
+  up as above. With one fixed speed, the shortest path is the fastest one, up to the turn
+  delays and crossing times, so :func:`matched_costing_options` uses it.
+
+How Valhalla draws the isochrone (source read: ``thor/isochrone.cc``, ``thor/dijkstras.cc``,
+``midgard/gridded_data.h``, ``thor/isochrone_action.cc``, ``sif/*cost.cc`` on master after
+3.8.3; the grid alignment, the reverse and snapping effects below seen with the 3.9.1 binaries):
+
+- Grid (``Isochrone::ConstructIsoTile``): square cells in degrees, ``dlat / 300`` where ``dlat``
+  is the distance covered in (largest contour + 10) min at 70 mph (driving) or 5 mph
+  (pedestrian), rounded to 0.001° and clamped to 0.001–0.005° (:func:`grid_size_deg`); not a
+  request option. For 15 min, both ``auto`` and ``pedestrian`` get 0.001° (≈ 82 × 111 m at
+  42.5° N). The grid is shifted so that the location is a cell centre.
+- Marking (``UpdateIsoTile``): the search runs to the largest contour + 10 min; every reached
+  edge's shape, resampled every quarter cell, sets each cell one of its pieces *crosses*
+  (Bresenham) to the elapsed time at the piece's far end, if smaller. No neighbouring cells, no
+  off-road speed: a cell no edge crosses stays unreached.
+- Contours (``GriddedData::GenerateContours``): marching triangles over the cell centres, an
+  unreached cell counting as contour + 1 min, so a polygon ends ~0.9 of a cell beyond the
+  last reached centre (when that centre's time is well below the contour).
+- ``generalize``: Douglas–Peucker tolerance in metres, by default a quarter cell (≈ 28 m);
+  ``denoise`` (default 1): drop rings smaller than that fraction of the largest one per
+  contour (0 keeps all).
+- Reverse (``reverse=True``): ``Dijkstras::SetDestinationLocations`` does not flag the
+  location's edge as an origin (``SetOriginLocations`` does), so ``UpdateIsoTile`` marks the
+  *whole* edge with times spread from 0 to its end: a location mid-way along a long edge
+  (a footpath between junctions) reaches too far along it.
+- Snapping (loki ``search.cc``): besides the closest edge, loki keeps nearby candidates whose
+  reach is below ``minimum_reachability`` (default 50): small islands ~100 m off still seed
+  the search. ``{"minimum_reachability": 0}`` (:data:`MATCHED_LOCATION`) keeps the closest
+  edge only.
 
 :data:`COSTING_OPTIONS` is what :meth:`ValhallaService.isochrone` sends unless told otherwise.
 Isochrones are contours of a raster of times, generalized by Valhalla, with ``denoise`` = 1
@@ -96,6 +135,79 @@ AUTO_DEFAULT_SPEEDS_KMH: dict[str, float] = {
     "residential": 35.0,
     "service_other": 25.0,
 }
+#: Location keys for a matched comparison: snap to the closest edge only (see the module text).
+MATCHED_LOCATION: dict[str, Any] = {"minimum_reachability": 0}
+#: Costs (seconds of *time*) and penalties (cost only) zeroed in a matched comparison; with
+#: ``shortest`` the penalties are dropped anyway, they are listed to say so.
+ZEROED = (
+    "gate_cost", "gate_penalty", "private_access_penalty", "toll_booth_cost",
+    "toll_booth_penalty", "country_crossing_cost", "country_crossing_penalty", "ferry_cost",
+    "maneuver_penalty", "destination_only_penalty", "alley_penalty", "service_penalty",
+)  # fmt: skip
+
+
+def matched_costing_options(costing: str, speed_kmh: float) -> dict[str, Any]:
+    """Costing options that give every edge one speed and drop what options can drop.
+
+    Parameters
+    ----------
+    costing
+        ``"auto"`` or ``"pedestrian"``.
+    speed_kmh
+        The speed: ``fixed_speed`` for ``auto`` (whole km/h, 1–252), ``walking_speed`` for
+        ``pedestrian`` (0.5–25).
+
+    Returns
+    -------
+    dict
+        ``auto``: ``fixed_speed``, ``shortest``, ``ignore_restrictions`` (turn restrictions)
+        and the costs and penalties of :data:`ZEROED` at 0. ``pedestrian``: ``walking_speed``,
+        ``shortest``, ``max_hiking_difficulty`` 6 (every ``sac_scale`` open), step and elevator
+        penalties and :data:`ZEROED` at 0. What stays: the ``auto`` turn delays, pedestrian
+        crossing times and ``sac_scale`` slowdowns (see the module text).
+
+    Raises
+    ------
+    ValueError
+        For another costing.
+    """
+    zero = dict.fromkeys(ZEROED, 0.0)
+    if costing == "auto":
+        return {"fixed_speed": round(speed_kmh), "shortest": True, "ignore_restrictions": True,
+                **zero}  # fmt: skip
+    if costing == "pedestrian":
+        return {"walking_speed": float(speed_kmh), "shortest": True, "max_hiking_difficulty": 6,
+                "step_penalty": 0.0, "elevator_penalty": 0.0, **zero}  # fmt: skip
+    msg = f"no matched options for costing {costing!r}"
+    raise ValueError(msg)
+
+
+def grid_size_deg(max_minutes: float, costing: str) -> float:
+    """Cell size (degrees) of Valhalla's isochrone grid (``Isochrone::ConstructIsoTile``).
+
+    Parameters
+    ----------
+    max_minutes
+        The largest contour of the request (minutes).
+    costing
+        Valhalla costing; ``pedestrian`` assumes 5 mph, every other single mode 70 mph.
+
+    Returns
+    -------
+    float
+        ``dlat / 300`` rounded to 0.001°, clamped to 0.001–0.005°, where ``dlat`` is the
+        distance covered in ``max_minutes`` + 10 min at that speed, in degrees of latitude.
+    """
+    mph = 5.0 if costing == "pedestrian" else 70.0
+    metres = (max_minutes + 10.0) * 60.0 * mph * 0.44704  # kMPHtoMetersPerSec
+    size = metres / 110_567.0 / 300.0  # kMetersPerDegreeLat
+    if size < 0.001:
+        return 0.001
+    if size > 0.005:
+        return 0.005
+    return round(size * 1000.0) * 0.001
+
+
 #: Highway classes whose nodes :func:`road_points` samples by default (drivable roads).
 DRIVABLE = frozenset(
     {
@@ -397,6 +509,7 @@ class ValhallaService:
         costing_options: Mapping[str, Any] | None = None,
         denoise: float | None = None,
         generalize: float | None = None,
+        location_options: Mapping[str, Any] | None = None,
     ) -> list[Isochrone]:
         """Isochrone polygons around one point, one per value of ``minutes``.
 
@@ -416,7 +529,12 @@ class ValhallaService:
         denoise
             Valhalla's ``denoise`` (0–1, its default 1 keeps only the largest ring per contour).
         generalize
-            Douglas-Peucker tolerance in metres (Valhalla chooses one by default).
+            Douglas-Peucker tolerance in metres (Valhalla chooses one by default: a quarter of
+            its grid cell; 0 turns it off).
+        location_options
+            Extra keys of the location object, e.g. ``{"minimum_reachability": 0}`` (by
+            default loki also snaps to edges of small islands near the point, see
+            :data:`MATCHED_LOCATION`).
 
         Returns
         -------
@@ -431,7 +549,7 @@ class ValhallaService:
             raise ValueError(msg)
         options = self.costing_options.get(costing, {})
         payload: dict[str, Any] = {
-            "locations": [{"lat": float(lat), "lon": float(lon)}],
+            "locations": [{"lat": float(lat), "lon": float(lon), **(location_options or {})}],
             "costing": costing,
             "costing_options": {
                 costing: dict(options if costing_options is None else costing_options)
