@@ -17,7 +17,7 @@ import shapely
 from affine import Affine
 from pyproj import CRS, Transformer
 
-from geohealth import field, reach, traveltime
+from geohealth import field, reach, tiles, traveltime
 from geohealth.field import TILE
 from geohealth.inputs.population import PopulationGrid
 from geohealth.isochrones import group_circles, group_field
@@ -143,8 +143,8 @@ def test_tile_times_are_the_point_times(graphs):
     grid = _grid(g, WGS84)
     lattice = field.lattice(grid.transform, grid.shape, grid.crs, 50.0)
     assert lattice.k == 2
-    cache = field.tile_cache(g, lattice, fac.crs)
-    assert field.tile_cache(g, lattice, fac.crs) is cache
+    cache = tiles.tile_cache(g, lattice, fac.crs)
+    assert tiles.tile_cache(g, lattice, fac.crs) is cache
     # the tile holding the first facility, and the last (cut short) tile
     lon, lat = Transformer.from_crs(fac.crs, WGS84, always_xy=True).transform(fac.x[0], fac.y[0])
     col, row = ~grid.transform @ (lon, lat)
@@ -194,7 +194,7 @@ def test_direct_trips_are_the_homes_trips_along_shared_segments(graphs):
     fac = _facilities(g)
     grid = _grid(g, UTM31)
     lattice = field.lattice(grid.transform, grid.shape, grid.crs, 100.0)
-    cache = field.tile_cache(g, lattice, fac.crs)
+    cache = tiles.tile_cache(g, lattice, fac.crs)
     row, col, seconds = cache.direct(fac)
     found = np.full(lattice.shape, np.inf)
     np.minimum.at(found, (row, col), seconds)

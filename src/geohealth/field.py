@@ -9,29 +9,21 @@ as a level set of the field (:mod:`geohealth.isochrones`) agrees with the tables
 construction.
 
 The lattice is linked tile by tile (``TILE`` × ``TILE`` points), only where a search
-reached, and kept while memory allows: the work for one facility is bounded by the area it
-reaches, never by the size of the region.
+reached, and kept while memory allows (:mod:`geohealth.tiles`): the work for one facility is
+bounded by the area it reaches, never by the size of the region.
 """
 
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
-import shapely
 from affine import Affine
-from pyproj import CRS, Transformer
-
-from geohealth.network import dominance, snap
-from geohealth.network.graph import RoadGraph
-from geohealth.network.snap import Attachment
+from pyproj import CRS
 
 #: Lattice points per tile side.
 TILE = 32
-#: Bytes of linked tiles kept per graph before the least recently used are dropped.
-CACHE_BYTES = 256 * 2**20
 
 
 @dataclass(frozen=True)
@@ -61,6 +53,18 @@ class Lattice:
         r = np.asarray(rows, dtype=float) / self.k + 0.5
         t = self.transform
         return t.a * c + t.b * r + t.c, t.d * c + t.e * r + t.f
+
+    def position(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Fractional lattice (row, col) of places given in ``crs`` (the inverse of :meth:`xy`)."""
+        t = ~self.transform
+        x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+        col, row = t.a * x + t.b * y + t.c, t.d * x + t.e * y + t.f
+        return (row - 0.5) * self.k, (col - 0.5) * self.k
+
+    @property
+    def spacing_m(self) -> float:
+        """The smaller spacing between lattice points (metres)."""
+        return min(_cell_m(self.transform, self.shape[0] // self.k, self.crs)) / self.k
 
     @property
     def tiles(self) -> tuple[int, int]:
@@ -122,375 +126,6 @@ def lattice_around(
     return Lattice(transform=transform, k=1, shape=(rows, cols), crs=crs)
 
 
-@dataclass(frozen=True)
-class Tile:
-    """One tile's lattice points and their ways onto the network.
-
-    Attributes
-    ----------
-    row0, col0
-        Lattice index of the tile's first point.
-    rows, cols
-        Points in the tile.
-    nodes
-        The graph nodes the points' links lead to (ascending).
-    edge_point, edge_node, edge_s
-        Per way onto the network, sorted by point: the point (0 … rows·cols − 1, row-major),
-        the graph node and the seconds to get there.
-    point_start
-        First way of each point with any (``edge_point[point_start]`` ascending), for
-        :func:`numpy.minimum.reduceat`.
-    towards
-        Ways from the points onto the network (times to a place, True) or from the network
-        to the points (times from a place).
-    """
-
-    row0: int
-    col0: int
-    rows: int
-    cols: int
-    nodes: np.ndarray
-    edge_point: np.ndarray
-    edge_node: np.ndarray
-    edge_s: np.ndarray
-    point_start: np.ndarray
-    towards: bool
-
-    @property
-    def nbytes(self) -> int:
-        """Memory held (bytes)."""
-        return int(
-            sum(
-                a.nbytes
-                for a in (
-                    self.nodes,
-                    self.edge_point,
-                    self.edge_node,
-                    self.edge_s,
-                    self.point_start,
-                )
-            )
-        )
-
-    def times(self, node_s: np.ndarray) -> np.ndarray:
-        """Seconds from every point of the tile to the place the node times lead to.
-
-        Trips straight along a segment shared with that place are not included
-        (:meth:`TileCache.direct`).
-
-        Parameters
-        ----------
-        node_s
-            Seconds from every graph node onwards (``inf``: not reached), float32.
-
-        Returns
-        -------
-        numpy.ndarray
-            Seconds (float32), shape (rows, cols); ``inf`` where nothing is reached.
-        """
-        out = np.full(self.rows * self.cols, np.inf, dtype=np.float32)
-        if len(self.edge_s):
-            total = self.edge_s + node_s[self.edge_node]
-            out[self.edge_point[self.point_start]] = np.minimum.reduceat(total, self.point_start)
-        return out.reshape(self.rows, self.cols)
-
-
-class TileCache:
-    """Linked tiles of one lattice on one graph, least recently used dropped first."""
-
-    def __init__(self, graph: RoadGraph, grid: Lattice, metric: CRS, *, towards: bool) -> None:
-        self.graph = graph
-        self.towards = towards
-        self.lattice = grid
-        self.metric = metric
-        self._tiles: OrderedDict[tuple[int, int], Tile] = OrderedDict()
-        self._bytes = 0
-        self._to_metric = Transformer.from_crs(grid.crs, metric, always_xy=True)
-        self._step_m = _spacing_m(grid)
-        self._to_grid = Transformer.from_crs(metric, grid.crs, always_xy=True)
-        self._node_tiles: dict[float, tuple[np.ndarray, np.ndarray]] = {}
-        self._seen: np.ndarray | None = None
-        self._node_s: np.ndarray | None = None
-
-    def node_buffer(self) -> np.ndarray:
-        """Return a float32 array of ``inf`` per graph node, for one search's times at a time.
-
-        A caller sets the nodes it reached, uses the array, and sets them back to ``inf``, so
-        no array the size of the graph is made per search. Not for concurrent use (one cache
-        per graph, and a graph's runs are sequential).
-        """
-        if self._node_s is None:
-            self._node_s = np.full(self.graph.n_nodes, np.inf, dtype=np.float32)
-        return self._node_s
-
-    def tile(self, ti: int, tj: int) -> Tile:
-        """Return the linked tile (ti, tj), linking it on first use."""
-        key = (ti, tj)
-        found = self._tiles.get(key)
-        if found is not None:
-            self._tiles.move_to_end(key)
-            return found
-        made = self._link(ti, tj)
-        self._tiles[key] = made
-        self._bytes += made.nbytes
-        while self._bytes > CACHE_BYTES and len(self._tiles) > 1:
-            _, old = self._tiles.popitem(last=False)
-            self._bytes -= old.nbytes
-        return made
-
-    def _link(self, ti: int, tj: int) -> Tile:
-        n_rows, n_cols = self.lattice.shape
-        row0, col0 = ti * TILE, tj * TILE
-        rows, cols = min(TILE, n_rows - row0), min(TILE, n_cols - col0)
-        r, c = np.divmod(np.arange(rows * cols), cols)
-        x, y = self.lattice.xy(r + row0, c + col0)
-        mx, my = self._to_metric.transform(x, y)
-        candidates = self._candidates(mx, my, row0, col0, rows, cols)
-        attached = snap.attach_xy(
-            self.graph,
-            mx,
-            my,
-            self.metric,
-            check_islands=False,
-            candidates=candidates,
-            nearest_beyond=False,
-        )
-        point, node, seconds = (
-            attached.leaving(best=True) if self.towards else attached.arriving(best=True)
-        )
-        keep = dominance.needed_ways(self.graph, point, node, seconds, leaving=self.towards)
-        point, node, seconds = point[keep], node[keep], seconds[keep]
-        start = np.flatnonzero(np.r_[True, point[1:] != point[:-1]]) if len(point) else point
-        return Tile(
-            row0=row0,
-            col0=col0,
-            rows=rows,
-            cols=cols,
-            nodes=np.unique(node).astype(np.int32),
-            edge_point=point.astype(np.int32),
-            edge_node=node.astype(np.int32),
-            edge_s=seconds.astype(np.float32),
-            point_start=start.astype(np.int32),
-            towards=self.towards,
-        )
-
-    def _candidates(
-        self, mx: np.ndarray, my: np.ndarray, row0: int, col0: int, rows: int, cols: int
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """(point, segment) pairs of a tile that may lie within the walking reach.
-
-        Segment by segment rather than point by point: the segments near the tile (an
-        R-tree query), then for each the block of lattice points around it, widened by the
-        reach — a superset of the pairs within reach, measured exactly afterwards.
-        """
-        reach = self.graph.max_walk_m
-        index = snap.segment_index(self.graph, self.metric)
-        box = shapely.box(mx.min() - reach, my.min() - reach, mx.max() + reach, my.max() + reach)
-        near = index.lines.query(box)
-        if len(near) == 0:
-            empty = np.zeros(0, dtype=np.int64)
-            return empty, empty
-        ends = np.concatenate([index.start[near], index.end[near]])
-        gx, gy = self._to_grid.transform(ends[:, 0], ends[:, 1])
-        col_f, row_f = _apply(~self.lattice.transform, np.asarray(gx), np.asarray(gy))
-        k = self.lattice.k
-        li = (np.asarray(row_f) - 0.5) * k - row0
-        lj = (np.asarray(col_f) - 0.5) * k - col0
-        half = len(near)
-        pad = reach / self._step_m * 1.05 + 1.0  # the reach in lattice steps, with a margin
-        i_lo = np.clip(np.floor(np.minimum(li[:half], li[half:]) - pad), 0, rows).astype(np.int64)
-        i_hi = np.clip(np.ceil(np.maximum(li[:half], li[half:]) + pad), -1, rows - 1).astype(
-            np.int64
-        )
-        j_lo = np.clip(np.floor(np.minimum(lj[:half], lj[half:]) - pad), 0, cols).astype(np.int64)
-        j_hi = np.clip(np.ceil(np.maximum(lj[:half], lj[half:]) + pad), -1, cols - 1).astype(
-            np.int64
-        )
-        height = np.maximum(i_hi - i_lo + 1, 0)
-        width = np.maximum(j_hi - j_lo + 1, 0)
-        count = height * width
-        seg = np.repeat(near, count)
-        offset = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
-        w = np.repeat(width, count)
-        i = np.repeat(i_lo, count) + offset // np.maximum(w, 1)
-        j = np.repeat(j_lo, count) + offset % np.maximum(w, 1)
-        return i * cols + j, seg
-
-    def direct(self, places: Attachment) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Lattice points with a trip straight along a segment shared with some places.
-
-        Only the places' own segments can carry such a trip, so only the lattice points
-        within the walking reach of those segments are linked to them (exactly as a tile
-        links its points, restricted to these segments): work in proportion to the places.
-
-        Parameters
-        ----------
-        places
-            Places attached to the graph, in ``self.metric`` (facilities).
-
-        Returns
-        -------
-        tuple of numpy.ndarray
-            Lattice row, column and seconds of every such trip (in the cache's direction:
-            from the point to the place when ``towards``); a point may appear more than once.
-        """
-        links = places.links
-        table = snap.segment_table(self.graph, self.metric)
-        segs = np.unique(links.segment)
-        if len(segs) == 0:
-            empty = np.zeros(0, dtype=np.int64)
-            return empty, empty, np.zeros(0)
-        n_rows, n_cols = self.lattice.shape
-        ar, ac = self._lattice_index(table.start[segs, 0], table.start[segs, 1])
-        br, bc = self._lattice_index(table.end[segs, 0], table.end[segs, 1])
-        pad = self.graph.max_walk_m / self._step_m * 1.05 + 1.0
-        r_lo = np.clip(np.floor(np.minimum(ar, br) - pad), 0, n_rows).astype(np.int64)
-        r_hi = np.clip(np.ceil(np.maximum(ar, br) + pad), -1, n_rows - 1).astype(np.int64)
-        c_lo = np.clip(np.floor(np.minimum(ac, bc) - pad), 0, n_cols).astype(np.int64)
-        c_hi = np.clip(np.ceil(np.maximum(ac, bc) + pad), -1, n_cols - 1).astype(np.int64)
-        width = np.maximum(c_hi - c_lo + 1, 0)
-        count = np.maximum(r_hi - r_lo + 1, 0) * width
-        offset = _ranges(np.zeros(len(segs), np.int64), count)
-        w = np.maximum(np.repeat(width, count), 1)
-        cell = (np.repeat(r_lo, count) + offset // w) * n_cols + np.repeat(c_lo, count) + offset % w
-        cells, at = np.unique(cell, return_inverse=True)
-        x, y = self.lattice.xy(cells // n_cols, cells % n_cols)
-        mx, my = self._to_metric.transform(x, y)
-        main = np.flatnonzero(table.main)  # candidates are positions among the main segments
-        attached = snap.attach_xy(
-            self.graph,
-            np.asarray(mx),
-            np.asarray(my),
-            self.metric,
-            check_islands=False,
-            candidates=(at.ravel(), np.searchsorted(main, np.repeat(segs, count))),
-            nearest_beyond=False,
-        )
-        if self.towards:
-            point, _, seconds = snap.same_segment(attached, places)
-        else:
-            _, point, seconds = snap.same_segment(places, attached)
-        return cells[point] // n_cols, cells[point] % n_cols, seconds
-
-    def _lattice_index(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Fractional lattice (row, col) of places in the metric CRS."""
-        gx, gy = self._to_grid.transform(x, y)
-        col, row = _apply(~self.lattice.transform, np.asarray(gx), np.asarray(gy))
-        k = self.lattice.k
-        return (np.asarray(row) - 0.5) * k, (np.asarray(col) - 0.5) * k
-
-    def _tile_pairs(
-        self, lr: np.ndarray, lc: np.ndarray, margin_m: float
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """(position, tile key ``ti · tiles across + tj``) for every tile near each position."""
-        pad = margin_m / self._step_m + 1.0  # the margin in lattice steps, and one more
-        ti_lo = np.floor((lr - pad) / TILE).astype(np.int64)
-        ti_hi = np.floor((lr + pad) / TILE).astype(np.int64)
-        tj_lo = np.floor((lc - pad) / TILE).astype(np.int64)
-        tj_hi = np.floor((lc + pad) / TILE).astype(np.int64)
-        n_ti, n_tj = self.lattice.tiles
-        ti_lo, ti_hi = np.clip(ti_lo, 0, n_ti), np.clip(ti_hi, -1, n_ti - 1)
-        tj_lo, tj_hi = np.clip(tj_lo, 0, n_tj), np.clip(tj_hi, -1, n_tj - 1)
-        owners, keys = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
-        for di in range(int((ti_hi - ti_lo).max(initial=-1)) + 1):
-            for dj in range(int((tj_hi - tj_lo).max(initial=-1)) + 1):
-                ok = np.flatnonzero((ti_lo + di <= ti_hi) & (tj_lo + dj <= tj_hi))
-                owners.append(ok)
-                keys.append((ti_lo[ok] + di) * n_tj + (tj_lo[ok] + dj))
-        return np.concatenate(owners), np.concatenate(keys)
-
-    def tiles_along(self, nodes: np.ndarray, margin_m: float) -> np.ndarray:
-        """Tiles within ``margin_m`` of any road segment touching some nodes.
-
-        A place may be linked to the middle of a long segment, far from both its ends, so
-        the segments themselves are followed, not just their end nodes. Each node's tiles
-        are listed once per cache (:meth:`_tiles_by_node`); a call costs work in proportion
-        to the nodes given.
-
-        Parameters
-        ----------
-        nodes
-            Graph nodes (reached by a search).
-        margin_m
-            Distance (metres).
-
-        Returns
-        -------
-        numpy.ndarray
-            Shape (n, 2), unique tiles inside the lattice, ascending.
-        """
-        if len(nodes) == 0:
-            return np.zeros((0, 2), dtype=np.int64)
-        first, tiles = self._tiles_by_node(margin_m)
-        nodes = np.asarray(nodes)
-        count = first[nodes + 1] - first[nodes]
-        keys = tiles[_ranges(first[nodes], count)]
-        if self._seen is None:
-            self._seen = np.full(int(np.prod(self.lattice.tiles)), -1, dtype=np.int64)
-        # distinct keys without sorting them all: the last writer of each key marks it
-        position = np.arange(len(keys))
-        self._seen[keys] = position
-        found = np.sort(keys[self._seen[keys] == position])
-        self._seen[found] = -1
-        n_tj = self.lattice.tiles[1]
-        return np.column_stack([found // n_tj, found % n_tj])
-
-    def _tiles_by_node(self, margin_m: float) -> tuple[np.ndarray, np.ndarray]:
-        """Tiles within ``margin_m`` of the segments at each node (CSR: first, tiles), once.
-
-        A place on a segment lies within ``spacing`` lattice steps of one of the points
-        sampled along it (its ends included; the lattice is affine to the metric CRS within
-        a segment's length), so the tiles near those points, widened by the spacing, hold
-        every place within ``margin_m`` of the segment.
-        """
-        found = self._node_tiles.get(margin_m)
-        if found is not None:
-            return found
-        seg = snap.segment_table(self.graph, self.metric)
-        ends = np.stack(  # segment ends in lattice steps
-            [
-                np.column_stack(self._lattice_index(seg.start[:, 0], seg.start[:, 1])),
-                np.column_stack(self._lattice_index(seg.end[:, 0], seg.end[:, 1])),
-            ],
-            axis=1,
-        )
-        n_tiles = int(np.prod(self.lattice.tiles))
-        spacing = 2.0
-        pairs = [np.zeros(0, dtype=np.int64)]
-        for lo in range(0, len(seg.a), 100_000):  # bounded memory on large graphs
-            part = slice(lo, min(lo + 100_000, len(seg.a)))
-            a_rc, b_rc = ends[part, 0], ends[part, 1]
-            pieces = np.ceil(np.hypot(*(b_rc - a_rc).T) / spacing).astype(np.int64) + 1
-            owner = np.repeat(np.arange(len(pieces)), pieces)
-            share = _ranges(np.zeros(len(pieces), np.int64), pieces) / np.repeat(
-                np.maximum(pieces - 1, 1), pieces
-            )
-            along = a_rc[owner] + share[:, None] * (b_rc[owner] - a_rc[owner])
-            at, keys = self._tile_pairs(along[:, 0], along[:, 1], margin_m + spacing * self._step_m)
-            which = owner[at] + lo
-            pairs.append(
-                np.unique(
-                    np.concatenate([seg.a[which], seg.b[which]]) * n_tiles
-                    + np.concatenate([keys, keys])
-                )
-            )
-        key = np.unique(np.concatenate(pairs))
-        node, tiles = key // n_tiles, key % n_tiles
-        first = np.searchsorted(node, np.arange(self.graph.n_nodes + 1))
-        self._node_tiles[margin_m] = (first, tiles)
-        return first, tiles
-
-
-def _ranges(start: np.ndarray, count: np.ndarray) -> np.ndarray:
-    """Concatenated ``arange(start[i], start[i] + count[i])`` for every i."""
-    return np.repeat(start - np.cumsum(count) + count, count) + np.arange(int(count.sum()))
-
-
-def _apply(t: Affine, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Apply an affine transform to coordinate arrays."""
-    return t.a * x + t.b * y + t.c, t.d * x + t.e * y + t.f
-
-
 def _cell_m(transform: Affine, rows: int, crs: CRS) -> tuple[float, float]:
     """Width and height of a grid's cells in metres (at the grid's middle row if geographic)."""
     width, height = abs(transform.a), abs(transform.e)
@@ -499,36 +134,3 @@ def _cell_m(transform: Affine, rows: int, crs: CRS) -> tuple[float, float]:
         width *= 111_320.0 * math.cos(math.radians(lat))
         height *= 110_574.0
     return width, height
-
-
-def _spacing_m(grid: Lattice) -> float:
-    """Smaller lattice spacing, metres."""
-    return min(_cell_m(grid.transform, grid.shape[0] // grid.k, grid.crs)) / grid.k
-
-
-def tile_cache(graph: RoadGraph, grid: Lattice, metric: CRS, *, towards: bool = True) -> TileCache:
-    """Return the graph's tile cache for a lattice (one per lattice, kept on the graph).
-
-    Parameters
-    ----------
-    graph
-        A timed road graph.
-    grid
-        The lattice.
-    metric
-        The metric CRS attachments are measured in.
-    towards
-        Times to a place (True) or from it.
-
-    Returns
-    -------
-    TileCache
-        Shared by every run on this graph, lattice and direction.
-    """
-    key = f"tiles:{grid.key}:{metric.to_wkt()}:{towards}"
-    cached = graph._cache.get(key)
-    if isinstance(cached, TileCache):
-        return cached
-    made = TileCache(graph, grid, metric, towards=towards)
-    graph._cache[key] = made
-    return made

@@ -33,10 +33,11 @@ from tqdm.auto import tqdm
 
 from geohealth import field
 from geohealth.errors import ConfigError
-from geohealth.field import TILE, Lattice, TileCache
+from geohealth.field import TILE, Lattice
 from geohealth.network import windows
 from geohealth.network.graph import RoadGraph
 from geohealth.network.snap import Attachment
+from geohealth.tiles import TileCache, tile_cache
 from geohealth.traveltime import NearestFacility, bounded_searches
 
 log = logging.getLogger(__name__)
@@ -102,7 +103,7 @@ def isochrones(
     if grid is None:
         margin = index.speed_max_mps * limits[-1] * 60.0 + 2 * graph.max_walk_m
         grid = field.lattice_around(facilities.x, facilities.y, metric, margin, cell_m)
-    cache = field.tile_cache(graph, grid, metric, towards=towards)
+    cache = tile_cache(graph, grid, metric, towards=towards)
     facility: list[int] = []
     shapes: list[shapely.Geometry] = []
     bar = tqdm(
@@ -278,7 +279,7 @@ def group_field(
         Minutes (float32) on a block of the lattice, and the block's first (row, col).
     """
     metric = facilities.crs
-    cache = field.tile_cache(graph, grid, metric)
+    cache = tile_cache(graph, grid, metric)
     node_s = nearest.node_min * 60.0
     hit = np.flatnonzero(node_s <= limit_min * 60.0)
     return _field(cache, hit, node_s[hit], facilities)
