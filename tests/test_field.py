@@ -152,7 +152,7 @@ def test_tile_times_are_the_point_times(graphs):
     last = (lattice.tiles[0] - 1, lattice.tiles[1] - 1)
     assert lattice.shape[0] % TILE  # the last tiles are cut short
     assert lattice.shape[1] % TILE
-    d_row, d_col, d_s = cache.direct(fac)
+    d_row, d_col, _, d_s = cache.direct(fac)
     buffer = cache.node_buffer()
     buffer[:] = (nearest.node_min * 60.0).astype(np.float32)
     shared = reached = dropped = 0
@@ -195,16 +195,16 @@ def test_direct_trips_are_the_homes_trips_along_shared_segments(graphs):
     grid = _grid(g, UTM31)
     lattice = field.lattice(grid.transform, grid.shape, grid.crs, 100.0)
     cache = tiles.tile_cache(g, lattice, fac.crs)
-    row, col, seconds = cache.direct(fac)
-    found = np.full(lattice.shape, np.inf)
-    np.minimum.at(found, (row, col), seconds)
-    r, c = np.divmod(np.arange(lattice.shape[0] * lattice.shape[1]), lattice.shape[1])
+    row, col, place, seconds = cache.direct(fac)
+    n_cols = lattice.shape[1]
+    found = np.full((lattice.shape[0] * n_cols, len(fac)), np.inf)
+    np.minimum.at(found, (row * n_cols + col, place), seconds)
+    r, c = np.divmod(np.arange(lattice.shape[0] * n_cols), n_cols)
     x, y = lattice.xy(r, c)
     homes = snap.attach_xy(g, x, y, fac.crs, check_islands=False, nearest_beyond=False)
-    point, _, want_s = snap.same_segment(homes, fac)
-    expected = np.full(lattice.shape[0] * lattice.shape[1], np.inf)
-    np.minimum.at(expected, point, want_s)
-    expected = expected.reshape(lattice.shape)
+    point, want_place, want_s = snap.same_segment(homes, fac)
+    expected = np.full_like(found, np.inf)
+    np.minimum.at(expected, (point, want_place), want_s)
     assert np.isfinite(expected).sum() > 20
     np.testing.assert_array_equal(np.isfinite(found), np.isfinite(expected))
     ok = np.isfinite(expected)

@@ -253,6 +253,17 @@ def test_surface_is_aligned_and_matches_reference(case):
     )
     expected = np.array([times.get(("home", i), np.inf) for i in range(len(cells))]) / 60
     np.testing.assert_allclose(minutes[rows, cols], expected, rtol=1e-9, atol=1e-9)
+    # the grid's pairs (pruned ways, trips along the facilities' segments found from those
+    # segments) are the attached cells' pairs
+    p_rows, p_cols, pairs = traveltime.cell_pair_times(g, grid, fac, limit_min=60.0)
+    np.testing.assert_array_equal(p_rows, rows)
+    np.testing.assert_array_equal(p_cols, cols)
+    every = traveltime.pair_times(g, cells, fac, limit_min=60.0)
+    got, want = (np.full((len(cells), len(fac)), np.inf) for _ in range(2))
+    got[pairs.origin, pairs.facility] = pairs.minutes
+    want[every.origin, every.facility] = every.minutes
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    assert np.isfinite(want).sum() > 20
 
 
 def test_pair_times_match_reference_and_nearest(case):

@@ -159,7 +159,7 @@ def _field(
     those nodes, and of the facilities' own segments, where trips straight along a shared
     segment count too; lattice points outside those tiles are ``inf``.
     """
-    row, col, direct_s = cache.direct(facilities)
+    row, col, _, direct_s = cache.direct(facilities)
     tiles = _union(
         cache.tiles_along(nodes, cache.graph.max_walk_m),
         np.column_stack([row // TILE, col // TILE]),

@@ -217,7 +217,7 @@ class TileCache:
         j = np.repeat(j_lo, count) + offset % np.maximum(w, 1)
         return i * cols + j, seg
 
-    def direct(self, places: Attachment) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def direct(self, places: Attachment) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Lattice points with a trip straight along a segment shared with some places.
 
         Only the places' own segments can carry such a trip, so only the lattice points
@@ -232,15 +232,16 @@ class TileCache:
         Returns
         -------
         tuple of numpy.ndarray
-            Lattice row, column and seconds of every such trip (in the cache's direction:
-            from the point to the place when ``towards``); a point may appear more than once.
+            Lattice row, column, place and seconds of every such trip (in the cache's
+            direction: from the point to the place when ``towards``); a point may appear
+            more than once.
         """
         links = places.links
         table = snap.segment_table(self.graph, self.metric)
         segs = np.unique(links.segment)
         if len(segs) == 0:
             empty = np.zeros(0, dtype=np.int64)
-            return empty, empty, np.zeros(0)
+            return empty, empty, empty, np.zeros(0)
         n_rows, n_cols = self.lattice.shape
         ar, ac = self._lattice_index(table.start[segs, 0], table.start[segs, 1])
         br, bc = self._lattice_index(table.end[segs, 0], table.end[segs, 1])
@@ -268,10 +269,10 @@ class TileCache:
             nearest_beyond=False,
         )
         if self.towards:
-            point, _, seconds = snap.same_segment(attached, places)
+            point, place, seconds = snap.same_segment(attached, places)
         else:
-            _, point, seconds = snap.same_segment(places, attached)
-        return cells[point] // n_cols, cells[point] % n_cols, seconds
+            place, point, seconds = snap.same_segment(places, attached)
+        return cells[point] // n_cols, cells[point] % n_cols, place, seconds
 
     def _lattice_index(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Fractional lattice (row, col) of places in the metric CRS."""

@@ -8,15 +8,13 @@ in tables.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 import numpy as np
-from pyproj import Transformer
 
-from geohealth import field
+from geohealth.cells import GridCells, Ways, grid_cells, needed_ways
 from geohealth.inputs.population import PopulationGrid
-from geohealth.network import dominance, snap
+from geohealth.network import snap
 from geohealth.network.graph import RoadGraph
 from geohealth.network.search import (
     NearestFacility,
@@ -26,9 +24,6 @@ from geohealth.network.search import (
     reachable,
 )
 from geohealth.network.snap import Attachment
-
-#: Ways from places onto the network: (place, node, seconds), sorted by place.
-Ways = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 __all__ = [  # the searches live in geohealth.network.search; reachable here too
     "NearestFacility",
@@ -66,9 +61,20 @@ def _first_per(key: np.ndarray, seconds: np.ndarray, *other: np.ndarray) -> tupl
     return key[start], np.minimum.reduceat(seconds, start)
 
 
+def _origin_ways(
+    points: Attachment | GridCells, facilities: Attachment, ways: Ways | None
+) -> tuple[Ways, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Origins' ways onto the network (sorted by origin) and their trips along shared segments."""
+    if isinstance(points, GridCells):
+        return points.ways if ways is None else ways, points.along(facilities)
+    # every way of attached points: the minimum is taken by the caller
+    mine = points.leaving(best=False) if ways is None else ways
+    return mine, snap.same_segment(points, facilities)
+
+
 def point_times(
     nearest: NearestFacility,
-    points: Attachment,
+    points: Attachment | GridCells,
     facilities: Attachment,
     *,
     ways: Ways | None = None,
@@ -96,8 +102,7 @@ def point_times(
     tuple of numpy.ndarray
         Minutes (``inf`` when no facility is reachable) and the facility index (``-1``).
     """
-    # the minimum is taken below
-    point, node, cost = points.leaving(best=False) if ways is None else ways
+    (point, node, cost), along = _origin_ways(points, facilities, ways)
     node_s = nearest.node_min * 60.0
     total_s = np.full(len(points), np.inf)
     best = np.full(len(points), -1, dtype=np.int64)
@@ -112,7 +117,7 @@ def point_times(
         total_s[point[start[reached]]] = fastest[reached]
         best[point[start[reached]]] = nearest.node_facility[node[first[reached]]]
     # a facility on a segment the point is linked to may be reached straight along it
-    via_point, via_facility, direct_s = snap.same_segment(points, facilities)
+    via_point, via_facility, direct_s = along
     if len(via_point):
         key, seconds, which = _first_per(via_point, direct_s, via_facility)
         better = seconds < total_s[key]
@@ -221,8 +226,9 @@ def populated_cell_times(
         facility is reachable) and its nearest facility (``-1`` for none).
     """
     nearest = nearest or nearest_facility(graph, facilities)
-    rows, cols, cells, ways = _grid_cells(graph, grid)
-    minutes, facility = point_times(nearest, cells, facilities, ways=ways)
+    cells = grid_cells(graph, grid)
+    minutes, facility = point_times(nearest, cells, facilities)
+    rows, cols = cells.rows, cells.cols
     return rows, cols, minutes, facility
 
 
@@ -279,7 +285,7 @@ class PairTimes:
 
 def pair_times(
     graph: RoadGraph,
-    points: Attachment,
+    points: Attachment | GridCells,
     facilities: Attachment,
     *,
     limit_min: float,
@@ -311,11 +317,11 @@ def pair_times(
         Pairs grouped by facility, each (origin, facility) once.
     """
     limit_s = limit_min * 60.0
-    # the minimum is taken below
-    point, node, cost = points.leaving(best=False) if ways is None else ways
+    (point, node, cost), (via_point, via_facility, direct_s) = _origin_ways(
+        points, facilities, ways
+    )
     by_node = np.argsort(node, kind="stable")
     first = np.searchsorted(node[by_node], np.arange(graph.n_nodes + 1))
-    via_point, via_facility, direct_s = snap.same_segment(points, facilities)
     near = direct_s <= limit_s
     via_point, via_facility, direct_s = via_point[near], via_facility[near], direct_s[near]
     by_facility = np.argsort(via_facility, kind="stable")
@@ -383,9 +389,9 @@ def cell_pair_times(
         Row and column of each populated cell, and the :class:`PairTimes` whose ``origin``
         indexes them.
     """
-    rows, cols, cells, ways = _grid_cells(graph, grid)  # populated cells only
-    pairs = pair_times(graph, cells, facilities, limit_min=limit_min, ways=ways)
-    return rows, cols, pairs
+    cells = grid_cells(graph, grid)  # populated cells only
+    pairs = pair_times(graph, cells, facilities, limit_min=limit_min)
+    return cells.rows, cells.cols, pairs
 
 
 def beyond_reach(graph: RoadGraph, grid: PopulationGrid) -> float:
@@ -405,61 +411,6 @@ def beyond_reach(graph: RoadGraph, grid: PopulationGrid) -> float:
     float
         Persons.
     """
-    rows, cols, cells, _ = _grid_cells(graph, grid)
-    unlinked = np.diff(cells.offsets) == 0
-    return float(np.nansum(grid.values[rows[unlinked], cols[unlinked]]))
-
-
-def _grid_cells(
-    graph: RoadGraph, grid: PopulationGrid
-) -> tuple[np.ndarray, np.ndarray, Attachment, Ways]:
-    """Cells with people, their attachment to the graph and their ways, cached on the graph.
-
-    Only populated cells are origins: a cell with nobody in it has no trip to time (most of
-    a WorldPop grid is empty land — 42 000 of the sample county's 667 000 cells hold
-    people). Attaching costs more than the search itself and does not depend on the
-    facilities, so runs over several care groups attach the grid once per mode.
-    """
-    has_data = np.nan_to_num(grid.values, nan=0.0) > 0
-    key = (
-        "cells:"
-        + hashlib.sha256(
-            np.packbits(has_data).tobytes()
-            + repr((grid.shape, tuple(grid.transform), grid.crs.to_wkt())).encode()
-        ).hexdigest()
-    )
-    cached = graph._cache.get(key)
-    if cached is None:
-        rows, cols = np.nonzero(has_data)
-        # cell centres are points of every lattice of the grid (geohealth.field): the same
-        # arithmetic gives the same coordinates, so a service circle agrees with the table
-        x, y = field.lattice(grid.transform, grid.shape, grid.crs, np.inf).xy(rows, cols)
-        metric = snap.utm_crs(graph.lon, graph.lat)
-        mx, my = Transformer.from_crs(grid.crs, metric, always_xy=True).transform(x, y)
-        attached = snap.attach_xy(graph, mx, my, metric, check_islands=False, nearest_beyond=False)
-        cached = (rows, cols, attached, needed_ways(graph, attached))
-        graph._cache[key] = cached
-    return cached  # type: ignore[return-value]
-
-
-def needed_ways(graph: RoadGraph, points: Attachment) -> Ways:
-    """Return the points' ways onto the network that no other way beats.
-
-    The fastest way per (point, node), less those beaten by another way of the point plus
-    one edge (:mod:`geohealth.network.dominance`): the times through them are the same.
-
-    Parameters
-    ----------
-    graph
-        The graph the points are attached to.
-    points
-        Attached points.
-
-    Returns
-    -------
-    Ways
-        Point (int32), node (int32) and seconds (float64), sorted by point.
-    """
-    point, node, cost = points.leaving(best=True)
-    keep = dominance.needed_ways(graph, point, node, cost, leaving=True)
-    return point[keep].astype(np.int32), node[keep].astype(np.int32), cost[keep]
+    cells = grid_cells(graph, grid)
+    unlinked = ~cells.linked
+    return float(np.nansum(grid.values[cells.rows[unlinked], cells.cols[unlinked]]))
