@@ -359,6 +359,11 @@ def _group_run(
     return kept, towns, table
 
 
+#: Populated cells up to which the modes run at the same time (a few hundred MB each); on a
+#: larger region they run one after another, so memory stays that of one mode.
+PARALLEL_MODES_MAX_CELLS = 600_000
+
+
 def run(
     layers: InputLayers,
     *,
@@ -423,8 +428,11 @@ def run(
         return done, circles
 
     # modes are independent: one thread each, as many at once as there are cores (the
-    # searches, contours and geometry release the GIL)
-    workers = max(1, min(len(built), os.cpu_count() or 1))
+    # searches, contours and geometry release the GIL) — one at a time on a large region,
+    # where each mode's working set is large
+    cells = int(np.count_nonzero(np.nan_to_num(layers.population.values, nan=0.0) > 0))
+    parallel = cells <= PARALLEL_MODES_MAX_CELLS
+    workers = max(1, min(len(built), os.cpu_count() or 1)) if parallel else 1
     with ThreadPoolExecutor(max_workers=workers) as pool:
         by_mode = dict(zip(built, pool.map(one_mode, built), strict=True))
     bar.close()

@@ -219,10 +219,10 @@ def contours(
     # the reached one the nearer its time is to the limit
     cap = limits[-1] + 1.0
     rows, cols = max(2, minutes.shape[0]), max(2, minutes.shape[1])  # contourpy needs 2 × 2
-    z = np.full((rows, cols), cap)
-    z[: minutes.shape[0], : minutes.shape[1]] = np.minimum(
-        np.nan_to_num(minutes, nan=cap, posinf=cap), cap
-    )
+    z = np.full((rows, cols), cap)  # float64, as contourpy works in: one region-sized array
+    z[: minutes.shape[0], : minutes.shape[1]] = minutes
+    np.nan_to_num(z, copy=False, nan=cap, posinf=cap)
+    np.minimum(z, cap, out=z)
     r = np.arange(rows) + origin[0]
     c = np.arange(cols) + origin[1]
     if grid.transform.b == 0 and grid.transform.d == 0:  # north-up: 1-D coordinates suffice

@@ -10,6 +10,7 @@ reaches. Trips straight along a facility's own segments are linked on demand
 
 from __future__ import annotations
 
+import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -115,6 +116,7 @@ class TileCache:
         self._node_tiles: dict[float, tuple[np.ndarray, np.ndarray]] = {}
         self._seen: np.ndarray | None = None
         self._node_s: np.ndarray | None = None
+        self._direct: tuple[str, tuple[np.ndarray, ...]] | None = None
 
     def node_buffer(self) -> np.ndarray:
         """Return a float32 array of ``inf`` per graph node, for one search's times at a time.
@@ -236,6 +238,23 @@ class TileCache:
             direction: from the point to the place when ``towards``); a point may appear
             more than once.
         """
+        links = places.links
+        key = hashlib.sha1(  # the coverage tables and the circles ask for the same places
+            b"".join(
+                np.ascontiguousarray(a).tobytes()
+                for a in (links.point, links.segment, links.fraction, links.walk_s)
+            )
+        ).hexdigest()
+        if self._direct is not None and self._direct[0] == key:
+            return self._direct[1]
+        found = self._direct_trips(places)
+        self._direct = (key, found)
+        return found
+
+    def _direct_trips(
+        self, places: Attachment
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Link the lattice points near the places' segments to them; see :meth:`direct`."""
         links = places.links
         table = snap.segment_table(self.graph, self.metric)
         segs = np.unique(links.segment)

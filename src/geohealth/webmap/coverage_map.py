@@ -143,8 +143,10 @@ def _circle_layers(
     for row in projected.itertuples():
         limit = row.threshold_min
         # drawn for the screen: outlines within 30 m, coordinates to about a metre (the
-        # GeoPackage keeps the exact contour)
-        merged = shapely.simplify(row.geometry, 30.0)
+        # GeoPackage keeps the exact contour); polygon by polygon, as the simplifier checks
+        # every part of a multipolygon against every other (10× slower on a county)
+        parts = shapely.simplify(shapely.get_parts(row.geometry), 30.0)
+        merged = shapely.multipolygons(parts[~shapely.is_empty(parts)])
         frame = gpd.GeoDataFrame(
             {"threshold": [f"{limit:g} 分钟"]}, geometry=[merged], crs=metric
         ).to_crs(4326)
