@@ -109,7 +109,7 @@ def grid_cells(graph: RoadGraph, grid: PopulationGrid) -> GridCells:
         "cells:"
         + hashlib.sha256(
             np.packbits(has_data).tobytes()
-            + repr((grid.shape, tuple(grid.transform), grid.crs.to_wkt())).encode()
+            + repr((grid.shape, tuple(grid.transform), grid.crs.srs)).encode()
         ).hexdigest()
     )
     cached = graph._cache.get(key)

@@ -74,7 +74,7 @@ class Lattice:
     @property
     def key(self) -> str:
         """A text key for caches."""
-        return f"{tuple(self.transform)}:{self.k}:{self.shape}:{self.crs.to_wkt()}"
+        return f"{tuple(self.transform)}:{self.k}:{self.shape}:{self.crs.srs}"
 
 
 def lattice(transform: Affine, shape: tuple[int, int], crs: CRS, cell_m: float) -> Lattice:

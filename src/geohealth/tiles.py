@@ -19,12 +19,14 @@ import shapely
 from pyproj import CRS, Transformer
 
 from geohealth.field import TILE, Lattice
-from geohealth.network import dominance, snap
+from geohealth.network import dominance, segments, snap
 from geohealth.network.graph import RoadGraph
 from geohealth.network.snap import Attachment
 
 #: Bytes of linked tiles kept per graph before the least recently used are dropped.
 CACHE_BYTES = 256 * 2**20
+#: Places' links above which :meth:`TileCache.direct` remembers its last answer.
+_MEMO_LINKS = 256
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,7 @@ class TileCache:
         self.metric = metric
         self._tiles: OrderedDict[tuple[int, int], Tile] = OrderedDict()
         self._bytes = 0
+        self._same_crs = grid.crs == metric  # a lattice drawn in the metric CRS itself
         self._to_metric = Transformer.from_crs(grid.crs, metric, always_xy=True)
         self._step_m = grid.spacing_m
         self._to_grid = Transformer.from_crs(metric, grid.crs, always_xy=True)
@@ -150,7 +153,7 @@ class TileCache:
         rows, cols = min(TILE, n_rows - row0), min(TILE, n_cols - col0)
         r, c = np.divmod(np.arange(rows * cols), cols)
         x, y = self.lattice.xy(r + row0, c + col0)
-        mx, my = self._to_metric.transform(x, y)
+        mx, my = self._metric(x, y)
         candidates = self._candidates(mx, my, row0, col0, rows, cols)
         attached = snap.attach_xy(
             self.graph,
@@ -239,6 +242,8 @@ class TileCache:
             more than once.
         """
         links = places.links
+        if len(links) <= _MEMO_LINKS:  # a facility or two: measuring is cheaper than a key
+            return self._direct_trips(places)
         key = hashlib.sha1(  # the coverage tables and the circles ask for the same places
             b"".join(
                 np.ascontiguousarray(a).tobytes()
@@ -254,16 +259,21 @@ class TileCache:
     def _direct_trips(
         self, places: Attachment
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Link the lattice points near the places' segments to them; see :meth:`direct`."""
+        """Measure the lattice points near each place's segments; see :meth:`direct`.
+
+        Each (point, segment) pair is measured as :func:`geohealth.network.snap.attach_xy`
+        measures it (closest place on the segment, walked at the off-road speed) and the
+        trip timed as :func:`geohealth.network.snap.same_segment` times it.
+        """
         links = places.links
-        table = snap.segment_table(self.graph, self.metric)
-        segs = np.unique(links.segment)
-        if len(segs) == 0:
-            empty = np.zeros(0, dtype=np.int64)
+        empty = np.zeros(0, dtype=np.int64)
+        if len(links) == 0:
             return empty, empty, empty, np.zeros(0)
+        table = snap.segment_table(self.graph, self.metric)
+        seg = links.segment
         n_rows, n_cols = self.lattice.shape
-        ar, ac = self._lattice_index(table.start[segs, 0], table.start[segs, 1])
-        br, bc = self._lattice_index(table.end[segs, 0], table.end[segs, 1])
+        ar, ac = self._lattice_index(table.start[seg, 0], table.start[seg, 1])
+        br, bc = self._lattice_index(table.end[seg, 0], table.end[seg, 1])
         pad = self.graph.max_walk_m / self._step_m * 1.05 + 1.0
         r_lo = np.clip(np.floor(np.minimum(ar, br) - pad), 0, n_rows).astype(np.int64)
         r_hi = np.clip(np.ceil(np.maximum(ar, br) + pad), -1, n_rows - 1).astype(np.int64)
@@ -271,31 +281,47 @@ class TileCache:
         c_hi = np.clip(np.ceil(np.maximum(ac, bc) + pad), -1, n_cols - 1).astype(np.int64)
         width = np.maximum(c_hi - c_lo + 1, 0)
         count = np.maximum(r_hi - r_lo + 1, 0) * width
-        offset = _ranges(np.zeros(len(segs), np.int64), count)
-        w = np.maximum(np.repeat(width, count), 1)
-        cell = (np.repeat(r_lo, count) + offset // w) * n_cols + np.repeat(c_lo, count) + offset % w
-        cells, at = np.unique(cell, return_inverse=True)
-        x, y = self.lattice.xy(cells // n_cols, cells % n_cols)
-        mx, my = self._to_metric.transform(x, y)
-        main = np.flatnonzero(table.main)  # candidates are positions among the main segments
-        attached = snap.attach_xy(
-            self.graph,
-            np.asarray(mx),
-            np.asarray(my),
-            self.metric,
-            check_islands=False,
-            candidates=(at.ravel(), np.searchsorted(main, np.repeat(segs, count))),
-            nearest_beyond=False,
+        link = np.repeat(np.arange(len(links)), count)  # one (link, lattice point) per pair
+        offset = _ranges(np.zeros(len(links), np.int64), count)
+        w = np.maximum(width[link], 1)
+        cell = (r_lo[link] + offset // w) * n_cols + c_lo[link] + offset % w
+        if self._same_crs:
+            mx, my = self.lattice.xy(cell // n_cols, cell % n_cols)
+        else:  # each point transformed once
+            cells, at = np.unique(cell, return_inverse=True)
+            x, y = self.lattice.xy(cells // n_cols, cells % n_cols)
+            mx, my = (v[at.ravel()] for v in self._metric(x, y))
+        s = seg[link]
+        walk_m, share = segments.project(
+            mx, my, table.start[s, 0], table.start[s, 1], table.end[s, 0], table.end[s, 1]
         )
-        if self.towards:
-            point, place, seconds = snap.same_segment(attached, places)
-        else:
-            place, point, seconds = snap.same_segment(places, attached)
-        return cells[point] // n_cols, cells[point] % n_cols, place, seconds
+        near = walk_m <= self.graph.max_walk_m
+        link, s, cell, share = link[near], s[near], cell[near], share[near]
+        walk_s = walk_m[near] / (self.graph.profile.offroad_kmh / 3.6)
+        # towards: from the point along the segment to the place; else the other way
+        gap = links.fraction[link] - share if self.towards else share - links.fraction[link]
+        with np.errstate(invalid="ignore"):  # 0 × inf where the gap is zero
+            along = np.where(gap >= 0, gap * table.time_ab_s[s], -gap * table.time_ba_s[s])
+        along = np.where(gap == 0, 0.0, along)
+        seconds = (  # summed in same_segment's order: origin's walk, along, target's walk
+            walk_s + along + links.walk_s[link]
+            if self.towards
+            else links.walk_s[link] + along + walk_s
+        )
+        ok = np.isfinite(seconds)
+        point = cell[ok]
+        return point // n_cols, point % n_cols, links.point[link[ok]], seconds[ok]
+
+    def _metric(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Lattice coordinates in the metric CRS."""
+        if self._same_crs:
+            return np.asarray(x), np.asarray(y)
+        mx, my = self._to_metric.transform(x, y)
+        return np.asarray(mx), np.asarray(my)
 
     def _lattice_index(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Fractional lattice (row, col) of places in the metric CRS."""
-        gx, gy = self._to_grid.transform(x, y)
+        gx, gy = (x, y) if self._same_crs else self._to_grid.transform(x, y)
         return self.lattice.position(gx, gy)
 
     def _tile_pairs(
@@ -424,7 +450,7 @@ def tile_cache(graph: RoadGraph, grid: Lattice, metric: CRS, *, towards: bool = 
     TileCache
         Shared by every run on this graph, lattice and direction.
     """
-    key = f"tiles:{grid.key}:{metric.to_wkt()}:{towards}"
+    key = f"tiles:{grid.key}:{metric.srs}:{towards}"
     cached = graph._cache.get(key)
     if isinstance(cached, TileCache):
         return cached

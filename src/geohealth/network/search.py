@@ -165,14 +165,19 @@ def bounded_searches(
     walk_m = np.zeros(len(facilities))
     np.maximum.at(walk_m, facilities.links.point, facilities.links.walk_m)
     radius = index.speed_max_mps * limit_s * 1.01 + walk_m.max(initial=0.0) + 1.0
+    everything = np.arange(graph.n_nodes)
     for chosen in windows.batches(facilities.x, facilities.y, radius, batch):
-        nodes = index.within(
+        box = (
             facilities.x[chosen].min() - radius,
             facilities.y[chosen].min() - radius,
             facilities.x[chosen].max() + radius,
             facilities.y[chosen].max() + radius,
         )
-        yield _search(base, index, nodes, chosen, point, node, cost, limit_s)
+        if index.count_within(*box) * 2 >= graph.n_nodes:
+            # the window is most of the graph: cutting it out would cost more than it saves
+            yield _search(base, None, everything, chosen, point, node, cost, limit_s)
+            continue
+        yield _search(base, index, index.within(*box), chosen, point, node, cost, limit_s)
 
 
 def _search(

@@ -77,7 +77,7 @@ def segment_table(graph: RoadGraph, crs: CRS) -> Segments:
     Segments
         One row per road segment the mode can use in at least one direction.
     """
-    key = f"segments:{crs.to_wkt()}"
+    key = f"segments:{crs.srs}"
     cached = graph._cache.get(key)
     if isinstance(cached, Segments):
         return cached
@@ -191,7 +191,7 @@ def _sample_tree(
     return result
 
 
-def _project(
+def project(
     px: np.ndarray, py: np.ndarray, sx: np.ndarray, sy: np.ndarray, ex: np.ndarray, ey: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Distance from points (px, py) to segments (s → e), broadcast, and position (0–1)."""
@@ -229,7 +229,7 @@ def measure(
     sampled: SegmentIndex, xy: np.ndarray, point: np.ndarray, seg: np.ndarray, reach_m: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Measure candidate pairs exactly; keep those within reach: point, segment, m, position."""
-    dist, t = _project(
+    dist, t = project(
         xy[point, 0],
         xy[point, 1],
         sampled.start[seg, 0],
@@ -265,7 +265,7 @@ def nearest(sampled: SegmentIndex, xy: np.ndarray) -> tuple[np.ndarray, np.ndarr
         n = len(xy[part])
         sample_d = sample_d.reshape(n, k)
         candidates = owner[sample_i.reshape(n, k)]
-        dist, t = _project(
+        dist, t = project(
             xy[part, :1],
             xy[part, 1:],
             start[candidates, 0],
@@ -282,7 +282,7 @@ def nearest(sampled: SegmentIndex, xy: np.ndarray) -> tuple[np.ndarray, np.ndarr
     if unproven.any():
         points = shapely.points(xy[unproven])
         (_, hit), _ = sampled.lines.query_nearest(points, return_distance=True, all_matches=False)
-        d_exact, t_exact = _project(
+        d_exact, t_exact = project(
             xy[unproven, 0], xy[unproven, 1], start[hit, 0], start[hit, 1], end[hit, 0], end[hit, 1]
         )
         best[unproven], best_d[unproven], best_t[unproven] = hit, d_exact, t_exact

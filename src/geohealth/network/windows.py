@@ -77,6 +77,15 @@ class NodeIndex:
         inside = (x >= west) & (x <= east) & (y >= south) & (y <= north)
         return np.sort(nodes[inside])
 
+    def count_within(self, west: float, south: float, east: float, north: float) -> int:
+        """Nodes in the buckets a box touches (an upper bound of :meth:`within`'s count)."""
+        i0 = int(np.clip((west - self.x0) // _BUCKET_M, 0, self.nx - 1))
+        i1 = int(np.clip((east - self.x0) // _BUCKET_M, 0, self.nx - 1))
+        j0 = int(np.clip((south - self.y0) // _BUCKET_M, 0, self.ny - 1))
+        j1 = int(np.clip((north - self.y0) // _BUCKET_M, 0, self.ny - 1))
+        rows = np.arange(j0, j1 + 1) * self.nx
+        return int((self.starts[rows + i1 + 1] - self.starts[rows + i0]).sum())
+
     def subgraph(
         self, base: csr_matrix, nodes: np.ndarray, lookup: np.ndarray
     ) -> tuple[csr_matrix, np.ndarray]:
@@ -134,7 +143,7 @@ def node_index(graph: RoadGraph, crs: CRS) -> NodeIndex:
     NodeIndex
         The index.
     """
-    key = f"node-index:{crs.to_wkt()}"
+    key = f"node-index:{crs.srs}"
     cached = graph._cache.get(key)
     if isinstance(cached, NodeIndex):
         return cached
