@@ -73,3 +73,24 @@ def test_demo_map_renders_offline_in_chromium(demo_run):
     assert "样例县" in dom or "sample-county" in dom
     assert "OpenStreetMap" in dom
     assert shot.stat().st_size > 20_000  # a picture, not a blank page
+
+
+def test_screen_geometry_takes_parts_that_overlap_once_simplified():
+    """Circles are simplified part by part for the map; parts left overlapping are drawn.
+
+    (GEOS's precision grid raised "side location conflict" on such parts: a 4× sample
+    region's coverage run stopped at the web map.)
+    """
+    import shapely
+    from pyproj import CRS
+
+    from geohealth.webmap.coverage_map import screen_geometry
+
+    first = shapely.box(500_000, 5_000_000, 500_100, 5_000_100)
+    second = shapely.box(500_050, 5_000_000, 500_150, 5_000_100)
+    drawn = screen_geometry(shapely.MultiPolygon([first, second]), CRS.from_epsg(32651))
+    assert drawn.geom_type == "MultiPolygon"
+    assert len(drawn.geoms) == 2
+    lon, lat = shapely.get_coordinates(drawn).T
+    assert (abs(lon - 123.0) < 0.01).all() and (abs(lat - 45.15) < 0.01).all()
+    assert (abs(lon * 1e5 - (lon * 1e5).round()) < 1e-6).all()  # to about a metre
