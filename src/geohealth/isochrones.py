@@ -99,8 +99,8 @@ def isochrones(
     """
     limits = _limits(thresholds_min)
     metric = facilities.crs
-    index = windows.node_index(graph, metric)
     if grid is None:
+        index = windows.node_index(graph, metric)
         margin = index.speed_max_mps * limits[-1] * 60.0 + 2 * graph.max_walk_m
         grid = field.lattice_around(facilities.x, facilities.y, metric, margin, cell_m)
     cache = tile_cache(graph, grid, metric, towards=towards)
@@ -123,10 +123,10 @@ def isochrones(
     geometry = np.empty(len(shapes), dtype=object)
     geometry[:] = shapes
     geometry = geometry[order]
-    if grid.crs != metric:
-        area = gpd.GeoSeries(geometry, crs=grid.crs).to_crs(metric).area.to_numpy()
-    else:
+    if cache.in_metric:
         area = shapely.area(geometry)
+    else:
+        area = gpd.GeoSeries(geometry, crs=grid.crs).to_crs(metric).area.to_numpy()
     frame = gpd.GeoDataFrame(
         {
             "facility": np.asarray(facility, dtype=np.int64)[order],
@@ -223,23 +223,21 @@ def contours(
     z[: minutes.shape[0], : minutes.shape[1]] = minutes
     np.nan_to_num(z, copy=False, nan=cap, posinf=cap)
     np.minimum(z, cap, out=z)
-    r = np.arange(rows) + origin[0]
-    c = np.arange(cols) + origin[1]
-    if grid.transform.b == 0 and grid.transform.d == 0:  # north-up: 1-D coordinates suffice
-        x, _ = grid.xy(np.zeros(cols), c)
-        _, y = grid.xy(r, np.zeros(rows))
-    else:
-        cc, rr = np.meshgrid(c, r)
-        x, y = grid.xy(rr, cc)
+    # contoured in lattice steps (cheaper than with coordinates), then placed: a lattice
+    # point's coordinates are affine in its (row, col), whatever the grid's rotation
     generator = contourpy.contour_generator(
-        x, y, z, fill_type=contourpy.FillType.ChunkCombinedOffsetOffset, chunk_size=0
+        z=z, fill_type=contourpy.FillType.ChunkCombinedOffsetOffset, chunk_size=0
     )
+    t, k = grid.transform, grid.k
     out: list[shapely.Geometry] = []
     for limit in limits:
         (points,), (rings,), (outers,) = generator.filled(-1.0, float(limit))
         if points is None:
             out.append(shapely.MultiPolygon())
             continue
+        c = (points[:, 0] + origin[1]) / k + 0.5
+        r = (points[:, 1] + origin[0]) / k + 0.5
+        points = np.column_stack([t.a * c + t.b * r + t.c, t.d * c + t.e * r + t.f])
         polygons = shapely.from_ragged_array(
             shapely.GeometryType.POLYGON, points, (rings.astype(np.int64), outers.astype(np.int64))
         )

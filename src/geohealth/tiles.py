@@ -121,6 +121,11 @@ class TileCache:
         self._node_s: np.ndarray | None = None
         self._direct: tuple[str, tuple[np.ndarray, ...]] | None = None
 
+    @property
+    def in_metric(self) -> bool:
+        """True when the lattice is drawn in the metric CRS itself."""
+        return self._same_crs
+
     def node_buffer(self) -> np.ndarray:
         """Return a float32 array of ``inf`` per graph node, for one search's times at a time.
 

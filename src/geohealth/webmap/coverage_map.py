@@ -129,6 +129,32 @@ def _facility_layers(result: CoverageResult, layers: InputLayers) -> list[folium
     return groups
 
 
+def screen_geometry(geometry: shapely.Geometry, metric: object) -> shapely.Geometry:
+    """Return a service circle drawn for the screen, in WGS 84 degrees.
+
+    Outlines within 30 m, coordinates to about a metre (the GeoPackage keeps the exact
+    contour). Polygon by polygon, as the simplifier checks every part of a multipolygon
+    against every other (10× slower on a county); the coordinates are rounded, not snapped to
+    a precision grid, which GEOS refuses where parts simplified one by one touch.
+
+    Parameters
+    ----------
+    geometry
+        A (multi)polygon in ``metric``.
+    metric
+        A metric CRS (metres; anything geopandas takes).
+
+    Returns
+    -------
+    shapely.Geometry
+        A multipolygon in EPSG:4326.
+    """
+    parts = shapely.simplify(shapely.get_parts(geometry), 30.0)
+    merged = shapely.multipolygons(parts[~shapely.is_empty(parts)])
+    degrees = gpd.GeoSeries([merged], crs=metric).to_crs(4326).to_numpy()
+    return shapely.transform(degrees, lambda xy: xy.round(5))[0]
+
+
 def _circle_layers(
     result: CoverageResult, layers: InputLayers, mode: str, *, show_target: bool
 ) -> list[folium.GeoJson]:
@@ -142,15 +168,11 @@ def _circle_layers(
     out = []
     for row in projected.itertuples():
         limit = row.threshold_min
-        # drawn for the screen: outlines within 30 m, coordinates to about a metre (the
-        # GeoPackage keeps the exact contour); polygon by polygon, as the simplifier checks
-        # every part of a multipolygon against every other (10× slower on a county)
-        parts = shapely.simplify(shapely.get_parts(row.geometry), 30.0)
-        merged = shapely.multipolygons(parts[~shapely.is_empty(parts)])
         frame = gpd.GeoDataFrame(
-            {"threshold": [f"{limit:g} 分钟"]}, geometry=[merged], crs=metric
-        ).to_crs(4326)
-        frame["geometry"] = shapely.set_precision(frame.geometry.to_numpy(), 1e-5)
+            {"threshold": [f"{limit:g} 分钟"]},
+            geometry=[screen_geometry(row.geometry, metric)],
+            crs=4326,
+        )
         out.append(
             folium.GeoJson(
                 frame.to_json(drop_id=True),
