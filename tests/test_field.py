@@ -292,3 +292,17 @@ def test_circle_layer_holds_the_covered_people(graphs):
     for limit, circle in zip(frame.threshold_min, frame.geometry, strict=True):
         wrong = shapely.intersects_xy(circle, x, y) != (minutes[rows, cols] <= limit)
         assert not wrong.any(), f"{limit} min: {wrong.sum()} cells disagree"
+
+
+def test_direct_trips_in_chunks_are_the_same(graphs, monkeypatch):
+    """Measured a few pairs at a time (a province's facilities), the trips do not change."""
+    g = graphs["drive"]
+    fac = _facilities(g)
+    grid = _grid(g, WGS84)
+    lattice = field.lattice(grid.transform, grid.shape, grid.crs, math.inf)
+    whole = tiles.TileCache(g, lattice, fac.crs, towards=True).direct(fac)
+    monkeypatch.setattr(tiles, "_PAIRS", 97)
+    chunked = tiles.TileCache(g, lattice, fac.crs, towards=True).direct(fac)
+    assert len(whole[0]) > 20
+    for a, b in zip(whole, chunked, strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -25,6 +25,8 @@ from geohealth.network.snap import Attachment
 
 #: Bytes of linked tiles kept per graph before the least recently used are dropped.
 CACHE_BYTES = 256 * 2**20
+#: (link, lattice point) pairs measured at a time by :meth:`TileCache.direct`.
+_PAIRS = 1_000_000
 #: Places' links above which :meth:`TileCache.direct` remembers its last answer.
 _MEMO_LINKS = 256
 
@@ -286,8 +288,32 @@ class TileCache:
         c_hi = np.clip(np.ceil(np.maximum(ac, bc) + pad), -1, n_cols - 1).astype(np.int64)
         width = np.maximum(c_hi - c_lo + 1, 0)
         count = np.maximum(r_hi - r_lo + 1, 0) * width
-        link = np.repeat(np.arange(len(links)), count)  # one (link, lattice point) per pair
-        offset = _ranges(np.zeros(len(links), np.int64), count)
+        # in chunks of about a million (link, lattice point) pairs: bounded memory however
+        # many places (a province's facilities)
+        bounds = np.searchsorted(np.cumsum(count), np.arange(1, 1 + count.sum() // _PAIRS) * _PAIRS)
+        found = [
+            self._direct_chunk(places, table, part, r_lo, c_lo, width, count)
+            for part in np.split(np.arange(len(links)), np.unique(bounds))
+            if len(part)
+        ]
+        row, col, place, seconds = (np.concatenate(c) for c in zip(*found, strict=True))
+        return row, col, place, seconds
+
+    def _direct_chunk(
+        self,
+        places: Attachment,
+        table: snap.Segments,
+        part: np.ndarray,
+        r_lo: np.ndarray,
+        c_lo: np.ndarray,
+        width: np.ndarray,
+        count: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Trips along the segments of some of the places' links (``part``)."""
+        links = places.links
+        n_cols = self.lattice.shape[1]
+        link = np.repeat(part, count[part])  # one (link, lattice point) per pair
+        offset = _ranges(np.zeros(len(part), np.int64), count[part])
         w = np.maximum(width[link], 1)
         cell = (r_lo[link] + offset // w) * n_cols + c_lo[link] + offset % w
         if self._same_crs:
@@ -296,7 +322,7 @@ class TileCache:
             cells, at = np.unique(cell, return_inverse=True)
             x, y = self.lattice.xy(cells // n_cols, cells % n_cols)
             mx, my = (v[at.ravel()] for v in self._metric(x, y))
-        s = seg[link]
+        s = links.segment[link]
         walk_m, share = segments.project(
             mx, my, table.start[s, 0], table.start[s, 1], table.end[s, 0], table.end[s, 1]
         )
