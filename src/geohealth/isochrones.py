@@ -187,7 +187,14 @@ def _field(
     finally:
         buffer[nodes] = np.inf
     np.minimum.at(block, (row - r0, col - c0), (direct_s / 60.0).astype(np.float32))
-    return block, (r0, c0)
+    # cropped to the reached points and one more on every side (where the outline closes):
+    # whole tiles hold much that nothing reaches, and contouring costs by the point
+    reached = np.isfinite(block)
+    rows, cols = np.flatnonzero(reached.any(axis=1)), np.flatnonzero(reached.any(axis=0))
+    if len(rows) == 0:
+        return np.full((1, 1), np.inf, dtype=np.float32), (r0, c0)
+    top, left = max(rows[0] - 1, 0), max(cols[0] - 1, 0)
+    return block[top : rows[-1] + 2, left : cols[-1] + 2], (r0 + int(top), c0 + int(left))
 
 
 def contours(
