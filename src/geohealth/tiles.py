@@ -488,3 +488,15 @@ def tile_cache(graph: RoadGraph, grid: Lattice, metric: CRS, *, towards: bool = 
     made = TileCache(graph, grid, metric, towards=towards)
     graph._cache[key] = made
     return made
+
+
+def release(graph: RoadGraph) -> None:
+    """Drop a graph's linked tiles (every lattice), as a run done with its mode does.
+
+    Parameters
+    ----------
+    graph
+        A timed road graph; its tiles are linked again if asked for later.
+    """
+    for key in [k for k in graph._cache if k.startswith("tiles:")]:
+        del graph._cache[key]
