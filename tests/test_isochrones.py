@@ -379,3 +379,33 @@ def test_one_way_street_direction(tmp_path, towards):
         assert polygon.contains(here.buffer(30)), (
             f"{from_facility:.2f} min from the facility, yet outside its 4-minute polygon"
         )
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        {(2, 2): 10.0, (3, 3): 10.0, (2, 3): 15.0},  # two squares meeting at a corner at T
+        {(2, 2): 15.0, (1, 1): 15.0, (2, 3): 10.0},  # a point at T beside a smaller time
+    ],
+)
+def test_contours_at_points_exactly_on_the_limit_are_polygons(cells):
+    """Points whose time equals a limit make outlines meet at a point: still (multi)polygons."""
+    from affine import Affine
+    from pyproj import CRS
+
+    from geohealth.field import Lattice
+    from geohealth.isochrones import contours
+    from geohealth.webmap.coverage_map import screen_geometry
+
+    utm = CRS.from_epsg(32651)
+    grid = Lattice(Affine(100.0, 0, 500_000.0, 0, -100.0, 5_000_000.0), 1, (5, 5), utm)
+    minutes = np.full((5, 5), np.inf, dtype=np.float32)
+    for (r, c), t in cells.items():
+        minutes[r, c] = t
+    drawn = contours(minutes, (0, 0), grid, [10.0, 15.0])
+    for geometry in drawn:
+        assert geometry.geom_type == "MultiPolygon"
+        assert geometry.is_valid
+        assert screen_geometry(geometry, utm).geom_type == "MultiPolygon"
+    assert not drawn[1].is_empty
+    assert drawn[0].difference(drawn[1].buffer(1e-6)).is_empty  # nested

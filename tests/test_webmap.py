@@ -92,5 +92,6 @@ def test_screen_geometry_takes_parts_that_overlap_once_simplified():
     assert drawn.geom_type == "MultiPolygon"
     assert len(drawn.geoms) == 2
     lon, lat = shapely.get_coordinates(drawn).T
-    assert (abs(lon - 123.0) < 0.01).all() and (abs(lat - 45.15) < 0.01).all()
+    assert (abs(lon - 123.0) < 0.01).all()
+    assert (abs(lat - 45.15) < 0.01).all()
     assert (abs(lon * 1e5 - (lon * 1e5).round()) < 1e-6).all()  # to about a metre

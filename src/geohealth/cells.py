@@ -30,7 +30,7 @@ from geohealth.network.snap import Attachment
 from geohealth.tiles import tile_cache
 
 #: Cells attached at a time (bounds the linking's working memory on a province's grid).
-_CHUNK = 200_000
+_CHUNK = 100_000
 
 #: Ways from places onto the network: (place, node, seconds), sorted by place.
 Ways = tuple[np.ndarray, np.ndarray, np.ndarray]

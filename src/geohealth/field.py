@@ -3,10 +3,10 @@
 The lattice is the population grid's cell centres, refined by a whole factor where a finer
 drawing is wanted (walking), so every populated cell's centre is a lattice point. Each
 lattice point is linked to the roads exactly as a home is (:func:`geohealth.network.snap.attach`:
-every segment within the walking reach, or the nearest one), so the field at a populated
-cell's centre *is* that cell's travel time in the coverage tables, and a service circle drawn
-as a level set of the field (:mod:`geohealth.isochrones`) agrees with the tables by
-construction.
+every segment within the walking reach; none beyond it), so the field at a populated cell's
+centre is that cell's travel time in the coverage tables (to float32 precision, a few
+ten-thousandths of a second), and a service circle drawn as a level set of the field
+(:mod:`geohealth.isochrones`) agrees with the tables by construction.
 
 The lattice is linked tile by tile (``TILE`` × ``TILE`` points), only where a search
 reached, and kept while memory allows (:mod:`geohealth.tiles`): the work for one facility is
@@ -63,8 +63,18 @@ class Lattice:
 
     @property
     def spacing_m(self) -> float:
-        """The smaller spacing between lattice points (metres)."""
-        return min(_cell_m(self.transform, self.shape[0] // self.k, self.crs)) / self.k
+        """The smallest spacing between lattice points anywhere on the lattice (metres).
+
+        On a geographic grid, at the row farthest from the equator (where a degree of
+        longitude is shortest): a reach counted in lattice steps with it holds everywhere.
+        """
+        t = self.transform
+        if not self.crs.is_geographic:
+            return min(abs(t.a), abs(t.e)) / self.k
+        rows = self.shape[0] / self.k
+        lat = max(abs(t.f), abs(t.f + t.e * rows))
+        width = abs(t.a) * 111_320.0 * math.cos(math.radians(min(lat, 89.0)))
+        return min(width, abs(t.e) * 110_574.0) / self.k
 
     @property
     def tiles(self) -> tuple[int, int]:

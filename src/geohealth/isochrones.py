@@ -6,7 +6,7 @@ same model as the coverage tables (:mod:`geohealth.field`), is within the limit:
 1. one bounded search per facility over its own window
    (:func:`geohealth.traveltime.bounded_searches`);
 2. the facility's travel-time field on the lattice around what it reached: every lattice point
-   takes its best link to the roads (every segment within the walking reach, or the nearest);
+   takes its best link to the roads (every segment within the walking reach; none beyond);
 3. filled contours of that field at each limit, by contourpy (compiled marching squares), as
    polygons with holes.
 
@@ -157,7 +157,8 @@ def _field(
     ``nodes`` and ``node_s``: the reached nodes and their seconds (to or from
     ``facilities``). The block covers the tiles within the walking reach of the segments at
     those nodes, and of the facilities' own segments, where trips straight along a shared
-    segment count too; lattice points outside those tiles are ``inf``.
+    segment count too; lattice points outside those tiles are ``inf``. The block is cropped
+    to the reached points.
     """
     row, col, _, direct_s = cache.direct(facilities)
     tiles = _union(
@@ -187,14 +188,14 @@ def _field(
     finally:
         buffer[nodes] = np.inf
     np.minimum.at(block, (row - r0, col - c0), (direct_s / 60.0).astype(np.float32))
-    # cropped to the reached points and one more on every side (where the outline closes):
-    # whole tiles hold much that nothing reaches, and contouring costs by the point
+    # cropped to the reached points (contours() frames them with unreached ones): whole
+    # tiles hold much that nothing reaches, and contouring costs by the point
     reached = np.isfinite(block)
     rows, cols = np.flatnonzero(reached.any(axis=1)), np.flatnonzero(reached.any(axis=0))
     if len(rows) == 0:
         return np.full((1, 1), np.inf, dtype=np.float32), (r0, c0)
-    top, left = max(rows[0] - 1, 0), max(cols[0] - 1, 0)
-    return block[top : rows[-1] + 2, left : cols[-1] + 2], (r0 + int(top), c0 + int(left))
+    top, left = int(rows[0]), int(cols[0])
+    return block[top : rows[-1] + 1, left : cols[-1] + 1], (r0 + top, c0 + left)
 
 
 def contours(
@@ -225,11 +226,13 @@ def contours(
     # does), so an outline passes between a reached point and an unreached one, closer to
     # the reached one the nearer its time is to the limit
     cap = limits[-1] + 1.0
-    rows, cols = max(2, minutes.shape[0]), max(2, minutes.shape[1])  # contourpy needs 2 × 2
-    z = np.full((rows, cols), cap)  # float64, as contourpy works in: one region-sized array
-    z[: minutes.shape[0], : minutes.shape[1]] = minutes
+    # framed by a row and a column of unreached points on every side, so every outline
+    # closes between a reached point and an unreached one (float64, as contourpy works in)
+    z = np.full((minutes.shape[0] + 2, minutes.shape[1] + 2), cap)
+    z[1:-1, 1:-1] = minutes
     np.nan_to_num(z, copy=False, nan=cap, posinf=cap)
     np.minimum(z, cap, out=z)
+    origin = (origin[0] - 1, origin[1] - 1)
     # contoured in lattice steps (cheaper than with coordinates), then placed: a lattice
     # point's coordinates are affine in its (row, col), whatever the grid's rotation
     generator = contourpy.contour_generator(
@@ -249,8 +252,11 @@ def contours(
             shapely.GeometryType.POLYGON, points, (rings.astype(np.int64), outers.astype(np.int64))
         )
         geometry = shapely.MultiPolygon(list(shapely.get_parts(polygons)))
-        if not geometry.is_valid:
-            geometry = shapely.make_valid(geometry)
+        if not geometry.is_valid:  # polygons meeting at a lattice point whose time is T
+            geometry = shapely.make_valid(geometry, method="structure", keep_collapsed=False)
+            parts = shapely.get_parts(shapely.get_parts(geometry))
+            polygons = parts[shapely.get_type_id(parts) == shapely.GeometryType.POLYGON]
+            geometry = shapely.MultiPolygon(list(polygons))
         out.append(geometry)
     return out
 

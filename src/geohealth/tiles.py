@@ -3,7 +3,7 @@
 A tile is ``TILE`` × ``TILE`` lattice points (:mod:`geohealth.field`) with their ways onto the
 network — only those no other way of the point beats (:mod:`geohealth.network.dominance`).
 Tiles are linked on first use, only where a search arrived, and the least recently used are
-dropped beyond ``CACHE_BYTES`` per graph, so a facility's work is bounded by the area it
+dropped beyond ``CACHE_BYTES`` per cache, so a facility's work is bounded by the area it
 reaches. Trips straight along a facility's own segments are linked on demand
 (:meth:`TileCache.direct`), not kept.
 """
@@ -23,7 +23,8 @@ from geohealth.network import dominance, segments, snap
 from geohealth.network.graph import RoadGraph
 from geohealth.network.snap import Attachment
 
-#: Bytes of linked tiles kept per graph before the least recently used are dropped.
+#: Bytes of linked tiles kept per cache (graph, lattice and direction) before the least
+#: recently used are dropped.
 CACHE_BYTES = 256 * 2**20
 #: (link, lattice point) pairs measured at a time by :meth:`TileCache.direct`.
 _PAIRS = 1_000_000
@@ -41,8 +42,6 @@ class Tile:
         Lattice index of the tile's first point.
     rows, cols
         Points in the tile.
-    nodes
-        The graph nodes the points' links lead to (ascending).
     edge_point, edge_node, edge_s
         Per way onto the network, sorted by point: the point (0 … rows·cols − 1, row-major),
         the graph node and the seconds to get there.
@@ -58,7 +57,6 @@ class Tile:
     col0: int
     rows: int
     cols: int
-    nodes: np.ndarray
     edge_point: np.ndarray
     edge_node: np.ndarray
     edge_s: np.ndarray
@@ -72,7 +70,6 @@ class Tile:
             sum(
                 a.nbytes
                 for a in (
-                    self.nodes,
                     self.edge_point,
                     self.edge_node,
                     self.edge_s,
@@ -182,7 +179,6 @@ class TileCache:
             col0=col0,
             rows=rows,
             cols=cols,
-            nodes=np.unique(node).astype(np.int32),
             edge_point=point.astype(np.int32),
             edge_node=node.astype(np.int32),
             edge_s=seconds.astype(np.float32),
@@ -491,12 +487,19 @@ def tile_cache(graph: RoadGraph, grid: Lattice, metric: CRS, *, towards: bool = 
 
 
 def release(graph: RoadGraph) -> None:
-    """Drop a graph's linked tiles (every lattice), as a run done with its mode does.
+    """Drop what a graph keeps for places (linked tiles, cells, segment indexes).
+
+    A run done with a mode calls it, so the next mode's run has the memory. Everything is
+    built again if asked for later.
 
     Parameters
     ----------
     graph
-        A timed road graph; its tiles are linked again if asked for later.
+        A timed road graph.
     """
-    for key in [k for k in graph._cache if k.startswith("tiles:")]:
+    for key in [k for k in graph._cache if k.startswith(_RELEASED)]:
         del graph._cache[key]
+
+
+#: What :func:`release` drops from a graph's cache (by key prefix).
+_RELEASED = ("tiles:", "cells:", "segments:", "kdtree:", "node-index:")

@@ -131,8 +131,9 @@ def bounded_searches(
 
     Each batch holds facilities close together, and searches only the window of the graph
     they could reach: no node farther (straight line) than the fastest road covers in the
-    limit, plus the facility's walk to its roads. Work per facility is bounded by its own
-    window, not by the size of the region.
+    limit, plus the facility's walk to its roads (the whole graph when the window holds most
+    of it anyway). Work per facility is bounded by its own window, not by the size of the
+    region.
 
     Parameters
     ----------
@@ -173,7 +174,7 @@ def bounded_searches(
             facilities.x[chosen].max() + radius,
             facilities.y[chosen].max() + radius,
         )
-        if index.count_within(*box) * 2 >= graph.n_nodes:
+        if index.count_within(*box) * 2 >= index.starts[-1]:  # of the mode's nodes
             # the window is most of the graph: cutting it out would cost more than it saves
             yield _search(base, None, everything, chosen, point, node, cost, limit_s)
             continue

@@ -83,26 +83,6 @@ class Links:
         """Return some of the links (positions or a mask), in the order of ``index``."""
         return Links(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
 
-    def compact(self) -> Links:
-        """Return the links in 32-bit numbers (indices int32, metres and seconds float32).
-
-        For links kept a long time (lattice tiles): 36 bytes per link instead of 72; the
-        times stay exact to well under a millisecond.
-        """
-        return Links(
-            **{
-                f.name: getattr(self, f.name).astype(
-                    np.int32 if f.name in _INDEX_FIELDS else np.float32, copy=False
-                )
-                for f in fields(self)
-            }
-        )
-
-    @property
-    def nbytes(self) -> int:
-        """Memory held by the arrays (bytes)."""
-        return sum(getattr(self, f.name).nbytes for f in fields(self))
-
     def to_a_s(self) -> np.ndarray:
         """Time from the linked place along the segment to node ``a`` (seconds)."""
         return _partial(self.fraction, self.time_ba_s)
@@ -118,9 +98,6 @@ class Links:
     def from_b_s(self) -> np.ndarray:
         """Time from node ``b`` along the segment to the linked place (seconds)."""
         return _partial(1.0 - self.fraction, self.time_ba_s)
-
-
-_INDEX_FIELDS = frozenset({"point", "segment", "a", "b"})
 
 
 def _partial(share: np.ndarray, full_s: np.ndarray) -> np.ndarray:

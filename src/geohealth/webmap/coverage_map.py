@@ -149,7 +149,10 @@ def screen_geometry(geometry: shapely.Geometry, metric: object) -> shapely.Geome
     shapely.Geometry
         A multipolygon in EPSG:4326.
     """
-    parts = shapely.simplify(shapely.get_parts(geometry), 30.0)
+    parts = shapely.get_parts(shapely.get_parts(geometry))  # (multi)polygons or collections
+    parts = shapely.simplify(
+        parts[shapely.get_type_id(parts) == shapely.GeometryType.POLYGON], 30.0
+    )
     merged = shapely.multipolygons(parts[~shapely.is_empty(parts)])
     degrees = gpd.GeoSeries([merged], crs=metric).to_crs(4326).to_numpy()
     return shapely.transform(degrees, lambda xy: xy.round(5))[0]
