@@ -172,14 +172,8 @@ def nearest_cells(
 
     Parameters
     ----------
-    graph
-        A timed road graph.
-    grid
-        The population grid whose cells are the origins.
-    facilities
-        Facilities attached to ``graph``.
-    nearest
-        A precomputed :func:`nearest_facility` for these facilities (computed when None).
+    graph, grid, facilities, nearest
+        As for :func:`populated_cell_times`.
 
     Returns
     -------
