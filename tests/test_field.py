@@ -17,7 +17,7 @@ import shapely
 from affine import Affine
 from pyproj import CRS, Transformer
 
-from geohealth import field, reach, tiles, traveltime
+from geohealth import along, field, reach, tiles, traveltime
 from geohealth.field import TILE
 from geohealth.inputs.population import PopulationGrid
 from geohealth.isochrones import group_circles, group_field
@@ -301,7 +301,7 @@ def test_direct_trips_in_chunks_are_the_same(graphs, monkeypatch):
     grid = _grid(g, WGS84)
     lattice = field.lattice(grid.transform, grid.shape, grid.crs, math.inf)
     whole = tiles.TileCache(g, lattice, fac.crs, towards=True).direct(fac)
-    monkeypatch.setattr(tiles, "_PAIRS", 97)
+    monkeypatch.setattr(along, "_PAIRS", 97)
     chunked = tiles.TileCache(g, lattice, fac.crs, towards=True).direct(fac)
     assert len(whole[0]) > 20
     for a, b in zip(whole, chunked, strict=True):

@@ -4,8 +4,8 @@ A tile is ``TILE`` × ``TILE`` lattice points (:mod:`geohealth.field`) with thei
 network — only those no other way of the point beats (:mod:`geohealth.network.dominance`).
 Tiles are linked on first use, only where a search arrived, and the least recently used are
 dropped beyond ``CACHE_BYTES`` per cache, so a facility's work is bounded by the area it
-reaches. Trips straight along a facility's own segments are linked on demand
-(:meth:`TileCache.direct`), not kept.
+reaches. Trips straight along a facility's own segments are measured on demand
+(:meth:`TileCache.direct`, :mod:`geohealth.along`), not kept.
 """
 
 from __future__ import annotations
@@ -18,16 +18,15 @@ import numpy as np
 import shapely
 from pyproj import CRS, Transformer
 
+from geohealth import along
 from geohealth.field import TILE, Lattice
-from geohealth.network import dominance, segments, snap
+from geohealth.network import dominance, snap
 from geohealth.network.graph import RoadGraph
 from geohealth.network.snap import Attachment
 
 #: Bytes of linked tiles kept per cache (graph, lattice and direction) before the least
 #: recently used are dropped.
 CACHE_BYTES = 256 * 2**20
-#: (link, lattice point) pairs measured at a time by :meth:`TileCache.direct`.
-_PAIRS = 1_000_000
 #: Places' links above which :meth:`TileCache.direct` remembers its last answer.
 _MEMO_LINKS = 256
 
@@ -121,6 +120,11 @@ class TileCache:
         self._direct: tuple[str, tuple[np.ndarray, ...]] | None = None
 
     @property
+    def step_m(self) -> float:
+        """The lattice's smallest spacing (metres)."""
+        return self._step_m
+
+    @property
     def in_metric(self) -> bool:
         """True when the lattice is drawn in the metric CRS itself."""
         return self._same_crs
@@ -157,7 +161,7 @@ class TileCache:
         rows, cols = min(TILE, n_rows - row0), min(TILE, n_cols - col0)
         r, c = np.divmod(np.arange(rows * cols), cols)
         x, y = self.lattice.xy(r + row0, c + col0)
-        mx, my = self._metric(x, y)
+        mx, my = self.to_metric(x, y)
         candidates = self._candidates(mx, my, row0, col0, rows, cols)
         attached = snap.attach_xy(
             self.graph,
@@ -203,7 +207,7 @@ class TileCache:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty
         ends = np.concatenate([index.start[near], index.end[near]])
-        li, lj = self._lattice_index(ends[:, 0], ends[:, 1])
+        li, lj = self.lattice_index(ends[:, 0], ends[:, 1])
         li, lj = li - row0, lj - col0
         half = len(near)
         pad = reach / self._step_m * 1.05 + 1.0  # the reach in lattice steps, with a margin
@@ -246,7 +250,7 @@ class TileCache:
         """
         links = places.links
         if len(links) <= _MEMO_LINKS:  # a facility or two: measuring is cheaper than a key
-            return self._direct_trips(places)
+            return along.measure(self, places)
         key = hashlib.sha1(  # the coverage tables and the circles ask for the same places
             b"".join(
                 np.ascontiguousarray(a).tobytes()
@@ -255,98 +259,18 @@ class TileCache:
         ).hexdigest()
         if self._direct is not None and self._direct[0] == key:
             return self._direct[1]
-        found = self._direct_trips(places)
+        found = along.measure(self, places)
         self._direct = (key, found)
         return found
 
-    def _direct_trips(
-        self, places: Attachment
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Measure the lattice points near each place's segments; see :meth:`direct`.
-
-        Each (point, segment) pair is measured as :func:`geohealth.network.snap.attach_xy`
-        measures it (closest place on the segment, walked at the off-road speed) and the
-        trip timed as :func:`geohealth.network.snap.same_segment` times it.
-        """
-        links = places.links
-        empty = np.zeros(0, dtype=np.int64)
-        if len(links) == 0:
-            return empty, empty, empty, np.zeros(0)
-        table = snap.segment_table(self.graph, self.metric)
-        seg = links.segment
-        n_rows, n_cols = self.lattice.shape
-        ar, ac = self._lattice_index(table.start[seg, 0], table.start[seg, 1])
-        br, bc = self._lattice_index(table.end[seg, 0], table.end[seg, 1])
-        pad = self.graph.max_walk_m / self._step_m * 1.05 + 1.0
-        r_lo = np.clip(np.floor(np.minimum(ar, br) - pad), 0, n_rows).astype(np.int64)
-        r_hi = np.clip(np.ceil(np.maximum(ar, br) + pad), -1, n_rows - 1).astype(np.int64)
-        c_lo = np.clip(np.floor(np.minimum(ac, bc) - pad), 0, n_cols).astype(np.int64)
-        c_hi = np.clip(np.ceil(np.maximum(ac, bc) + pad), -1, n_cols - 1).astype(np.int64)
-        width = np.maximum(c_hi - c_lo + 1, 0)
-        count = np.maximum(r_hi - r_lo + 1, 0) * width
-        # in chunks of about a million (link, lattice point) pairs: bounded memory however
-        # many places (a province's facilities)
-        bounds = np.searchsorted(np.cumsum(count), np.arange(1, 1 + count.sum() // _PAIRS) * _PAIRS)
-        found = [
-            self._direct_chunk(places, table, part, r_lo, c_lo, width, count)
-            for part in np.split(np.arange(len(links)), np.unique(bounds))
-            if len(part)
-        ]
-        row, col, place, seconds = (np.concatenate(c) for c in zip(*found, strict=True))
-        return row, col, place, seconds
-
-    def _direct_chunk(
-        self,
-        places: Attachment,
-        table: snap.Segments,
-        part: np.ndarray,
-        r_lo: np.ndarray,
-        c_lo: np.ndarray,
-        width: np.ndarray,
-        count: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Trips along the segments of some of the places' links (``part``)."""
-        links = places.links
-        n_cols = self.lattice.shape[1]
-        link = np.repeat(part, count[part])  # one (link, lattice point) per pair
-        offset = _ranges(np.zeros(len(part), np.int64), count[part])
-        w = np.maximum(width[link], 1)
-        cell = (r_lo[link] + offset // w) * n_cols + c_lo[link] + offset % w
-        if self._same_crs:
-            mx, my = self.lattice.xy(cell // n_cols, cell % n_cols)
-        else:  # each point transformed once
-            cells, at = np.unique(cell, return_inverse=True)
-            x, y = self.lattice.xy(cells // n_cols, cells % n_cols)
-            mx, my = (v[at.ravel()] for v in self._metric(x, y))
-        s = links.segment[link]
-        walk_m, share = segments.project(
-            mx, my, table.start[s, 0], table.start[s, 1], table.end[s, 0], table.end[s, 1]
-        )
-        near = walk_m <= self.graph.max_walk_m
-        link, s, cell, share = link[near], s[near], cell[near], share[near]
-        walk_s = walk_m[near] / (self.graph.profile.offroad_kmh / 3.6)
-        # towards: from the point along the segment to the place; else the other way
-        gap = links.fraction[link] - share if self.towards else share - links.fraction[link]
-        with np.errstate(invalid="ignore"):  # 0 × inf where the gap is zero
-            along = np.where(gap >= 0, gap * table.time_ab_s[s], -gap * table.time_ba_s[s])
-        along = np.where(gap == 0, 0.0, along)
-        seconds = (  # summed in same_segment's order: origin's walk, along, target's walk
-            walk_s + along + links.walk_s[link]
-            if self.towards
-            else links.walk_s[link] + along + walk_s
-        )
-        ok = np.isfinite(seconds)
-        point = cell[ok]
-        return point // n_cols, point % n_cols, links.point[link[ok]], seconds[ok]
-
-    def _metric(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def to_metric(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Lattice coordinates in the metric CRS."""
         if self._same_crs:
             return np.asarray(x), np.asarray(y)
         mx, my = self._to_metric.transform(x, y)
         return np.asarray(mx), np.asarray(my)
 
-    def _lattice_index(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def lattice_index(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Fractional lattice (row, col) of places in the metric CRS."""
         gx, gy = (x, y) if self._same_crs else self._to_grid.transform(x, y)
         return self.lattice.position(gx, gy)
@@ -421,8 +345,8 @@ class TileCache:
         seg = snap.segment_table(self.graph, self.metric)
         ends = np.stack(  # segment ends in lattice steps
             [
-                np.column_stack(self._lattice_index(seg.start[:, 0], seg.start[:, 1])),
-                np.column_stack(self._lattice_index(seg.end[:, 0], seg.end[:, 1])),
+                np.column_stack(self.lattice_index(seg.start[:, 0], seg.start[:, 1])),
+                np.column_stack(self.lattice_index(seg.end[:, 0], seg.end[:, 1])),
             ],
             axis=1,
         )
