@@ -69,12 +69,8 @@ class Lattice:
         longitude is shortest): a reach counted in lattice steps with it holds everywhere.
         """
         t = self.transform
-        if not self.crs.is_geographic:
-            return min(abs(t.a), abs(t.e)) / self.k
-        rows = self.shape[0] / self.k
-        lat = max(abs(t.f), abs(t.f + t.e * rows))
-        width = abs(t.a) * 111_320.0 * math.cos(math.radians(min(lat, 89.0)))
-        return min(width, abs(t.e) * 110_574.0) / self.k
+        farthest = max(abs(t.f), abs(t.f + t.e * self.shape[0] / self.k))  # edge rows' latitude
+        return min(_cell_m(t, self.crs, min(farthest, 89.0))) / self.k
 
     @property
     def tiles(self) -> tuple[int, int]:
@@ -102,7 +98,7 @@ def lattice(transform: Affine, shape: tuple[int, int], crs: CRS, cell_m: float) 
     Lattice
         ``k = ceil(cell size / cell_m)`` points per cell side.
     """
-    width, height = _cell_m(transform, shape[0], crs)
+    width, height = _cell_m(transform, crs, transform.f + transform.e * shape[0] / 2)  # middle
     k = max(1, math.ceil(max(width, height) / cell_m - 1e-9))
     return Lattice(transform=transform, k=k, shape=(shape[0] * k, shape[1] * k), crs=crs)
 
@@ -136,11 +132,10 @@ def lattice_around(
     return Lattice(transform=transform, k=1, shape=(rows, cols), crs=crs)
 
 
-def _cell_m(transform: Affine, rows: int, crs: CRS) -> tuple[float, float]:
-    """Width and height of a grid's cells in metres (at the grid's middle row if geographic)."""
+def _cell_m(transform: Affine, crs: CRS, lat: float) -> tuple[float, float]:
+    """Width and height of a grid's cells in metres (at latitude ``lat`` if geographic)."""
     width, height = abs(transform.a), abs(transform.e)
     if crs.is_geographic:
-        lat = transform.f + transform.e * rows / 2
         width *= 111_320.0 * math.cos(math.radians(lat))
         height *= 110_574.0
     return width, height
