@@ -252,7 +252,7 @@ def bench_nearest(pbf: Path, label: str, n_facilities: int = 50) -> list[str]:
 
 ISO_LIMIT_MIN = 15.0
 ISO_FACILITIES = 20
-ISO_ROUNDS = 3  # interleaved rounds (ours, then Valhalla, facility by facility); medians taken
+ISO_ROUNDS = 9  # interleaved rounds (ours, then Valhalla, facility by facility); medians taken
 ISO_OWN_LATTICE_N = 3  # single calls without a shared lattice (each links its tiles): a few
 ISO_BUFFER_N = 5  # the buffer recipe takes seconds per facility: timed on the first few only
 #: Targets of the issue: per 15-min drive isochrone, ≥ 3× faster than Valhalla (stretch 10×),

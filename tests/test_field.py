@@ -306,3 +306,35 @@ def test_direct_trips_in_chunks_are_the_same(graphs, monkeypatch):
     assert len(whole[0]) > 20
     for a, b in zip(whole, chunked, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize(("mode", "towards"), [("drive", True), ("drive", False), ("walk", True)])
+def test_links_beaten_by_nodes_change_no_time(graphs, mode, towards, monkeypatch):
+    """Leaving out the facility links no straight trip can use changes no lattice time."""
+    from geohealth import isochrones as iso
+
+    g = graphs[mode]
+    fac = _facilities(g, n=4)
+    lattice = field.lattice(_grid(g, UTM31).transform, (51, 49), UTM31, 50.0)
+    cache = tiles.tile_cache(g, lattice, fac.crs, towards=towards)
+    searches = list(traveltime.bounded_searches(g, fac, limit_min=10.0, towards=towards))
+    kept, fields = 0, {}
+    for pruned in (True, False):
+        if not pruned:  # every link measured
+            monkeypatch.setattr(along, "beaten_by_nodes", lambda places, *_, **__: places)
+        for found, k in ((f, k) for f in searches for k in range(len(f.facility))):
+            j = int(found.facility[k])
+            hit = np.flatnonzero(found.seconds[k] <= 600.0)
+            one = fac.take([j])
+            fields[pruned, j] = iso._field(cache, found.nodes[hit], found.seconds[k][hit], one)
+            if pruned:
+                buffer = np.full(g.n_nodes, np.inf)
+                buffer[found.nodes[hit]] = found.seconds[k][hit]
+                kept += len(along.beaten_by_nodes(one, buffer, towards=towards).links)
+    # driving, most are beaten (a real saving); walking, the road is hardly faster than
+    # the walk to it, so most stay
+    assert kept < len(fac.links) / 2 if mode == "drive" else kept < len(fac.links)
+    for j in range(len(fac)):
+        (a, at), (b, bt) = fields[True, j], fields[False, j]
+        assert at == bt
+        np.testing.assert_array_equal(a, b)

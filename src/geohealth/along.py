@@ -10,6 +10,7 @@ million pairs at a time: work and memory in proportion to the facilities, not th
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -71,6 +72,45 @@ def measure(cache: TileCache, places: Attachment) -> Trips:
     ]
     row, col, place, seconds = (np.concatenate(c) for c in zip(*found, strict=True))
     return row, col, place, seconds
+
+
+def beaten_by_nodes(places: Attachment, node_s: np.ndarray, *, towards: bool) -> Attachment:
+    """Drop the places' links no trip along them can use faster than through a node.
+
+    A trip straight along a place's segment walks at least the place's own way onto it
+    (``walk_s``). The same point can always leave that segment by one of its ends instead:
+    at most the whole segment's time towards that end, then the network time from there
+    (``node_s``). When the place's walk alone is slower than that bound at one end, every
+    trip along the link is strictly slower than a way through a node, so leaving the link
+    out changes no time on the field (a minimum over both).
+
+    Parameters
+    ----------
+    places
+        Places attached to the graph (facilities).
+    node_s
+        Seconds from every graph node to the places (``towards``) or from them (``inf``:
+        not reached); for a group of places, the time to (from) the nearest will do.
+    towards
+        Times from the points to the places (True) or from the places to the points.
+
+    Returns
+    -------
+    Attachment
+        The places with only the links a straight trip may still use (``offsets`` and the
+        points' other fields unchanged; :func:`measure` reads only the links).
+    """
+    links = places.links
+    if len(links) == 0:
+        return places
+    if towards:  # point → along the segment → node → network → place
+        via_a = links.time_ba_s + node_s[links.a]
+        via_b = links.time_ab_s + node_s[links.b]
+    else:  # place → network → node → along the segment → point
+        via_a = node_s[links.a] + links.time_ab_s
+        via_b = node_s[links.b] + links.time_ba_s
+    keep = links.walk_s <= np.minimum(via_a, via_b)
+    return dataclasses.replace(places, links=links.take(keep))
 
 
 def _chunk(

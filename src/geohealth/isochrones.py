@@ -31,7 +31,7 @@ import numpy as np
 import shapely
 from tqdm.auto import tqdm
 
-from geohealth import field
+from geohealth import along, field
 from geohealth.errors import ConfigError
 from geohealth.field import TILE, Lattice
 from geohealth.network import windows
@@ -160,34 +160,36 @@ def _field(
     segment count too; lattice points outside those tiles are ``inf``. The block is cropped
     to the reached points.
     """
-    row, col, _, direct_s = cache.direct(facilities)
-    tiles = _union(
-        cache.tiles_along(nodes, cache.graph.max_walk_m),
-        np.column_stack([row // TILE, col // TILE]),
-    )
-    if len(tiles) == 0:
-        return np.full((1, 1), np.inf, dtype=np.float32), (0, 0)
-    t0, t1 = tiles[:, 0].min(), tiles[:, 0].max()
-    s0, s1 = tiles[:, 1].min(), tiles[:, 1].max()
-    n_rows, n_cols = cache.lattice.shape
-    r0, c0 = int(t0 * TILE), int(s0 * TILE)
-    block = np.full(
-        (min(n_rows, (t1 + 1) * TILE) - r0, min(n_cols, (s1 + 1) * TILE) - c0),
-        np.inf,
-        dtype=np.float32,
-    )
     buffer = cache.node_buffer()
     buffer[nodes] = node_s
     try:
+        # only the facilities' links a straight trip can still use faster than any node
+        useful = along.beaten_by_nodes(facilities, buffer, towards=cache.towards)
+        row, col, _, direct_s = cache.direct(useful)
+        tiles = _union(
+            cache.tiles_along(nodes, cache.graph.max_walk_m),
+            np.column_stack([row // TILE, col // TILE]),
+        )
+        if len(tiles) == 0:
+            return np.full((1, 1), np.inf, dtype=np.float32), (0, 0)
+        t0, t1 = tiles[:, 0].min(), tiles[:, 0].max()
+        s0, s1 = tiles[:, 1].min(), tiles[:, 1].max()
+        n_rows, n_cols = cache.lattice.shape
+        r0, c0 = int(t0 * TILE), int(s0 * TILE)
+        block = np.full(
+            (min(n_rows, (t1 + 1) * TILE) - r0, min(n_cols, (s1 + 1) * TILE) - c0),
+            np.inf,
+            dtype=np.float32,
+        )
         for ti, tj in tiles.tolist():
             tile = cache.tile(ti, tj)
             block[
                 tile.row0 - r0 : tile.row0 - r0 + tile.rows,
                 tile.col0 - c0 : tile.col0 - c0 + tile.cols,
-            ] = tile.times(buffer) / 60.0
+            ] = tile.times(buffer)
     finally:
         buffer[nodes] = np.inf
-    np.minimum.at(block, (row - r0, col - c0), (direct_s / 60.0).astype(np.float32))
+    np.minimum.at(block, (row - r0, col - c0), direct_s.astype(np.float32))
     # cropped to the reached points (contours() frames them with unreached ones): whole
     # tiles hold much that nothing reaches, and contouring costs by the point
     reached = np.isfinite(block)
@@ -195,7 +197,7 @@ def _field(
     if len(rows) == 0:
         return np.full((1, 1), np.inf, dtype=np.float32), (r0, c0)
     top, left = int(rows[0]), int(cols[0])
-    return block[top : rows[-1] + 1, left : cols[-1] + 1], (r0 + top, c0 + left)
+    return block[top : rows[-1] + 1, left : cols[-1] + 1] / np.float32(60.0), (r0 + top, c0 + left)
 
 
 def contours(
@@ -251,7 +253,7 @@ def contours(
         polygons = shapely.from_ragged_array(
             shapely.GeometryType.POLYGON, points, (rings.astype(np.int64), outers.astype(np.int64))
         )
-        geometry = shapely.MultiPolygon(list(shapely.get_parts(polygons)))
+        geometry = shapely.multipolygons(polygons)
         if not geometry.is_valid:  # polygons meeting at a lattice point whose time is T
             geometry = shapely.make_valid(geometry, method="structure", keep_collapsed=False)
             parts = shapely.get_parts(shapely.get_parts(geometry))
