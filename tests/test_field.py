@@ -7,6 +7,7 @@ the field) holds exactly the people the tables count as covered.
 
 from __future__ import annotations
 
+import itertools
 import math
 from types import SimpleNamespace
 
@@ -284,7 +285,9 @@ def test_circle_layer_holds_the_covered_people(graphs):
     )
     points = gpd.GeoDataFrame(geometry=shapely.points(np.zeros(len(fac)), np.zeros(len(fac))))
     net = reach.ModeNetwork(graph=g, facilities=points, attached=fac)
-    frame = reach.circle_layer(net, nearest, (15.0, 5.0, 10.0), layers, group="primary")
+    frame = reach.circle_layer(
+        net, nearest, (15.0, 5.0, 10.0), layers, group="primary", simplify=0.0
+    )
     assert frame.crs.to_epsg() == 4326
     assert frame.threshold_min.tolist() == LIMITS
     rows, cols = np.nonzero(np.nan_to_num(grid.values, nan=0.0) > 0)
@@ -338,3 +341,48 @@ def test_links_beaten_by_nodes_change_no_time(graphs, mode, towards, monkeypatch
         (a, at), (b, bt) = fields[True, j], fields[False, j]
         assert at == bt
         np.testing.assert_array_equal(a, b)
+
+
+def test_written_circles_are_simplified_nested_and_hold_the_people(graphs):
+    """The default circles: far fewer vertices, still valid and nested, and the cells on the
+    wrong side (times within a hair of the limit) hold fewer people than one cell."""
+    g = graphs["walk"]
+    fac = _facilities(g)
+    nearest = traveltime.nearest_facility(g, fac)
+    grid = _grid(g, WGS84)
+    minutes, _ = traveltime.nearest_cells(g, grid, fac, nearest=nearest)
+    layers = SimpleNamespace(
+        population=grid, settings=SimpleNamespace(analysis=SimpleNamespace(walk_circle_m=50.0))
+    )
+    points = gpd.GeoDataFrame(geometry=shapely.points(np.zeros(len(fac)), np.zeros(len(fac))))
+    net = reach.ModeNetwork(graph=g, facilities=points, attached=fac)
+    exact, simple = (
+        reach.circle_layer(net, nearest, LIMITS, layers, group="primary", simplify=s)
+        for s in (0.0, reach.CIRCLE_SIMPLIFY)
+    )
+    vertices = [shapely.get_num_coordinates(f.geometry.to_numpy()).sum() for f in (exact, simple)]
+    assert vertices[1] < 0.8 * vertices[0]
+    assert shapely.is_valid(simple.geometry.to_numpy()).all()
+    polygons = simple.geometry.to_list()
+    for small, big in itertools.pairwise(polygons):
+        assert big.covers(small)
+    rows, cols = np.nonzero(np.nan_to_num(grid.values, nan=0.0) > 0)
+    x, y = _centres(grid.transform, rows, cols)
+    people = grid.values[rows, cols]
+    for limit, circle in zip(simple.threshold_min, polygons, strict=True):
+        wrong = shapely.intersects_xy(circle, x, y) != (minutes[rows, cols] <= limit)
+        assert people[wrong].sum() <= people.max(), f"{limit} min: {wrong.sum()} cells"
+
+
+def test_simplified_circles_that_would_not_nest_stay_exact():
+    """When simplifying would push a smaller polygon out of the larger one, both stay exact."""
+    from geohealth.isochrones import generalised
+
+    # the larger polygon bulges down 0.09 at x = 5; the smaller one reaches into the bulge
+    big = shapely.Polygon([(0, 0), (4, 0), (5, -0.09), (6, 0), (10, 0), (10, 10), (0, 10)])
+    small = shapely.box(4.9, -0.04, 5.1, 5)
+    assert big.covers(small)
+    assert generalised([small, big], 0.1) == [small, big]
+    # nothing to lose by simplifying a nested pair with room to spare
+    roomy = generalised([shapely.box(1, 1, 2, 2), big], 0.1)
+    assert shapely.get_num_coordinates(roomy[1]) < shapely.get_num_coordinates(big)

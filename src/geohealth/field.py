@@ -62,6 +62,12 @@ class Lattice:
         return (row - 0.5) * self.k, (col - 0.5) * self.k
 
     @property
+    def step(self) -> float:
+        """The shorter distance between neighbouring lattice points, in the CRS's units."""
+        t = self.transform
+        return min(math.hypot(t.a, t.d), math.hypot(t.b, t.e)) / self.k
+
+    @property
     def spacing_m(self) -> float:
         """The smallest spacing between lattice points anywhere on the lattice (metres).
 

@@ -22,6 +22,7 @@ of the township table.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Sequence
 
@@ -261,6 +262,38 @@ def contours(
             geometry = shapely.MultiPolygon(list(polygons))
         out.append(geometry)
     return out
+
+
+def generalised(polygons: Sequence[shapely.Geometry], tolerance: float) -> list[shapely.Geometry]:
+    """Simplify nested contours by at most ``tolerance``, keeping them valid and nested.
+
+    Douglas–Peucker with topology kept (GEOS), each outline moved by at most ``tolerance``
+    (CRS units): a contour on a lattice has a vertex on every lattice edge it crosses, and
+    most of them lie on a line with their neighbours. Should any simplified polygon no longer
+    lie inside the next larger one, the exact contours are returned instead.
+
+    Parameters
+    ----------
+    polygons
+        Contours of one field, ascending limits (each inside the next).
+    tolerance
+        Largest move of an outline (CRS units); 0 returns the polygons unchanged.
+
+    Returns
+    -------
+    list of shapely geometries
+        The simplified polygons, in the same order.
+    """
+    if tolerance <= 0 or not len(polygons):
+        return list(polygons)
+    simple = shapely.simplify(np.asarray(polygons, dtype=object), tolerance, preserve_topology=True)
+    shapely.prepare(simple)
+    if all(
+        small.is_empty or shapely.covers(big, small) for small, big in itertools.pairwise(simple)
+    ):
+        return list(simple)
+    log.debug("simplified service circles no longer nest: kept exact")
+    return list(polygons)
 
 
 def group_field(

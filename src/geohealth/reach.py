@@ -19,7 +19,7 @@ from geohealth import field, traveltime
 from geohealth.errors import ConfigError
 from geohealth.inputs.layers import InputLayers
 from geohealth.inputs.levels import group_of, serves
-from geohealth.isochrones import group_circles, isochrones
+from geohealth.isochrones import generalised, group_circles, isochrones
 from geohealth.network import extract, graph, osm, profiles, snap, terrain
 from geohealth.network.graph import RoadGraph
 from geohealth.network.snap import Attachment
@@ -28,6 +28,9 @@ from geohealth.outputs import atomic_path, write_geotiff
 log = logging.getLogger(__name__)
 
 OSM_ATTRIBUTION = "Road data © OpenStreetMap contributors, ODbL 1.0"
+#: Largest move of a written service circle's outline by simplification, as a share of the
+#: lattice step: 1 %, under a metre on a 100 m grid, halves the vertices.
+CIRCLE_SIMPLIFY = 0.01
 
 
 @dataclass(frozen=True)
@@ -247,11 +250,14 @@ def circle_layer(
     layers: InputLayers,
     *,
     group: str,
+    simplify: float = CIRCLE_SIMPLIFY,
 ) -> gpd.GeoDataFrame:
     """Draw the merged service circles of a care group: one polygon per threshold.
 
     The contour of the group's nearest-facility field on the lattice, so the people inside
-    a circle are the covered people of the township table (cell centres are lattice points).
+    a circle are the covered people of the township table (cell centres are lattice points),
+    simplified by a small share of a lattice step (a cell whose time is within a fraction
+    of a second of the limit may fall on the other side).
 
     Parameters
     ----------
@@ -265,6 +271,8 @@ def circle_layer(
         The run's inputs.
     group
         The care group, copied into the frame.
+    simplify
+        Largest move of an outline, as a share of the lattice step (0: the exact contours).
 
     Returns
     -------
@@ -274,6 +282,7 @@ def circle_layer(
     grid = lattice_for(layers, network.graph.mode)
     limits = sorted({float(t) for t in thresholds_min})
     polygons = group_circles(network.graph, network.attached, nearest, grid, limits)
+    polygons = generalised(polygons, simplify * grid.step)
     frame = gpd.GeoDataFrame(
         {"group": group, "mode": network.graph.mode, "threshold_min": limits},
         geometry=polygons,
