@@ -181,3 +181,23 @@ def test_coverage_outputs_keep_their_contract(demo_run):
     towns = pyogrio.read_dataframe(out / "coverage.gpkg", layer="townships_primary_walk")
     assert {"share_covered_15min", "uncovered_15min", "e2sfca_beds_per_1000"} <= set(towns.columns)
     assert towns.is_valid.all()
+
+
+def test_people_beyond_every_road_are_one_warning_line_per_count():
+    """Modes leaving the same people beyond reach share one line; a few people only log."""
+    import warnings
+    from types import SimpleNamespace
+
+    from geohealth.errors import BeyondReachWarning
+
+    loaded = SimpleNamespace(
+        population=SimpleNamespace(total=10_000.0),
+        settings=SimpleNamespace(network=SimpleNamespace(max_walk_m=300.0)),
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        coverage._warn_beyond_reach(loaded, {"walk": 900.0, "two_wheeler": 900.0, "drive": 20.0})
+    lines = [str(w.message) for w in caught if issubclass(w.category, BeyondReachWarning)]
+    assert len(lines) == 1
+    assert lines[0].startswith("walk, two_wheeler: 900 people (9.0%) live farther than 300 m")
+    assert "\n" not in lines[0]

@@ -339,3 +339,21 @@ def test_links_are_every_segment_within_reach(extract, mode):
             assert got[key] == pytest.approx(metres, abs=1e-6)
     assert (np.diff(att.offsets) > 1).sum() > 5  # many points see several roads
     assert (np.diff(homes.offsets) == 0).sum() > 0  # and some see none within the reach
+
+
+@pytest.mark.parametrize("towards", [True, False])
+def test_ways_within_are_the_attachments_fastest_ways(towards):
+    """``snap.ways_within`` gives exactly what attaching then ``leaving``/``arriving`` give."""
+    g = graph.build(osm.read(real_extract("andorra.osm.pbf")), PROFILES["drive"])
+    rng = np.random.default_rng(11)
+    west, east = np.percentile(g.lon, [5, 95])
+    south, north = np.percentile(g.lat, [5, 95])
+    lon, lat = rng.uniform(west, east, 400), rng.uniform(south, north, 400)
+    homes = snap.attach(g, lon, lat, check_islands=False, nearest_beyond=False)
+    want = homes.leaving(best=True) if towards else homes.arriving(best=True)
+    point, node, seconds, linked = snap.ways_within(g, homes.x, homes.y, homes.crs, towards=towards)
+    for got, expected in zip((point, node, seconds), want, strict=True):
+        np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(linked, np.diff(homes.offsets) > 0)
+    assert linked.sum() > 50
+    assert (~linked).sum() > 0

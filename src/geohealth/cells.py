@@ -127,10 +127,9 @@ def grid_cells(graph: RoadGraph, grid: PopulationGrid) -> GridCells:
         part = slice(lo, lo + _CHUNK)
         x, y = lattice.xy(rows[part], cols[part])
         mx, my = to_metric.transform(x, y)
-        attached = snap.attach_xy(graph, mx, my, metric, check_islands=False, nearest_beyond=False)
-        linked[part] = np.diff(attached.offsets) > 0
-        point, node, seconds = needed_ways(graph, attached)
-        parts.append((point + lo, node, seconds))
+        point, node, seconds, linked[part] = snap.ways_within(graph, mx, my, metric, towards=True)
+        keep = dominance.needed_ways(graph, point, node, seconds, leaving=True)
+        parts.append((point[keep] + lo, node[keep], seconds[keep]))
     ways = (
         np.concatenate([p[0] for p in parts]).astype(np.int32),
         np.concatenate([p[1] for p in parts]).astype(np.int32),

@@ -26,7 +26,6 @@ from geohealth.errors import BeyondReachWarning, InputError
 from geohealth.inputs.layers import InputLayers
 from geohealth.inputs.levels import BY_KEY, group_of
 from geohealth.inputs.population import PopulationGrid
-from geohealth.network.graph import RoadGraph
 
 log = logging.getLogger(__name__)
 
@@ -403,13 +402,15 @@ def run(
     chosen = [g for g in groups if g in present]
     for group in sorted(set(groups) - present):
         log.info("no %s facilities: skipped", group)
-    _warn_beyond_reach(layers, built)
     steps = [(g, m) for g in chosen for m in built]
     zones = layers.township_index()  # rasterised once, at load
     bar = tqdm(total=len(steps), desc="coverage", unit="run", disable=_quiet(progress), leave=False)
 
-    def one_mode(mode: str) -> tuple[dict[str, tuple], gpd.GeoDataFrame | None]:
+    def one_mode(mode: str) -> tuple[dict[str, tuple], gpd.GeoDataFrame | None, float]:
         """Every group on one mode's graph (its caches — linked lattice tiles — are shared)."""
+        # people no road of the mode reaches: from the populated cells' links, which every
+        # group's tables use next (cached on the graph)
+        beyond = traveltime.beyond_reach(built[mode], layers.population)
         done = {}
         for group in chosen:
             net = reach.networks(layers, group=group, built={mode: built[mode]})[mode]
@@ -426,7 +427,7 @@ def run(
                 progress=progress,
             )
         tiles.release(built[mode])  # the next mode's run needs the memory more
-        return done, circles
+        return done, circles, beyond
 
     # modes are independent: one thread each, as many at once as there are cores (the
     # searches, contours and geometry release the GIL) — one at a time on a large region,
@@ -437,6 +438,7 @@ def run(
     with ThreadPoolExecutor(max_workers=workers) as pool:
         by_mode = dict(zip(built, pool.map(one_mode, built), strict=True))
     bar.close()
+    _warn_beyond_reach(layers, {mode: by_mode[mode][2] for mode in built})
     towns, tables, results, iso = [], [], {}, {}
     for group in chosen:  # the table's order: group, then mode
         for mode in built:
@@ -468,13 +470,15 @@ def run(
 BEYOND_REACH_WARN_SHARE = 0.05
 
 
-def _warn_beyond_reach(layers: InputLayers, built: dict[str, RoadGraph]) -> None:
-    """Say how many people no road of a mode reaches (they count as not covered)."""
+def _warn_beyond_reach(layers: InputLayers, beyond: dict[str, float]) -> None:
+    """Say how many people no road of a mode reaches (they count as not covered).
+
+    ``beyond``: mode → people (:func:`geohealth.traveltime.beyond_reach`).
+    """
     total = layers.population.total
     reach_m = layers.settings.network.max_walk_m
     by_count: dict[float, list[str]] = {}
-    for mode, g in built.items():
-        people = traveltime.beyond_reach(g, layers.population)
+    for mode, people in beyond.items():
         log.info("%s: %.0f people farther than %g m from any road", mode, people, reach_m)
         if total > 0 and people >= BEYOND_REACH_WARN_SHARE * total:
             by_count.setdefault(people, []).append(mode)

@@ -118,6 +118,7 @@ class TileCache:
         self._seen: np.ndarray | None = None
         self._node_s: np.ndarray | None = None
         self._direct: tuple[str, tuple[np.ndarray, ...]] | None = None
+        self._ends: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
     def step_m(self) -> float:
@@ -163,17 +164,8 @@ class TileCache:
         x, y = self.lattice.xy(r + row0, c + col0)
         mx, my = self.to_metric(x, y)
         candidates = self._candidates(mx, my, row0, col0, rows, cols)
-        attached = snap.attach_xy(
-            self.graph,
-            mx,
-            my,
-            self.metric,
-            check_islands=False,
-            candidates=candidates,
-            nearest_beyond=False,
-        )
-        point, node, seconds = (
-            attached.leaving(best=True) if self.towards else attached.arriving(best=True)
+        point, node, seconds, _ = snap.ways_within(
+            self.graph, mx, my, self.metric, towards=self.towards, candidates=candidates
         )
         keep = dominance.needed_ways(self.graph, point, node, seconds, leaving=self.towards)
         point, node, seconds = point[keep], node[keep], seconds[keep]
@@ -206,19 +198,14 @@ class TileCache:
         if len(near) == 0:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty
-        ends = np.concatenate([index.start[near], index.end[near]])
-        li, lj = self.lattice_index(ends[:, 0], ends[:, 1])
-        li, lj = li - row0, lj - col0
-        half = len(near)
+        ends_r, ends_c = self._segment_ends()
+        ra, rb = ends_r[0, near] - row0, ends_r[1, near] - row0
+        ca, cb = ends_c[0, near] - col0, ends_c[1, near] - col0
         pad = reach / self._step_m * 1.05 + 1.0  # the reach in lattice steps, with a margin
-        i_lo = np.clip(np.floor(np.minimum(li[:half], li[half:]) - pad), 0, rows).astype(np.int64)
-        i_hi = np.clip(np.ceil(np.maximum(li[:half], li[half:]) + pad), -1, rows - 1).astype(
-            np.int64
-        )
-        j_lo = np.clip(np.floor(np.minimum(lj[:half], lj[half:]) - pad), 0, cols).astype(np.int64)
-        j_hi = np.clip(np.ceil(np.maximum(lj[:half], lj[half:]) + pad), -1, cols - 1).astype(
-            np.int64
-        )
+        i_lo = np.clip(np.floor(np.minimum(ra, rb) - pad), 0, rows).astype(np.int64)
+        i_hi = np.clip(np.ceil(np.maximum(ra, rb) + pad), -1, rows - 1).astype(np.int64)
+        j_lo = np.clip(np.floor(np.minimum(ca, cb) - pad), 0, cols).astype(np.int64)
+        j_hi = np.clip(np.ceil(np.maximum(ca, cb) + pad), -1, cols - 1).astype(np.int64)
         height = np.maximum(i_hi - i_lo + 1, 0)
         width = np.maximum(j_hi - j_lo + 1, 0)
         count = height * width
@@ -228,6 +215,15 @@ class TileCache:
         i = np.repeat(i_lo, count) + offset // np.maximum(w, 1)
         j = np.repeat(j_lo, count) + offset % np.maximum(w, 1)
         return i * cols + j, seg
+
+    def _segment_ends(self) -> tuple[np.ndarray, np.ndarray]:
+        """Lattice (row, col) of both ends of every main segment, shape (2, n); made once."""
+        if self._ends is None:
+            index = snap.segment_index(self.graph, self.metric)
+            ends = np.concatenate([index.start, index.end])
+            rows, cols = self.lattice_index(ends[:, 0], ends[:, 1])
+            self._ends = rows.reshape(2, -1), cols.reshape(2, -1)
+        return self._ends
 
     def direct(self, places: Attachment) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Lattice points with a trip straight along a segment shared with some places.

@@ -9,6 +9,7 @@ distance of each point" and "which segment is nearest" for many points at once.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import shapely
@@ -41,6 +42,11 @@ class Segments:
     start: np.ndarray
     end: np.ndarray
     main: np.ndarray
+
+    @cached_property
+    def main_index(self) -> np.ndarray:
+        """Positions of the main component's segments (``numpy.flatnonzero(main)``, once)."""
+        return np.flatnonzero(self.main)
 
 
 def utm_crs(lon: np.ndarray, lat: np.ndarray) -> CRS:
@@ -149,7 +155,7 @@ def segment_index(graph: RoadGraph, crs: CRS) -> SegmentIndex:
         them and an R-tree (``lines``).
     """
     segments = segment_table(graph, crs)
-    return _sample_tree(graph, segments, np.flatnonzero(segments.main), "main")
+    return _sample_tree(graph, segments, segments.main_index, "main")
 
 
 def all_segment_index(graph: RoadGraph, crs: CRS) -> SegmentIndex:

@@ -219,8 +219,15 @@ def _best_per_node(
     links: Links, via_a: np.ndarray, via_b: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(point, node, seconds) from both ends of every link, the fastest per (point, node)."""
-    point = np.concatenate([links.point, links.point]).astype(np.int64)
-    node = np.concatenate([links.a, links.b]).astype(np.int64)
+    return _fastest(links.point, links.a, links.b, via_a, via_b)
+
+
+def _fastest(
+    point: np.ndarray, a: np.ndarray, b: np.ndarray, via_a: np.ndarray, via_b: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(point, node, seconds) by both ends ``a``, ``b`` of each link; fastest per (point, node)."""
+    point = np.concatenate([point, point]).astype(np.int64)
+    node = np.concatenate([a, b]).astype(np.int64)
     cost = np.concatenate([via_a, via_b])
     ok = np.isfinite(cost)
     point, node, cost = point[ok], node[ok], cost[ok]
@@ -366,7 +373,7 @@ def attach_xy(
     """
     table = segment_table(graph, crs)
     xy = np.column_stack([np.asarray(x, dtype=float), np.asarray(y, dtype=float)])
-    main_index = np.flatnonzero(table.main)
+    main_index = table.main_index
     tree = segments.segment_index(graph, crs)
     reach_m = graph.max_walk_m if max_walk_m is None else max_walk_m
     if candidates is None:
@@ -415,6 +422,59 @@ def attach_xy(
         offsets=np.concatenate([[0], np.cumsum(np.bincount(point, minlength=len(xy)))]),
         crs=crs,
     )
+
+
+def ways_within(
+    graph: RoadGraph,
+    x: np.ndarray,
+    y: np.ndarray,
+    crs: CRS,
+    *,
+    towards: bool,
+    candidates: tuple[np.ndarray, np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Ways between many points and the network, through every segment within reach.
+
+    The ways :func:`attach_xy` (``nearest_beyond=False``) followed by
+    :meth:`Attachment.leaving` (``towards``) or :meth:`Attachment.arriving` give, with
+    ``best=True`` — the same sums in the same order — without building the attachment:
+    for the many points of a lattice tile or a population grid, whose links are not kept.
+
+    Parameters
+    ----------
+    graph
+        A timed road graph.
+    x, y
+        Points, metres in ``crs`` (a metric CRS).
+    towards
+        Ways from the points onto the network (True) or from the network to the points.
+    candidates
+        (point, segment) pairs as for :func:`attach_xy`; found with a KD-tree when None.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Point, node and seconds of the fastest way per (point, node), sorted by point, then
+        node; and per point, True where some segment is within the walking reach.
+    """
+    table = segment_table(graph, crs)
+    tree = segments.segment_index(graph, crs)
+    xy = np.column_stack([np.asarray(x, dtype=float), np.asarray(y, dtype=float)])
+    if candidates is None:
+        candidates = segments.candidates(tree, xy, graph.max_walk_m)
+    point, near, walk_m, share = segments.measure(tree, xy, *candidates, graph.max_walk_m)
+    linked = np.zeros(len(xy), dtype=bool)
+    linked[point] = True
+    seg = table.main_index[near]
+    walk_s = walk_m / (graph.profile.offroad_kmh / 3.6)
+    if towards:  # as Links.walk_s + Links.to_a_s() / to_b_s()
+        via_a = walk_s + _partial(share, table.time_ba_s[seg])
+        via_b = walk_s + _partial(1.0 - share, table.time_ab_s[seg])
+    else:  # as Links.from_a_s() / from_b_s() + Links.walk_s
+        via_a = _partial(share, table.time_ab_s[seg]) + walk_s
+        via_b = _partial(1.0 - share, table.time_ba_s[seg]) + walk_s
+    point, node, seconds = _fastest(point, table.a[seg], table.b[seg], via_a, via_b)
+    return point, node, seconds, linked
 
 
 def attach_facilities(
