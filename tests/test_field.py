@@ -386,3 +386,28 @@ def test_simplified_circles_that_would_not_nest_stay_exact():
     # nothing to lose by simplifying a nested pair with room to spare
     roomy = generalised([shapely.box(1, 1, 2, 2), big], 0.1)
     assert shapely.get_num_coordinates(roomy[1]) < shapely.get_num_coordinates(big)
+
+
+def test_contours_in_strips_are_the_whole_contours(graphs, monkeypatch, caplog):
+    """A lattice contoured a few rows at a time and joined is the contour of the whole."""
+    import logging
+
+    from geohealth import isochrones as iso
+
+    caplog.set_level(logging.DEBUG, logger="geohealth.isochrones")
+
+    g = graphs["walk"]
+    fac = _facilities(g)
+    nearest = traveltime.nearest_facility(g, fac)
+    lattice = field.lattice(_grid(g, UTM31).transform, (51, 49), UTM31, 50.0)
+    block, origin = group_field(g, fac, nearest, lattice, LIMITS[-1])
+    whole = iso.contours(block, origin, lattice, LIMITS)
+    monkeypatch.setattr(iso, "_STRIP_POINTS", 7 * (block.shape[1] + 2))  # strips of 7 rows
+    joined = iso.contours(block, origin, lattice, LIMITS)
+    for a, b in zip(whole, joined, strict=True):
+        assert b.geom_type == "MultiPolygon"
+        assert b.is_valid
+        assert a.area > 1e5
+        assert shapely.symmetric_difference(a, b).area < 1e-6 * a.area
+        assert len(b.geoms) == len(a.geoms)
+    assert "overlay union" not in caplog.text  # joined edge to edge, as they should be

@@ -198,7 +198,9 @@ def _field(
     if len(rows) == 0:
         return np.full((1, 1), np.inf, dtype=np.float32), (r0, c0)
     top, left = int(rows[0]), int(cols[0])
-    return block[top : rows[-1] + 1, left : cols[-1] + 1] / np.float32(60.0), (r0 + top, c0 + left)
+    minutes = block[top : rows[-1] + 1, left : cols[-1] + 1]
+    minutes /= np.float32(60.0)  # in place: the block may be a province's lattice
+    return minutes, (r0 + top, c0 + left)
 
 
 def contours(
@@ -208,6 +210,12 @@ def contours(
     limits: Sequence[float],
 ) -> list[shapely.Geometry]:
     """Contour ``minutes ≤ T`` on a block of the lattice: one filled geometry per limit.
+
+    A large block (a province's walking lattice) is contoured in strips of rows that share
+    their boundary row, and each limit's pieces are joined along those rows
+    (:func:`shapely.coverage_union_all`: the pieces meet edge to edge, with the same
+    vertices), so memory stays bounded: contourpy holds float64 x, y and z grids of what it
+    contours, 24 bytes a point.
 
     Parameters
     ----------
@@ -230,38 +238,83 @@ def contours(
     # the reached one the nearer its time is to the limit
     cap = limits[-1] + 1.0
     # framed by a row and a column of unreached points on every side, so every outline
-    # closes between a reached point and an unreached one (float64, as contourpy works in)
-    z = np.full((minutes.shape[0] + 2, minutes.shape[1] + 2), cap)
-    z[1:-1, 1:-1] = minutes
+    # closes between a reached point and an unreached one
+    n_rows = minutes.shape[0] + 2
+    height = max(3, _STRIP_POINTS // (minutes.shape[1] + 2))
+    pieces: list[list[np.ndarray]] = [[] for _ in limits]
+    for top in range(0, n_rows - 1, height - 1):  # strips share their boundary row
+        z = _framed_rows(minutes, cap, top, min(top + height, n_rows))
+        # contoured in lattice steps (cheaper than with coordinates), then placed: a lattice
+        # point's coordinates are affine in its (row, col), whatever the grid's rotation
+        generator = contourpy.contour_generator(
+            z=z, fill_type=contourpy.FillType.ChunkCombinedOffsetOffset, chunk_size=0
+        )
+        for k, limit in enumerate(limits):
+            pieces[k].append(_filled(generator, limit, grid, (origin[0] - 1 + top, origin[1] - 1)))
+    out: list[shapely.Geometry] = []
+    for parts in pieces:
+        parts = [p for p in parts if len(p)]
+        if len(parts) <= 1:
+            out.append(shapely.multipolygons(parts[0]) if parts else shapely.MultiPolygon())
+            continue
+        out.append(_joined(np.concatenate(parts)))
+    return out
+
+
+#: Lattice points contoured at a time (with the frame): ~100 MB of contourpy's grids.
+_STRIP_POINTS = 4_000_000
+
+
+def _framed_rows(minutes: np.ndarray, cap: float, top: int, bottom: int) -> np.ndarray:
+    """Rows ``top:bottom`` of the block framed by ``cap`` on every side, float64, capped."""
+    n_rows = minutes.shape[0] + 2
+    z = np.full((bottom - top, minutes.shape[1] + 2), cap)
+    first, last = max(top, 1), min(bottom, n_rows - 1)  # the block's rows in this strip
+    if last > first:
+        z[first - top : last - top, 1:-1] = minutes[first - 1 : last - 1]
     np.nan_to_num(z, copy=False, nan=cap, posinf=cap)
     np.minimum(z, cap, out=z)
-    origin = (origin[0] - 1, origin[1] - 1)
-    # contoured in lattice steps (cheaper than with coordinates), then placed: a lattice
-    # point's coordinates are affine in its (row, col), whatever the grid's rotation
-    generator = contourpy.contour_generator(
-        z=z, fill_type=contourpy.FillType.ChunkCombinedOffsetOffset, chunk_size=0
-    )
+    return z
+
+
+def _filled(
+    generator: contourpy.ContourGenerator, limit: float, grid: Lattice, origin: tuple[int, int]
+) -> np.ndarray:
+    """Return the valid polygons of ``z ≤ limit`` from a strip's generator, on the lattice.
+
+    ``origin``: lattice (row, col) of the strip's first point.
+    """
+    (points,), (rings,), (outers,) = generator.filled(-1.0, float(limit))
+    if points is None:
+        return np.empty(0, dtype=object)
     t, k = grid.transform, grid.k
-    out: list[shapely.Geometry] = []
-    for limit in limits:
-        (points,), (rings,), (outers,) = generator.filled(-1.0, float(limit))
-        if points is None:
-            out.append(shapely.MultiPolygon())
-            continue
-        c = (points[:, 0] + origin[1]) / k + 0.5
-        r = (points[:, 1] + origin[0]) / k + 0.5
-        points = np.column_stack([t.a * c + t.b * r + t.c, t.d * c + t.e * r + t.f])
-        polygons = shapely.from_ragged_array(
-            shapely.GeometryType.POLYGON, points, (rings.astype(np.int64), outers.astype(np.int64))
-        )
-        geometry = shapely.multipolygons(polygons)
-        if not geometry.is_valid:  # polygons meeting at a lattice point whose time is T
-            geometry = shapely.make_valid(geometry, method="structure", keep_collapsed=False)
-            parts = shapely.get_parts(shapely.get_parts(geometry))
-            polygons = parts[shapely.get_type_id(parts) == shapely.GeometryType.POLYGON]
-            geometry = shapely.MultiPolygon(list(polygons))
-        out.append(geometry)
-    return out
+    c = (points[:, 0] + origin[1]) / k + 0.5
+    r = (points[:, 1] + origin[0]) / k + 0.5
+    points = np.column_stack([t.a * c + t.b * r + t.c, t.d * c + t.e * r + t.f])
+    polygons = shapely.from_ragged_array(
+        shapely.GeometryType.POLYGON, points, (rings.astype(np.int64), outers.astype(np.int64))
+    )
+    if not shapely.is_valid(shapely.multipolygons(polygons)):
+        # polygons meeting at a lattice point whose time is T
+        fixed = shapely.make_valid(shapely.multipolygons(polygons), method="structure")
+        parts = shapely.get_parts(shapely.get_parts(fixed))
+        polygons = parts[shapely.get_type_id(parts) == shapely.GeometryType.POLYGON]
+    return polygons
+
+
+def _joined(parts: np.ndarray) -> shapely.Geometry:
+    """Join the strips' polygons of one limit along their shared rows into a MultiPolygon.
+
+    They meet edge to edge with the same vertices, so a coverage union joins them; should
+    it not give a valid geometry of the same area, a full overlay union does.
+    """
+    joined = shapely.coverage_union_all(parts)
+    area = float(shapely.area(parts).sum())
+    if not (shapely.is_valid(joined) and abs(joined.area - area) <= 1e-9 * max(area, 1e-300)):
+        log.debug("contour strips did not meet edge to edge: joined by an overlay union")
+        joined = shapely.union_all(parts)
+    polygons = shapely.get_parts(joined)
+    return shapely.multipolygons(polygons[shapely.get_type_id(polygons) == 3])
 
 
 def generalised(polygons: Sequence[shapely.Geometry], tolerance: float) -> list[shapely.Geometry]:
