@@ -305,14 +305,17 @@ def _filled(
 def _joined(parts: np.ndarray) -> shapely.Geometry:
     """Join the strips' polygons of one limit along their shared rows into a MultiPolygon.
 
-    They meet edge to edge with the same vertices, so a coverage union joins them; should
-    it not give a valid geometry of the same area, a full overlay union does.
+    They meet edge to edge with the same vertices, so a coverage union joins them (made
+    valid where pieces touch at a single point of a shared row); should it not keep their
+    area, a full overlay union does.
     """
     joined = shapely.coverage_union_all(parts)
     area = float(shapely.area(parts).sum())
-    if not (shapely.is_valid(joined) and abs(joined.area - area) <= 1e-9 * max(area, 1e-300)):
+    if abs(joined.area - area) > 1e-9 * max(area, 1e-300):
         log.debug("contour strips did not meet edge to edge: joined by an overlay union")
         joined = shapely.union_all(parts)
+    elif not shapely.is_valid(joined):
+        joined = shapely.make_valid(joined, method="structure", keep_collapsed=False)
     polygons = shapely.get_parts(joined)
     return shapely.multipolygons(polygons[shapely.get_type_id(polygons) == 3])
 
