@@ -95,3 +95,58 @@ def test_screen_geometry_takes_parts_that_overlap_once_simplified():
     assert (abs(lon - 123.0) < 0.01).all()
     assert (abs(lat - 45.15) < 0.01).all()
     assert (abs(lon * 1e5 - (lon * 1e5).round()) < 1e-6).all()  # to about a metre
+
+
+def test_geometry_layer_draws_its_text_in_chromium(tmp_path):
+    """A service-circle layer (GeoJSON text, styled in the browser) draws, with its holes,
+    in the layer control, and its text cannot close the page's script."""
+    import folium
+    import shapely
+
+    from geohealth.webmap.geometry_layer import GeometryLayer
+
+    ring = shapely.box(116.30, 39.90, 116.40, 39.96)
+    circle = shapely.MultiPolygon([ring.difference(shapely.box(116.34, 39.92, 116.36, 39.94))])
+    fmap = folium.Map(location=[39.93, 116.35], zoom_start=12, tiles=None)
+    offline.inline_assets(fmap)  # Leaflet from the package, not a CDN
+    GeometryLayer(
+        circle,
+        name="15分钟服务圈 · 步行",
+        style={"fillColor": "#2b8cbe", "color": "#045a8d", "weight": 1, "fillOpacity": 0.18},
+        tooltip="服务圈：15 分钟</script><script>alert(1)</script>",
+    ).add_to(fmap)
+    folium.LayerControl().add_to(fmap)
+    page = fmap.get_root().render()
+    assert overlay_names(page) == ["15分钟服务圈 · 步行"]
+    assert page.count("</script>") == page.count("<script")  # the tooltip closed nothing
+    path = tmp_path / "circle.html"
+    path.write_text(page, encoding="utf-8")
+    rendered = browser.render(path)
+    errors = [line for line in rendered.console if "Uncaught" in line or "Error" in line]
+    assert not errors, errors
+    drawn = r'<path[^>]*class="[^"]*leaflet-interactive[^"]*"[^>]*d="([^"]+)"'
+    paths = re.findall(drawn, rendered.dom)
+    assert len(paths) == 1
+    assert paths[0].count("M") == 2  # the outline and its hole
+    assert 'fill="#2b8cbe"' in rendered.dom
+
+
+def test_geometry_layer_moves_with_a_gcj02_basemap():
+    """On AMap tiles (GCJ-02) a service circle is shifted like every other overlay."""
+    import folium
+    import numpy as np
+    import shapely
+
+    from geohealth.inputs import coords
+    from geohealth.webmap import basemaps
+    from geohealth.webmap.geometry_layer import GeometryLayer
+
+    circle = shapely.box(116.30, 39.90, 116.40, 39.96)
+    fmap = folium.Map(tiles=None)
+    layer = GeometryLayer(circle, name="c", style={}, tooltip="c")
+    layer.add_to(fmap)
+    basemaps.align(fmap, "gcj02")
+    xy = shapely.get_coordinates(circle)
+    lon, lat = coords.from_wgs84(xy[:, 0], xy[:, 1], "gcj02")
+    np.testing.assert_allclose(shapely.get_coordinates(layer.geometry), np.column_stack([lon, lat]))
+    assert not np.allclose(shapely.get_coordinates(layer.geometry), xy)

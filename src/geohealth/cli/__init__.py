@@ -149,10 +149,15 @@ def _run_coverage(settings: config.Settings, out: Path, modes: tuple[str, ...] |
         written = coverage_files.write_tables(
             stage, result, language=settings.output.table_language, region=settings.region.name
         )
+        log.debug("tables written")
         frames = coverage_files.geopackage_layers(result, loaded)
         written.append(coverage_files.write_geopackage(stage / "coverage.gpkg", frames))
+        del frames  # a province's catchments and circles: not kept while the map is drawn
+        log.debug("GeoPackage written")
         written += coverage_files.write_rasters(stage, result, loaded)
+        log.debug("rasters written")
         page = webmap.coverage_map(result, loaded)
+        log.debug("map drawn")
         written.append(webmap.write_map(stage / "coverage_map.html", page))
         written = staged_to_final(written, stage, out)
     table = result.townships

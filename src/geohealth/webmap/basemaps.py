@@ -10,6 +10,7 @@ page shows the plain background and every layer still works.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import folium
@@ -19,6 +20,7 @@ import shapely.geometry
 
 from geohealth.errors import ConfigError
 from geohealth.inputs import coords
+from geohealth.webmap.geometry_layer import GeometryLayer
 
 
 @dataclass(frozen=True)
@@ -131,14 +133,19 @@ def _shift_lonlat(lon: np.ndarray, lat: np.ndarray, system: str) -> tuple[np.nda
     return coords.from_wgs84(lon, lat, system)  # type: ignore[arg-type]
 
 
-def _shift_geometry(geometry: dict, system: str) -> dict:
-    shape = shapely.geometry.shape(geometry)
+def _mover(system: str) -> Callable[[np.ndarray], np.ndarray]:
+    """Return the shift into ``system`` of an (n, 2) array of lon, lat."""
 
     def move(xy: np.ndarray) -> np.ndarray:
         lon, lat = _shift_lonlat(xy[:, 0], xy[:, 1], system)
         return np.column_stack([lon, lat])
 
-    return shapely.geometry.mapping(shapely.transform(shape, move))
+    return move
+
+
+def _shift_geometry(geometry: dict, system: str) -> dict:
+    shape = shapely.geometry.shape(geometry)
+    return shapely.geometry.mapping(shapely.transform(shape, _mover(system)))
 
 
 def _shift_latlon_pairs(pairs: list, system: str) -> list:
@@ -173,6 +180,8 @@ def align(fmap: folium.Map, system: str) -> None:
                 if geometry and geometry.get("coordinates") is not None:
                     moved = _shift_geometry(geometry, system)
                     geometry["coordinates"] = moved["coordinates"]
+        elif isinstance(child, GeometryLayer):
+            child.move(_mover(system))
         elif isinstance(child, folium.Marker) and child.location is not None:
             child.location = _shift_latlon_pairs([child.location], system)[0]
         elif (

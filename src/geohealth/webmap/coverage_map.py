@@ -35,12 +35,16 @@ from geohealth.inputs.levels import BY_KEY, LEVELS
 from geohealth.inputs.population import PopulationGrid
 from geohealth.reach import OSM_ATTRIBUTION
 from geohealth.webmap import base, symbols
+from geohealth.webmap.geometry_layer import GeometryLayer
 
 log = logging.getLogger(__name__)
 
 _mode = base.mode_label
 _fmt = base.fmt
 _simplified = base.simplified
+
+#: Leaflet style of a service circle.
+CIRCLE_STYLE = {"fillColor": "#2b8cbe", "color": "#045a8d", "weight": 1, "fillOpacity": 0.18}
 
 
 def _township_layer(
@@ -160,7 +164,7 @@ def screen_geometry(geometry: shapely.Geometry, metric: object) -> shapely.Geome
 
 def _circle_layers(
     result: CoverageResult, layers: InputLayers, mode: str, *, show_target: bool
-) -> list[folium.GeoJson]:
+) -> list[GeometryLayer]:
     """Draw the service circles: primary care's merged circle per threshold."""
     found = result.groups.get(("primary", mode))
     if found is None or found.circles.empty:
@@ -171,23 +175,13 @@ def _circle_layers(
     out = []
     for row in projected.itertuples():
         limit = row.threshold_min
-        frame = gpd.GeoDataFrame(
-            {"threshold": [f"{limit:g} 分钟"]},
-            geometry=[screen_geometry(row.geometry, metric)],
-            crs=4326,
-        )
         out.append(
-            folium.GeoJson(
-                frame.to_json(drop_id=True),
+            GeometryLayer(
+                screen_geometry(row.geometry, metric),
                 name=f"{limit:g}分钟服务圈 · {_mode(mode)}",
+                style=CIRCLE_STYLE,
+                tooltip=f"服务圈：{limit:g} 分钟",
                 show=show_target and limit == target,
-                style_function=lambda f: {
-                    "fillColor": "#2b8cbe",
-                    "color": "#045a8d",
-                    "weight": 1,
-                    "fillOpacity": 0.18,
-                },
-                tooltip=folium.GeoJsonTooltip(fields=["threshold"], aliases=["服务圈"]),
             )
         )
     return out
@@ -201,9 +195,9 @@ def _surface_layer(grid: PopulationGrid, minutes: np.ndarray, mode: str) -> foli
         transform, width, height = rasterio.warp.calculate_default_transform(
             grid.crs, mercator, grid.shape[1], grid.shape[0], *_bounds(grid)
         )
-    warped = np.full((height, width), np.nan)
+    warped = np.full((height, width), np.nan, dtype=np.float32)  # the classes need no more
     rasterio.warp.reproject(
-        np.where(np.isnan(minutes), np.nan, minutes),
+        minutes.astype(np.float32, copy=False),
         warped,
         src_transform=grid.transform,
         src_crs=grid.crs,
@@ -280,9 +274,10 @@ def coverage_map(result: CoverageResult, layers: InputLayers) -> folium.Map:
     for k, mode in enumerate(modes):
         for layer in _circle_layers(result, layers, mode, show_target=False):
             layer.add_to(fmap)
-        cells = result.groups[("primary", mode)]
-        _surface_layer(layers.population, cells.minutes, mode).add_to(fmap)
-        _hotspot_layer(layers.population, cells.minutes, target, mode, show=k == 0).add_to(fmap)
+        minutes = result.groups[("primary", mode)].minutes  # a grid made on each call
+        _surface_layer(layers.population, minutes, mode).add_to(fmap)
+        _hotspot_layer(layers.population, minutes, target, mode, show=k == 0).add_to(fmap)
+        del minutes
     for group in _facility_layers(result, layers):
         group.add_to(fmap)
     folium.LayerControl(collapsed=True).add_to(fmap)
