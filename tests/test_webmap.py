@@ -99,7 +99,7 @@ def test_screen_geometry_takes_parts_that_overlap_once_simplified():
 
 def test_geometry_layer_draws_its_text_in_chromium(tmp_path):
     """A service-circle layer (GeoJSON text, styled in the browser) draws, with its holes,
-    in the layer control, and its text cannot close the page's script."""
+    in the layer control; its text cannot close the page's script nor be read as a template."""
     import folium
     import shapely
 
@@ -113,10 +113,11 @@ def test_geometry_layer_draws_its_text_in_chromium(tmp_path):
         circle,
         name="15分钟服务圈 · 步行",
         style={"fillColor": "#2b8cbe", "color": "#045a8d", "weight": 1, "fillOpacity": 0.18},
-        tooltip="服务圈：15 分钟</script><script>alert(1)</script>",
+        tooltip="服务圈：15 分钟 {{ x }}</script><script>alert(1)</script>",
     ).add_to(fmap)
     folium.LayerControl().add_to(fmap)
     page = fmap.get_root().render()
+    assert "服务圈：15 分钟 {{ x }}" in page  # written as it is, not read as a template
     assert overlay_names(page) == ["15分钟服务圈 · 步行"]
     assert page.count("</script>") == page.count("<script")  # the tooltip closed nothing
     path = tmp_path / "circle.html"

@@ -14,6 +14,8 @@ from collections.abc import Callable
 import folium
 import numpy as np
 import shapely
+from branca.element import Element
+from folium.elements import ElementAddToElement
 from folium.template import Template
 
 
@@ -64,12 +66,39 @@ class GeometryLayer(folium.map.Layer):
         self.geometry = shapely.transform(self.geometry, shift)
 
     def render(self, **kwargs: object) -> None:
-        """Write the geometry's GeoJSON text into the page (made only now, not kept after)."""
+        """Write the geometry's GeoJSON text into the page's script, as it is.
+
+        Not through :meth:`branca.element.MacroElement.render`, which compiles every
+        rendered script as a Jinja template of its own (seconds and hundreds of MB for a
+        province's circle, and a facility named ``{{`` would break it).
+        """
+        if self.show:
+            self.add_child(
+                ElementAddToElement(
+                    element_name=self.get_name(), element_parent_name=self._parent.get_name()
+                ),
+                name=self.get_name() + "_add",
+            )
         self.text = shapely.to_geojson(self.geometry).replace("<", "\\u003c")
         try:
-            super().render(**kwargs)
+            script = self._template.module.__dict__["script"](self, kwargs)
         finally:
             self.text = ""
+        self.get_root().script.add_child(_Text(script), name=self.get_name())
+        for child in self._children.values():
+            child.render(**kwargs)
+
+
+class _Text(Element):
+    """Text placed into a page as it is (not compiled as a template)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def render(self, **kwargs: object) -> str:
+        """Return the text."""
+        return self.text
 
 
 def _script_json(value: object) -> str:
