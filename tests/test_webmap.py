@@ -103,7 +103,7 @@ def test_geometry_layer_draws_its_text_in_chromium(tmp_path):
     import folium
     import shapely
 
-    from geohealth.webmap.geometry_layer import GeometryLayer
+    from geohealth.webmap.text_layers import GeometryLayer
 
     ring = shapely.box(116.30, 39.90, 116.40, 39.96)
     circle = shapely.MultiPolygon([ring.difference(shapely.box(116.34, 39.92, 116.36, 39.94))])
@@ -132,22 +132,27 @@ def test_geometry_layer_draws_its_text_in_chromium(tmp_path):
     assert 'fill="#2b8cbe"' in rendered.dom
 
 
-def test_geometry_layer_moves_with_a_gcj02_basemap():
-    """On AMap tiles (GCJ-02) a service circle is shifted like every other overlay."""
+def test_text_layers_move_with_a_gcj02_basemap():
+    """On AMap tiles (GCJ-02) service circles and hotspots shift like every other overlay."""
     import folium
     import numpy as np
     import shapely
 
     from geohealth.inputs import coords
     from geohealth.webmap import basemaps
-    from geohealth.webmap.geometry_layer import GeometryLayer
+    from geohealth.webmap.text_layers import CircleMarkersLayer, GeometryLayer
 
     circle = shapely.box(116.30, 39.90, 116.40, 39.96)
     fmap = folium.Map(tiles=None)
     layer = GeometryLayer(circle, name="c", style={}, tooltip="c")
     layer.add_to(fmap)
-    basemaps.align(fmap, "gcj02")
     xy = shapely.get_coordinates(circle)
+    spots = CircleMarkersLayer(
+        xy[:, 0], xy[:, 1], np.ones(len(xy)), ["p"] * len(xy), name="h", style={}
+    )
+    spots.add_to(fmap)
+    basemaps.align(fmap, "gcj02")
     lon, lat = coords.from_wgs84(xy[:, 0], xy[:, 1], "gcj02")
     np.testing.assert_allclose(shapely.get_coordinates(layer.geometry), np.column_stack([lon, lat]))
+    np.testing.assert_allclose(spots.lonlat, np.column_stack([lon, lat]))
     assert not np.allclose(shapely.get_coordinates(layer.geometry), xy)

@@ -35,7 +35,7 @@ from geohealth.inputs.levels import BY_KEY, LEVELS
 from geohealth.inputs.population import PopulationGrid
 from geohealth.reach import OSM_ATTRIBUTION
 from geohealth.webmap import base, symbols
-from geohealth.webmap.geometry_layer import GeometryLayer
+from geohealth.webmap.text_layers import CircleMarkersLayer, GeometryLayer
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,8 @@ _simplified = base.simplified
 
 #: Leaflet style of a service circle.
 CIRCLE_STYLE = {"fillColor": "#2b8cbe", "color": "#045a8d", "weight": 1, "fillOpacity": 0.18}
+#: Leaflet style of an uncovered-population hotspot (its radius grows with the people).
+HOTSPOT_STYLE = {"color": "#7a0177", "weight": 0.5, "fillColor": "#7a0177", "fillOpacity": 0.55}
 
 
 def _township_layer(
@@ -231,23 +233,20 @@ def _bounds(grid: PopulationGrid) -> tuple[float, float, float, float]:
 
 def _hotspot_layer(
     grid: PopulationGrid, minutes: np.ndarray, limit_min: float, mode: str, *, show: bool
-) -> folium.FeatureGroup:
+) -> CircleMarkersLayer:
     table = catchments.hotspots(grid, minutes, limit_min)
     table = table[table["population"] >= 1.0]
-    group = folium.FeatureGroup(name=f"{limit_min:g}分钟外人口 · {_mode(mode)}", show=show)
     peak = float(table["population"].max()) if len(table) else 1.0
-    for row in table.itertuples():
-        folium.CircleMarker(
-            location=[row.lat, row.lon],
-            radius=float(2.0 + 12.0 * np.sqrt(row.population / peak)),
-            color="#7a0177",
-            weight=0.5,
-            fill=True,
-            fill_color="#7a0177",
-            fill_opacity=0.55,
-            tooltip=f"{limit_min:g}分钟外：约 {row.population:,.0f} 人",
-        ).add_to(group)
-    return group
+    people = table["population"].to_numpy()
+    return CircleMarkersLayer(
+        table["lon"].to_numpy(),
+        table["lat"].to_numpy(),
+        2.0 + 12.0 * np.sqrt(people / peak),
+        [f"{limit_min:g}分钟外：约 {p:,.0f} 人" for p in people],
+        name=f"{limit_min:g}分钟外人口 · {_mode(mode)}",
+        style=HOTSPOT_STYLE,
+        show=show,
+    )
 
 
 def coverage_map(result: CoverageResult, layers: InputLayers) -> folium.Map:
