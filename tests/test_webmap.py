@@ -156,3 +156,30 @@ def test_text_layers_move_with_a_gcj02_basemap():
     np.testing.assert_allclose(shapely.get_coordinates(layer.geometry), np.column_stack([lon, lat]))
     np.testing.assert_allclose(spots.lonlat, np.column_stack([lon, lat]))
     assert not np.allclose(shapely.get_coordinates(layer.geometry), xy)
+
+
+def test_facility_names_with_template_marks_render_as_written():
+    """A facility named with ``{%`` or ``{{`` (folium compiles each marker's script as a
+    Jinja template, which fails or eats them) is written into the map as it is."""
+    import html
+
+    import folium
+    import numpy as np
+
+    from geohealth.webmap.text_layers import IconMarkersLayer
+
+    name = "卫生院 {% y {{ x }} <b>"
+    fmap = folium.Map(tiles=None)
+    IconMarkersLayer(
+        np.array([116.3]),
+        np.array([39.9]),
+        [html.escape(name)],
+        [f"<b>{html.escape(name)}</b>"],
+        icon="<svg></svg>",
+        size=14,
+        name="乡镇卫生院（1）",
+        class_name="geohealth-facility",
+    ).add_to(fmap)
+    page = fmap.get_root().render()
+    assert "卫生院 {% y {{ x }} &amp;lt;b&amp;gt;" not in page  # escaped once, not twice
+    assert "卫生院 {% y {{ x }} &lt;b&gt;" in page

@@ -35,7 +35,7 @@ from geohealth.inputs.levels import BY_KEY, LEVELS
 from geohealth.inputs.population import PopulationGrid
 from geohealth.reach import OSM_ATTRIBUTION
 from geohealth.webmap import base, symbols
-from geohealth.webmap.text_layers import CircleMarkersLayer, GeometryLayer
+from geohealth.webmap.text_layers import CircleMarkersLayer, GeometryLayer, IconMarkersLayer
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,8 @@ def _township_layer(
     )
 
 
-def _facility_popup(row: pd.Series, rows: pd.DataFrame, target: float) -> folium.Popup:
+def _facility_popup(row: pd.Series, rows: pd.DataFrame, target: float) -> str:
+    """Return the HTML of a facility's popup: name, level, beds and catchment per mode."""
     level = BY_KEY.get(row["level"])
     lines = [
         f"<b>{html.escape(str(row['name']))}</b>",
@@ -104,10 +105,10 @@ def _facility_popup(row: pd.Series, rows: pd.DataFrame, target: float) -> folium
             f"{_mode(r.mode)}：服务人口 {_fmt(r.catchment_population)} 人，"
             f"{target:g}分钟内 {_fmt(r.population_within)} 人"
         )
-    return folium.Popup("<br>".join(lines), max_width=320)
+    return "<br>".join(lines)
 
 
-def _facility_layers(result: CoverageResult, layers: InputLayers) -> list[folium.FeatureGroup]:
+def _facility_layers(result: CoverageResult, layers: InputLayers) -> list[IconMarkersLayer]:
     target = layers.settings.analysis.target_min
     table = result.facilities[result.facilities["threshold_min"] == target]
     by_id = dict(tuple(table.groupby("facility_id")))
@@ -117,21 +118,22 @@ def _facility_layers(result: CoverageResult, layers: InputLayers) -> list[folium
         chosen = points[points["level"] == level]
         if chosen.empty:
             continue
-        s = symbols.symbol(level)
-        group = folium.FeatureGroup(name=f"{BY_KEY[level].label_zh}（{len(chosen)}）", show=True)
-        for _, row in chosen.iterrows():
-            folium.Marker(
-                location=[row.geometry.y, row.geometry.x],
-                icon=folium.DivIcon(
-                    html=symbols.svg(level),
-                    icon_size=(s.size, s.size),
-                    icon_anchor=(s.size // 2, s.size // 2),
-                    class_name="geohealth-facility",
-                ),
-                tooltip=str(row["name"]),
-                popup=_facility_popup(row, by_id.get(row["facility_id"], table.iloc[:0]), target),
-            ).add_to(group)
-        groups.append(group)
+        popups = [
+            _facility_popup(row, by_id.get(row["facility_id"], table.iloc[:0]), target)
+            for _, row in chosen.iterrows()
+        ]
+        groups.append(
+            IconMarkersLayer(
+                chosen.geometry.x.to_numpy(),
+                chosen.geometry.y.to_numpy(),
+                [html.escape(str(name)) for name in chosen["name"]],
+                popups,
+                icon=symbols.svg(level),
+                size=symbols.symbol(level).size,
+                name=f"{BY_KEY[level].label_zh}（{len(chosen)}）",
+                class_name="geohealth-facility",
+            )
+        )
     return groups
 
 

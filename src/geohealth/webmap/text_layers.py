@@ -178,6 +178,86 @@ class CircleMarkersLayer(_TextLayer):
         self.lonlat = shift(self.lonlat)
 
 
+class IconMarkersLayer(_TextLayer):
+    """Markers drawn with one HTML icon, each with its tooltip and popup.
+
+    Parameters
+    ----------
+    lon, lat
+        Where they stand (WGS 84 degrees).
+    tooltips
+        Text shown on hovering each.
+    popups
+        HTML shown on clicking each (already escaped).
+    icon
+        The icon's HTML (an inline SVG), shared by all.
+    size
+        The icon's side (screen pixels), anchored at its centre.
+    name
+        The layer's name in the layer control.
+    class_name
+        CSS class of every icon.
+    show
+        Drawn when the page opens.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.geoJson({{ this.text }}, {
+            pointToLayer: function(feature, latlng) {
+                var icon = L.divIcon({
+                    html: {{ this.icon }}, className: {{ this.class_name }},
+                    iconSize: [{{ this.size }}, {{ this.size }}],
+                    iconAnchor: [{{ this.size / 2 }}, {{ this.size / 2 }}]
+                });
+                return L.marker(latlng, {icon: icon})
+                    .bindTooltip(feature.properties.t)
+                    .bindPopup(feature.properties.p, {maxWidth: 320});
+            }
+        });
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self,
+        lon: np.ndarray,
+        lat: np.ndarray,
+        tooltips: Sequence[str],
+        popups: Sequence[str],
+        *,
+        icon: str,
+        size: int,
+        name: str,
+        class_name: str,
+        show: bool = True,
+    ) -> None:
+        super().__init__(name=name, style={}, show=show)
+        self._name = "IconMarkersLayer"
+        self.lonlat = np.column_stack([np.asarray(lon, float), np.asarray(lat, float)])
+        self.tooltips = list(tooltips)
+        self.popups = list(popups)
+        self.icon = _script_json(icon)
+        self.class_name = _script_json(class_name)
+        self.size = int(size)
+
+    def _geojson(self) -> str:
+        features = [
+            {
+                "type": "Feature",
+                "properties": {"t": t, "p": p},
+                "geometry": {"type": "Point", "coordinates": [x, y]},
+            }
+            for (x, y), t, p in zip(self.lonlat.tolist(), self.tooltips, self.popups, strict=True)
+        ]
+        return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
+
+    def move(self, shift: Shift) -> None:
+        """Shift every marker: ``shift`` maps an (n, 2) array of lon, lat to another."""
+        self.lonlat = shift(self.lonlat)
+
+
 class _Text(Element):
     """Text placed into a page as it is (not compiled as a template)."""
 
