@@ -273,9 +273,8 @@ def test_group_field_is_the_cells_minutes(graphs):
     assert (mine[~within] > LIMITS[-1]).all()
 
 
-def test_circle_layer_holds_the_covered_people(graphs):
-    """reach.circle_layer (EPSG:4326, the run's lattice) agrees with the cells' minutes too."""
-    g = graphs["walk"]
+def _walking_run(g):
+    """A walking network with facilities, their nearest times on a WGS 84 grid, and inputs."""
     fac = _facilities(g)
     nearest = traveltime.nearest_facility(g, fac)
     grid = _grid(g, WGS84)
@@ -285,6 +284,12 @@ def test_circle_layer_holds_the_covered_people(graphs):
     )
     points = gpd.GeoDataFrame(geometry=shapely.points(np.zeros(len(fac)), np.zeros(len(fac))))
     net = reach.ModeNetwork(graph=g, facilities=points, attached=fac)
+    return net, nearest, grid, minutes, layers
+
+
+def test_circle_layer_holds_the_covered_people(graphs):
+    """reach.circle_layer (EPSG:4326, the run's lattice) agrees with the cells' minutes too."""
+    net, nearest, grid, minutes, layers = _walking_run(graphs["walk"])
     frame = reach.circle_layer(
         net, nearest, (15.0, 5.0, 10.0), layers, group="primary", simplify=0.0
     )
@@ -346,16 +351,7 @@ def test_links_beaten_by_nodes_change_no_time(graphs, mode, towards, monkeypatch
 def test_written_circles_are_simplified_nested_and_hold_the_people(graphs):
     """The default circles: far fewer vertices, still valid and nested, and the cells on the
     wrong side (times within a hair of the limit) hold fewer people than one cell."""
-    g = graphs["walk"]
-    fac = _facilities(g)
-    nearest = traveltime.nearest_facility(g, fac)
-    grid = _grid(g, WGS84)
-    minutes, _ = traveltime.nearest_cells(g, grid, fac, nearest=nearest)
-    layers = SimpleNamespace(
-        population=grid, settings=SimpleNamespace(analysis=SimpleNamespace(walk_circle_m=50.0))
-    )
-    points = gpd.GeoDataFrame(geometry=shapely.points(np.zeros(len(fac)), np.zeros(len(fac))))
-    net = reach.ModeNetwork(graph=g, facilities=points, attached=fac)
+    net, nearest, grid, minutes, layers = _walking_run(graphs["walk"])
     exact, simple = (
         reach.circle_layer(net, nearest, LIMITS, layers, group="primary", simplify=s)
         for s in (0.0, reach.CIRCLE_SIMPLIFY)
