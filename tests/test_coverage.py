@@ -201,3 +201,24 @@ def test_people_beyond_every_road_are_one_warning_line_per_count():
     assert len(lines) == 1
     assert lines[0].startswith("walk, two_wheeler: 900 people (9.0%) live farther than 300 m")
     assert "\n" not in lines[0]
+
+
+def test_freed_memory_goes_back_to_the_system():
+    """After a large array is freed, give_back leaves the process no larger (Linux: smaller)."""
+    import sys
+
+    from geohealth import memory
+
+    def resident_mb() -> float:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * 4096 / 1e6
+
+    if not sys.platform.startswith("linux"):
+        memory.give_back()  # a no-op elsewhere
+        return
+    chunks = [np.ones(10_000) for _ in range(8_000)]  # 640 MB in 80 kB heap blocks
+    del chunks[::2]
+    before = resident_mb()
+    memory.give_back()
+    assert resident_mb() < before - 100
+    del chunks

@@ -89,3 +89,16 @@ def test_weights_and_bad_decay():
         e2sfca.Decay(steps=((20, 1.0), (10, 0.5)))
     with pytest.raises(ConfigError, match="'steps' or 'gaussian'"):
         e2sfca.Decay(kind="linear")
+
+
+def test_pairs_summed_a_few_at_a_time_give_the_same_index(monkeypatch):
+    """A province's pairs are summed a few million at a time: the index does not change."""
+    from geohealth import traveltime
+
+    pairs, demand, supply = _instance(7)
+    whole = e2sfca.e2sfca(pairs, demand, supply, e2sfca.Decay())
+    monkeypatch.setattr(traveltime, "PAIRS_AT_A_TIME", 13)
+    assert len(list(pairs.parts())) > 5
+    parts = e2sfca.e2sfca(pairs, demand, supply, e2sfca.Decay())
+    np.testing.assert_allclose(parts.per_origin, whole.per_origin, rtol=1e-12)
+    np.testing.assert_allclose(parts.per_facility, whole.per_facility, rtol=1e-12, equal_nan=True)

@@ -84,12 +84,18 @@ def facility_table(
     with np.errstate(invalid="ignore", divide="ignore"):
         per_1000 = np.where(catchment > 0, beds / catchment * 1000.0, np.nan)
     rows, cols, pairs = cells
-    pair_people = people[rows, cols][pairs.origin]
+    cell_people = people[rows, cols]
+    reached_by = np.zeros((len(thresholds_min), n))
+    for part in pairs.parts():  # a few million pairs at a time: a province has tens of millions
+        pair_people = cell_people[part.origin]
+        for k, limit in enumerate(thresholds_min):
+            within = part.minutes <= limit
+            reached_by[k] += np.bincount(
+                part.facility[within], weights=pair_people[within], minlength=n
+            )
     ratio = np.full(n, np.nan) if e2sfca_ratio is None else e2sfca_ratio
     frames = []
-    for limit in thresholds_min:
-        within = pairs.minutes <= limit
-        reached = np.bincount(pairs.facility[within], weights=pair_people[within], minlength=n)
+    for limit, reached in zip(thresholds_min, reached_by, strict=True):
         frames.append(
             pd.DataFrame(
                 {

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from geohealth import catchments, config, reach, tiles, traveltime
+from geohealth import catchments, config, memory, reach, tiles, traveltime
 from geohealth.e2sfca import AccessIndex, Decay, e2sfca, zonal_mean
 from geohealth.errors import BeyondReachWarning, InputError
 from geohealth.inputs.layers import InputLayers
@@ -427,6 +427,7 @@ def run(
                 progress=progress,
             )
         tiles.release(built[mode])  # the next mode's run needs the memory more
+        memory.give_back()
         return done, circles, beyond
 
     # modes are independent: one thread each, as many at once as there are cores (the

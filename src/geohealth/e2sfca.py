@@ -135,14 +135,21 @@ def e2sfca(
     decay = decay or Decay()
     demand = np.nan_to_num(np.asarray(demand, dtype=float), nan=0.0)
     supply = np.nan_to_num(np.asarray(supply, dtype=float), nan=0.0)
-    w = decay.weight(pairs.minutes)
+    # a few million pairs at a time: a province has tens of millions
     # step 1: each facility's supply over the weighted people around it
-    weighted = np.bincount(pairs.facility, weights=w * demand[pairs.origin], minlength=len(supply))
+    weighted = np.zeros(len(supply))
+    for part in pairs.parts():
+        w = decay.weight(part.minutes)
+        people = w * demand[part.origin]
+        weighted += np.bincount(part.facility, weights=people, minlength=len(supply))
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.where(weighted > 0, supply / weighted, np.nan)
     # step 2: each origin sums the ratios it can reach, weighted the same way
-    share = np.nan_to_num(ratio, nan=0.0)[pairs.facility] * w
-    per_origin = np.bincount(pairs.origin, weights=share, minlength=len(demand))
+    known = np.nan_to_num(ratio, nan=0.0)
+    per_origin = np.zeros(len(demand))
+    for part in pairs.parts():
+        share = known[part.facility] * decay.weight(part.minutes)
+        per_origin += np.bincount(part.origin, weights=share, minlength=len(demand))
     return AccessIndex(per_origin=per_origin * 1000.0, per_facility=ratio * 1000.0)
 
 

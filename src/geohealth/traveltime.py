@@ -8,6 +8,7 @@ in tables.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -255,6 +256,10 @@ def surface(
     return nearest_cells(graph, grid, facilities, nearest=nearest)[0]
 
 
+#: Pairs summed at a time: a province has tens of millions within half an hour.
+PAIRS_AT_A_TIME = 4_000_000
+
+
 @dataclass(frozen=True)
 class PairTimes:
     """Travel times of origin–facility pairs within a limit, as three aligned arrays.
@@ -275,6 +280,16 @@ class PairTimes:
 
     def __len__(self) -> int:
         return len(self.origin)
+
+    def parts(self, size: int | None = None) -> Iterator[PairTimes]:
+        """Yield the pairs ``size`` (:data:`PAIRS_AT_A_TIME`) at a time, as views.
+
+        Sums over them then need little memory, however many pairs a province has.
+        """
+        size = size or PAIRS_AT_A_TIME
+        for lo in range(0, len(self), size):
+            part = slice(lo, lo + size)
+            yield PairTimes(self.origin[part], self.facility[part], self.minutes[part])
 
 
 def pair_times(
