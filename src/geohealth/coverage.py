@@ -416,6 +416,7 @@ def run(
             net = reach.networks(layers, group=group, built={mode: built[mode]})[mode]
             log.debug("coverage: %s, %s care (%d facilities)", mode, group, len(net.facilities))
             done[group] = _group_run(layers, net, group, decay, zones)
+            memory.give_back()  # a group's field, contours and pairs, before the next
             bar.update()
         circles = None
         if isochrones and "primary" in chosen:
