@@ -294,9 +294,10 @@ def _filled(
     polygons = shapely.from_ragged_array(
         shapely.GeometryType.POLYGON, points, (rings.astype(np.int64), outers.astype(np.int64))
     )
-    if not shapely.is_valid(shapely.multipolygons(polygons)):
+    together = shapely.multipolygons(polygons)  # made once: a province's circle is large
+    if not shapely.is_valid(together):
         # polygons meeting at a lattice point whose time is T
-        fixed = shapely.make_valid(shapely.multipolygons(polygons), method="structure")
+        fixed = shapely.make_valid(together, method="structure")
         parts = shapely.get_parts(shapely.get_parts(fixed))
         polygons = parts[shapely.get_type_id(parts) == shapely.GeometryType.POLYGON]
     return polygons

@@ -207,19 +207,12 @@ def _ways(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(point, node, seconds) by both ends of every link, sorted by point; fastest only."""
     if best:
-        return _best_per_node(links, via_a, via_b)
+        return _fastest(links.point, links.a, links.b, via_a, via_b)
     point = np.repeat(links.point, 2)
     node = np.column_stack([links.a, links.b]).ravel()
     cost = np.column_stack([via_a, via_b]).ravel()
     ok = np.isfinite(cost)
     return point[ok], node[ok], cost[ok]
-
-
-def _best_per_node(
-    links: Links, via_a: np.ndarray, via_b: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(point, node, seconds) from both ends of every link, the fastest per (point, node)."""
-    return _fastest(links.point, links.a, links.b, via_a, via_b)
 
 
 def _fastest(

@@ -111,7 +111,35 @@ class GeometryLayer(_TextLayer):
         self.geometry = shapely.transform(self.geometry, shift)
 
 
-class CircleMarkersLayer(_TextLayer):
+class _PointsLayer(_TextLayer):
+    """A layer of points (``lonlat``, WGS 84 degrees), each with its own properties."""
+
+    def __init__(
+        self, lon: np.ndarray, lat: np.ndarray, *, name: str, style: dict[str, object], show: bool
+    ) -> None:
+        super().__init__(name=name, style=style, show=show)
+        self.lonlat = np.column_stack([np.asarray(lon, float), np.asarray(lat, float)])
+
+    def _properties(self) -> list[dict[str, object]]:
+        raise NotImplementedError
+
+    def _geojson(self) -> str:
+        features = [
+            {
+                "type": "Feature",
+                "properties": properties,
+                "geometry": {"type": "Point", "coordinates": [round(x, 6), round(y, 6)]},
+            }
+            for (x, y), properties in zip(self.lonlat.tolist(), self._properties(), strict=True)
+        ]
+        return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
+
+    def move(self, shift: Shift) -> None:
+        """Shift every point: ``shift`` maps an (n, 2) array of lon, lat to another."""
+        self.lonlat = shift(self.lonlat)
+
+
+class CircleMarkersLayer(_PointsLayer):
     """Circle markers, each with its radius and tooltip, drawn alike otherwise.
 
     Parameters
@@ -156,29 +184,19 @@ class CircleMarkersLayer(_TextLayer):
         style: dict[str, object],
         show: bool = True,
     ) -> None:
-        super().__init__(name=name, style=style, show=show)
+        super().__init__(lon, lat, name=name, style=style, show=show)
         self._name = "CircleMarkersLayer"
-        self.lonlat = np.column_stack([np.asarray(lon, float), np.asarray(lat, float)])
         self.radius = np.asarray(radius, dtype=float)
         self.tooltips = list(tooltips)
 
-    def _geojson(self) -> str:
-        features = [
-            {
-                "type": "Feature",
-                "properties": {"r": round(float(r), 1), "t": t},
-                "geometry": {"type": "Point", "coordinates": [round(x, 6), round(y, 6)]},
-            }
-            for (x, y), r, t in zip(self.lonlat.tolist(), self.radius, self.tooltips, strict=True)
+    def _properties(self) -> list[dict[str, object]]:
+        return [
+            {"r": round(float(r), 1), "t": t}
+            for r, t in zip(self.radius, self.tooltips, strict=True)
         ]
-        return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
-
-    def move(self, shift: Shift) -> None:
-        """Shift every centre: ``shift`` maps an (n, 2) array of lon, lat to another."""
-        self.lonlat = shift(self.lonlat)
 
 
-class IconMarkersLayer(_TextLayer):
+class IconMarkersLayer(_PointsLayer):
     """Markers drawn with one HTML icon, each with its tooltip and popup.
 
     Parameters
@@ -233,29 +251,16 @@ class IconMarkersLayer(_TextLayer):
         class_name: str,
         show: bool = True,
     ) -> None:
-        super().__init__(name=name, style={}, show=show)
+        super().__init__(lon, lat, name=name, style={}, show=show)
         self._name = "IconMarkersLayer"
-        self.lonlat = np.column_stack([np.asarray(lon, float), np.asarray(lat, float)])
         self.tooltips = list(tooltips)
         self.popups = list(popups)
         self.icon = _script_json(icon)
         self.class_name = _script_json(class_name)
         self.size = int(size)
 
-    def _geojson(self) -> str:
-        features = [
-            {
-                "type": "Feature",
-                "properties": {"t": t, "p": p},
-                "geometry": {"type": "Point", "coordinates": [x, y]},
-            }
-            for (x, y), t, p in zip(self.lonlat.tolist(), self.tooltips, self.popups, strict=True)
-        ]
-        return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
-
-    def move(self, shift: Shift) -> None:
-        """Shift every marker: ``shift`` maps an (n, 2) array of lon, lat to another."""
-        self.lonlat = shift(self.lonlat)
+    def _properties(self) -> list[dict[str, object]]:
+        return [{"t": t, "p": p} for t, p in zip(self.tooltips, self.popups, strict=True)]
 
 
 class _Text(Element):
