@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import shapely
+from pyproj import Geod
 
 from geohealth import catchments, config, coverage, traveltime
 from geohealth.inputs import layers
@@ -91,6 +93,12 @@ def test_catchment_polygons_and_uncovered_cells(walk_run):
     assert polygons.is_valid.all()
     people = np.nan_to_num(loaded.population.values, nan=0.0)
     assert polygons["population"].sum() == pytest.approx(people[cells.nearest >= 0].sum())
+    # each catchment's area measured on the ellipsoid itself; cells are bounded by parallels,
+    # so long edges are cut into 0.0005° pieces (a geodesic between them bows poleward)
+    geod = Geod(ellps="WGS84")
+    shells = shapely.segmentize(polygons.geometry[:25].to_numpy(), 0.0005)
+    measured = [geod.geometry_area_perimeter(g)[0] / 1e6 for g in shells]
+    np.testing.assert_allclose(polygons["area_km2"][:25], measured, rtol=1e-6)
     uncovered = catchments.uncovered_cells(loaded.population, cells.minutes, 15.0)
     area = result.townships
     area = area[

@@ -384,6 +384,30 @@ def test_simplified_circles_that_would_not_nest_stay_exact():
     assert shapely.get_num_coordinates(roomy[1]) < shapely.get_num_coordinates(big)
 
 
+def test_simplified_circles_keep_their_holes_and_stay_valid():
+    """Where plain Douglas–Peucker would break a polygon, it is simplified keeping topology."""
+    from geohealth.isochrones import generalised
+
+    # a low step in the outline, cut off by a diagonal, would leave the hole beside it
+    # half outside (GEOS then repairs it into a notch); a hole smaller than the tolerance
+    # would vanish
+    shell = [(0, 0), (100, 0), (100, 2), (200, 2), (200, 50), (0, 50)]
+    stepped = shapely.Polygon(shell, [[(40, 0.1), (60, 0.1), (60, 10), (40, 10)]])
+    tiny = shapely.Polygon(shell, [[(30, 30), (30.05, 30), (30.05, 30.05), (30, 30.05)]])
+    assert not shapely.simplify(stepped, 1.5, preserve_topology=False).interiors
+    assert not shapely.simplify(tiny, 1.5, preserve_topology=False).interiors
+    for polygon in (stepped, tiny):
+        (simple,) = generalised([polygon], 1.5)
+        assert simple.is_valid
+        assert len(simple.interiors) == 1
+        assert shapely.hausdorff_distance(simple, polygon) <= 1.5
+    # a part smaller than the tolerance (a lattice point just inside the limit) stays
+    speck = shapely.box(300, 0, 300.05, 0.05)
+    (simple,) = generalised([shapely.MultiPolygon([shapely.Polygon(shell), speck])], 1.5)
+    assert simple.geom_type == "MultiPolygon"
+    assert simple.geoms[1].equals(speck)
+
+
 def test_contours_in_strips_are_the_whole_contours(graphs, monkeypatch, caplog):
     """A lattice contoured a few rows at a time and joined is the contour of the whole."""
     import logging

@@ -10,9 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import rasterio
+import shapely
 from affine import Affine
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pyproj import CRS, Geod
 
 from geohealth.errors import (
     InputError,
@@ -225,3 +227,28 @@ def test_damage_found_when_reading_the_band(tmp_path, monkeypatch):
         r"— re-export or re-download it$",
     ):
         population.load_raster(path)
+
+
+@pytest.mark.parametrize(
+    ("transform", "crs"),
+    [
+        (Affine(0.0008333, 0.0, 116.0, 0.0, -0.0008333, 41.0), "EPSG:4326"),  # WorldPop-like
+        (Affine(0.001, 0.0002, 100.0, 0.0003, -0.001, 22.0), "EPSG:4490"),  # rotated, CGCS2000
+        (Affine(100.0, 0.0, 500_000.0, 0.0, -100.0, 4_500_000.0), "EPSG:32650"),
+    ],
+)
+def test_cell_areas_are_the_cells_areas_on_the_ellipsoid(transform, crs):
+    grid = PopulationGrid(np.ones((7, 5)), transform, CRS.from_user_input(crs), "test")
+    area = grid.cell_area_km2()
+    assert area.shape == (7, 5)
+    for row, col in [(0, 0), (6, 4), (3, 2)]:
+        corners = [
+            transform @ xy
+            for xy in [(col, row), (col + 1, row), (col + 1, row + 1), (col, row + 1)]
+        ]
+        cell = shapely.Polygon(corners)
+        if grid.crs.is_geographic:
+            expected = abs(Geod(ellps="GRS80").geometry_area_perimeter(cell)[0]) / 1e6
+        else:
+            expected = cell.area / 1e6
+        assert area[row, col] == pytest.approx(expected, rel=1e-6)

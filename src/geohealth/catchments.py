@@ -153,17 +153,20 @@ def catchment_polygons(
     index, geoms = _merged_cells(nearest.astype(np.int32), nearest >= 0, grid)
     served = nearest >= 0
     population = np.bincount(nearest[served], weights=people[served], minlength=len(facilities))
+    area = np.bincount(
+        nearest[served], weights=grid.cell_area_km2()[served], minlength=len(facilities)
+    )
     frame = gpd.GeoDataFrame(
         {
             "facility_id": facilities["facility_id"].to_numpy()[index],
             "name": facilities["name"].to_numpy()[index],
             "level": facilities["level"].to_numpy()[index],
             "population": population[index],
+            "area_km2": area[index],
         },
         geometry=geoms,
         crs=grid.crs,
     )
-    frame["area_km2"] = _area_km2(frame)
     return frame.to_crs(4326)
 
 
@@ -182,13 +185,6 @@ def _merged_cells(
         pieces.setdefault(int(value), []).append(shapely.geometry.shape(geom))
     index = np.array(sorted(pieces), dtype=np.int64)
     return index, [shapely.MultiPolygon(pieces[i]) for i in index]
-
-
-def _area_km2(frame: gpd.GeoDataFrame) -> np.ndarray:
-    if frame.empty:  # no site serves anyone: nothing to measure (and no UTM zone to pick)
-        return np.zeros(0)
-    metric = frame if frame.crs.is_projected else frame.to_crs(frame.estimate_utm_crs())
-    return metric.geometry.area.to_numpy() / 1e6
 
 
 def _beyond(

@@ -324,26 +324,53 @@ def _joined(parts: np.ndarray) -> shapely.Geometry:
 def generalised(polygons: Sequence[shapely.Geometry], tolerance: float) -> list[shapely.Geometry]:
     """Simplify nested contours by at most ``tolerance``, keeping them valid and nested.
 
-    Douglas–Peucker with topology kept (GEOS), each outline moved by at most ``tolerance``
-    (CRS units): a contour on a lattice has a vertex on every lattice edge it crosses, and
-    most of them lie on a line with their neighbours. Should any simplified polygon no longer
-    lie inside the next larger one, the exact contours are returned instead.
+    Douglas–Peucker (GEOS), each outline moved by at most ``tolerance`` (CRS units): a
+    contour on a lattice has a vertex on every lattice edge it crosses, and most of them lie
+    on a line with their neighbours. Each part is simplified on its own without topology
+    checks; a part this would leave invalid, empty, with fewer holes (a piece smaller
+    than the tolerance) or changed by more area than its outline moved by the tolerance
+    sweeps (GEOS repairs a ring that came to cross itself) is kept exact. A polygon whose
+    simplified parts then overlap is simplified again whole with topology kept (several
+    times slower). Should any simplified polygon no longer lie inside the next larger one,
+    the exact contours are returned.
 
     Parameters
     ----------
     polygons
-        Contours of one field, ascending limits (each inside the next).
+        Contours of one field, ascending limits (each inside the next): polygons or
+        multipolygons.
     tolerance
         Largest move of an outline (CRS units); 0 returns the polygons unchanged.
 
     Returns
     -------
     list of shapely geometries
-        The simplified polygons, in the same order.
+        The simplified polygons, in the same order and of the same types.
     """
     if tolerance <= 0 or not len(polygons):
         return list(polygons)
-    simple = shapely.simplify(np.asarray(polygons, dtype=object), tolerance, preserve_topology=True)
+    exact = np.asarray(polygons, dtype=object)
+    parts, owner = shapely.get_parts(exact, return_index=True)
+    simple_parts = shapely.simplify(parts, tolerance, preserve_topology=False)
+    moved = np.abs(shapely.area(simple_parts) - shapely.area(parts))
+    broken = (  # GEOS repairs a ring that crosses itself, dropping a lobe: a large change
+        ~shapely.is_valid(simple_parts)
+        | shapely.is_empty(simple_parts)
+        | (shapely.get_type_id(simple_parts) != shapely.GeometryType.POLYGON)
+        | (shapely.get_num_interior_rings(simple_parts) != shapely.get_num_interior_rings(parts))
+        | (moved > shapely.length(parts) * tolerance)
+    )
+    simple_parts[broken] = parts[broken]
+    simple = exact.copy()
+    whole = np.unique(owner)
+    multi = shapely.get_type_id(exact[whole]) == shapely.GeometryType.MULTIPOLYGON
+    joined = shapely.multipolygons(simple_parts, indices=owner)[whole]
+    simple[whole] = np.where(multi, joined, shapely.get_geometry(joined, 0))
+    overlapping = ~shapely.is_valid(simple)
+    if overlapping.any():
+        simple[overlapping] = shapely.simplify(
+            exact[overlapping], tolerance, preserve_topology=True
+        )
     shapely.prepare(simple)
     if all(
         small.is_empty or shapely.covers(big, small) for small, big in itertools.pairwise(simple)

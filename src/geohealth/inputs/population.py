@@ -77,6 +77,35 @@ class PopulationGrid:
         """Number of cells without data."""
         return int(np.isnan(self.values).sum())
 
+    def cell_area_km2(self) -> np.ndarray:
+        """Area of every cell (km²): on the CRS's ellipsoid for a geographic grid, else planar.
+
+        For a geographic grid, a cell of Δλ × Δφ degrees at latitude φ covers
+        M(φ)·N(φ)·cos φ·Δλ·Δφ (radians; M and N the ellipsoid's radii of curvature in the
+        meridian and the prime vertical) — for cells of a few arc-seconds within a part in
+        10⁸ of the exact ellipsoidal area; projected grids have one planar cell area.
+
+        Returns
+        -------
+        numpy.ndarray
+            float64 array of the grid's shape.
+        """
+        t = self.transform
+        det = abs(t.a * t.e - t.b * t.d)  # one cell in CRS units² (degrees² when geographic)
+        if not self.crs.is_geographic:
+            return np.full(self.shape, det / 1e6)
+        rows, cols = np.indices(self.shape, sparse=True)
+        lat = t.d * (cols + 0.5) + t.e * (rows + 0.5) + t.f  # cell centres (degrees)
+        ellipsoid = self.crs.ellipsoid
+        a = ellipsoid.semi_major_metre
+        f = 1.0 / ellipsoid.inverse_flattening if ellipsoid.inverse_flattening else 0.0
+        e2 = f * (2.0 - f)
+        phi = np.radians(lat)
+        w = 1.0 - e2 * np.sin(phi) ** 2
+        m, n = a * (1.0 - e2) / w**1.5, a / np.sqrt(w)
+        area = m * n * np.cos(phi) * det * np.radians(1.0) ** 2 / 1e6
+        return np.broadcast_to(area, self.shape).copy()
+
     def township_index(self, townships: gpd.GeoDataFrame) -> np.ndarray:
         """Label each cell with the row number of the township containing its centre.
 
