@@ -102,3 +102,24 @@ def test_a_mode_flag_mistake_names_the_flag(tmp_path):
     assert result.exit_code == 2
     assert "--mode: unknown mode 'car'" in result.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_planning_commands_load_only_when_run():
+    """``geohealth coverage`` starts without matplotlib, the solver or networkx loaded."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, geohealth.cli; "
+        "print(sorted(m for m in ('matplotlib', 'highspy', 'networkx', 'geohealth.cli.report') "
+        "if m in sys.modules))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True
+    ).stdout
+    assert loaded.strip() == "[]"
+    listing = CliRunner().invoke(main, ["--help"])
+    assert all(name in listing.stdout for name in ("report", "site", "whatif", "coverage"))
+    helped = CliRunner().invoke(main, ["site", "--help"])
+    assert helped.exit_code == 0, helped.output
+    assert "CONFIG" in helped.stdout

@@ -6,10 +6,12 @@ else is reported in one line with exit status 1. ``--debug`` shows the traceback
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 import warnings
 from pathlib import Path
+from typing import ClassVar
 
 import click
 
@@ -24,7 +26,6 @@ from geohealth import (
     traveltime,
     webmap,
 )
-from geohealth.cli import report, siting
 from geohealth.cli.common import input_files, mode_option, out_option
 from geohealth.errors import GeohealthError, GeohealthWarning
 from geohealth.inputs import layers
@@ -69,7 +70,27 @@ def _show_warning(
 
 
 class _Group(click.Group):
-    """Turns geohealth errors into one line and an exit status, unless --debug."""
+    """Turns geohealth errors into one line and an exit status, unless --debug.
+
+    The planning commands load their modules (and matplotlib, the solver) only when run,
+    so ``geohealth coverage`` starts without them.
+    """
+
+    #: Command name → ``module:attribute`` of its click command, imported on first use.
+    lazy: ClassVar[dict[str, str]] = {
+        "report": "geohealth.cli.report:report_command",
+        "site": "geohealth.cli.siting:site_command",
+        "whatif": "geohealth.cli.siting:whatif_command",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy and cmd_name not in self.commands:
+            module, name = self.lazy[cmd_name].split(":")
+            self.add_command(getattr(importlib.import_module(module), name), cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -323,8 +344,3 @@ def sample_command(out_dir: Path, seed: int, tiles: int) -> None:
     files = sample.make_sample_county(out_dir, seed=seed, tiles=tiles)
     what = "sample county" if tiles == 1 else f"sample region ({tiles} tiles)"
     click.echo(f"{what} written; run: geohealth check {files.config}")
-
-
-main.add_command(siting.site_command)
-main.add_command(siting.whatif_command)
-main.add_command(report.report_command)

@@ -12,8 +12,8 @@ import logging
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
@@ -22,6 +22,9 @@ from geohealth.errors import NetworkError
 from geohealth.network import osm, profiles, terrain
 from geohealth.network.osm import RoadSegments
 from geohealth.network.profiles import ModeProfile
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +119,8 @@ class RoadGraph:
             (metres), ``travel_time`` (seconds), ``osmid`` (way ID) and ``highway``; graph
             attribute ``crs = "epsg:4326"``. Only nodes with an edge are included.
         """
+        import networkx as nx  # only for this export: not loaded for a run
+
         seg = self.segments
         graph = nx.MultiDiGraph(crs="epsg:4326", mode=self.mode)
         used = np.unique(np.concatenate([self.u, self.v]))

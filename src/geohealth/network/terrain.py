@@ -32,7 +32,6 @@ import numpy as np
 import rasterio
 from affine import Affine
 from pyproj import CRS, Transformer
-from scipy.ndimage import map_coordinates
 
 from geohealth.errors import (
     InputError,
@@ -131,6 +130,8 @@ def sample(dem: Elevation, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     numpy.ndarray
         Metres; NaN outside the DEM or next to a nodata cell.
     """
+    from scipy.ndimage import map_coordinates  # only runs with a DEM load scipy.ndimage
+
     x, y = Transformer.from_crs(4326, dem.crs, always_xy=True).transform(lon, lat)
     col, row = ~dem.transform @ (np.asarray(x), np.asarray(y))
     coords = np.vstack([np.asarray(row) - 0.5, np.asarray(col) - 0.5])
