@@ -177,14 +177,32 @@ def _merged_cells(
 
     rasterio traces each connected run of a label as one polygon; runs of a label never
     overlap (at most they touch at a corner), so a label's runs together are a valid
-    multipolygon as they are — no union, whose cost grows faster than the region.
+    multipolygon as they are — no union, whose cost grows faster than the region. The
+    traced rings become polygons in one call (:func:`shapely.from_ragged_array`).
     """
-    pieces: dict[int, list[shapely.Geometry]] = {}
+    coords: list[tuple[float, float]] = []
+    ring_sizes: list[int] = []
+    ring_counts: list[int] = []
+    values: list[float] = []
     shapes = rasterio.features.shapes(label, mask=mask, transform=grid.transform, connectivity=4)
     for geom, value in shapes:
-        pieces.setdefault(int(value), []).append(shapely.geometry.shape(geom))
-    index = np.array(sorted(pieces), dtype=np.int64)
-    return index, [shapely.MultiPolygon(pieces[i]) for i in index]
+        rings = geom["coordinates"]
+        for ring in rings:
+            coords.extend(ring)
+            ring_sizes.append(len(ring))
+        ring_counts.append(len(rings))
+        values.append(value)
+    if not values:
+        return np.zeros(0, dtype=np.int64), []
+    pieces = shapely.from_ragged_array(
+        shapely.GeometryType.POLYGON,
+        np.asarray(coords, dtype=float),
+        (np.cumsum([0, *ring_sizes]), np.cumsum([0, *ring_counts])),
+    )
+    owner = np.asarray(values, dtype=np.int64)
+    order = np.argsort(owner, kind="stable")
+    index, first = np.unique(owner[order], return_index=True)
+    return index, [shapely.MultiPolygon(list(p)) for p in np.split(pieces[order], first[1:])]
 
 
 def _beyond(

@@ -140,7 +140,7 @@ def write_tables(
         }
     )
     sheets = SHEETS[language]
-    with atomic_path(workbook) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as xlsx:
+    with atomic_path(workbook) as tmp, pd.ExcelWriter(tmp, engine="xlsxwriter") as xlsx:
         for sheet, table in zip(sheets, (result.townships, result.facilities), strict=False):
             write_sheet(xlsx, sheet, _for_people(table, language))
         notes.to_excel(xlsx, sheet_name=sheets[2], index=False, header=False)

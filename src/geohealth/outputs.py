@@ -174,7 +174,7 @@ def write_sheet(writer: pd.ExcelWriter, sheet: str, table: pd.DataFrame) -> None
     Parameters
     ----------
     writer
-        An open ``pandas.ExcelWriter`` (openpyxl engine).
+        An open ``pandas.ExcelWriter`` (xlsxwriter engine).
     sheet
         Sheet name (at most 31 characters).
     table
@@ -182,9 +182,8 @@ def write_sheet(writer: pd.ExcelWriter, sheet: str, table: pd.DataFrame) -> None
     """
     table.to_excel(writer, sheet_name=sheet, index=False, freeze_panes=(1, 0))
     ws = writer.sheets[sheet]
-    for k, column in enumerate(table.columns, start=1):
-        width = max(10, min(40, 2 * len(str(column)) + 2))
-        ws.column_dimensions[ws.cell(row=1, column=k).column_letter].width = width
+    for k, column in enumerate(table.columns):
+        ws.set_column(k, k, max(10, min(40, 2 * len(str(column)) + 2)))
 
 
 @contextlib.contextmanager

@@ -127,7 +127,7 @@ def write_plan_tables(folder: Path, plans: list[LoadedPlan]) -> list[Path]:
         written.append(write_text(path, plan.sites.to_csv(index=False), encoding="utf-8-sig"))
     workbook = folder / "plans.xlsx"
     used = {"效果"}
-    with atomic_path(workbook) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as xlsx:
+    with atomic_path(workbook) as tmp, pd.ExcelWriter(tmp, engine="xlsxwriter") as xlsx:
         sheets = [("效果", effects_table(plans))]
         sheets += [(_sheet_name(p.name, used), _for_people(p.sites)) for p in plans]
         for sheet, table in sheets:

@@ -92,42 +92,59 @@ def _township_layer(
     )
 
 
-def _facility_popup(row: pd.Series, rows: pd.DataFrame, target: float) -> str:
-    """Return the HTML of a facility's popup: name, level, beds and catchment per mode."""
-    level = BY_KEY.get(row["level"])
-    lines = [
-        f"<b>{html.escape(str(row['name']))}</b>",
-        f"级别：{html.escape(level.label_zh if level else str(row['level']))}",
-        f"床位：{_fmt(row['beds'])} 张",
-    ]
-    for r in rows.itertuples():
-        lines.append(
-            f"{_mode(r.mode)}：服务人口 {_fmt(r.catchment_population)} 人，"
-            f"{target:g}分钟内 {_fmt(r.population_within)} 人"
+def _mode_lines(table: pd.DataFrame, target: float) -> dict[object, list[str]]:
+    """Each facility's popup lines per mode (the facility table's rows at the target time)."""
+    per_mode: dict[object, list[str]] = {}
+    for fid, mode, catchment, within in zip(
+        table["facility_id"],
+        table["mode"],
+        table["catchment_population"],
+        table["population_within"],
+        strict=True,
+    ):
+        per_mode.setdefault(fid, []).append(
+            f"{_mode(mode)}：服务人口 {_fmt(catchment)} 人，{target:g}分钟内 {_fmt(within)} 人"
         )
-    return "<br>".join(lines)
+    return per_mode
+
+
+def _facility_popups(facilities: pd.DataFrame, per_mode: dict[object, list[str]]) -> list[str]:
+    """Return each facility's popup HTML: name, level, beds and its lines per mode."""
+    popups = []
+    for fid, name, key, beds in zip(
+        facilities["facility_id"],
+        facilities["name"],
+        facilities["level"],
+        facilities["beds"],
+        strict=True,
+    ):
+        level = BY_KEY.get(key)
+        lines = [
+            f"<b>{html.escape(str(name))}</b>",
+            f"级别：{html.escape(level.label_zh if level else str(key))}",
+            f"床位：{_fmt(beds)} 张",
+            *per_mode.get(fid, []),
+        ]
+        popups.append("<br>".join(lines))
+    return popups
 
 
 def _facility_layers(result: CoverageResult, layers: InputLayers) -> list[IconMarkersLayer]:
     target = layers.settings.analysis.target_min
     table = result.facilities[result.facilities["threshold_min"] == target]
-    by_id = dict(tuple(table.groupby("facility_id")))
+    per_mode = _mode_lines(table, target)
     points = layers.facilities
     groups = []
     for level in [lv.key for lv in LEVELS]:
         chosen = points[points["level"] == level]
         if chosen.empty:
             continue
-        popups = [
-            _facility_popup(row, by_id.get(row["facility_id"], table.iloc[:0]), target)
-            for _, row in chosen.iterrows()
-        ]
         groups.append(
             IconMarkersLayer(
                 chosen.geometry.x.to_numpy(),
                 chosen.geometry.y.to_numpy(),
                 [html.escape(str(name)) for name in chosen["name"]],
-                popups,
+                _facility_popups(chosen, per_mode),
                 icon=symbols.svg(level),
                 size=symbols.symbol(level).size,
                 name=f"{BY_KEY[level].label_zh}（{len(chosen)}）",
