@@ -139,10 +139,12 @@ def township_coverage(
         raise InputError(msg)
     n = len(townships)
     index = grid.township_index(townships) if index is None else index
-    inside = index >= 0
-    zone = index[inside]
-    people = np.nan_to_num(grid.values[inside], nan=0.0)
-    times = np.where(np.isnan(grid.values[inside]), np.inf, minutes[inside])
+    # only cells with people inside a township count: every sum below is weighted by people
+    # (on a province most cells are empty: this is a fifth of the memory)
+    rows, cols = np.nonzero((index >= 0) & (grid.values > 0))
+    zone = index[rows, cols]
+    people = grid.values[rows, cols]
+    times = minutes[rows, cols]
     population = np.bincount(zone, weights=people, minlength=n)
     # the whole area is zone n: every cell once more
     zone_all = np.concatenate([zone, np.full(zone.size, n)])
