@@ -88,13 +88,16 @@ class PopulationGrid:
         Returns
         -------
         numpy.ndarray
-            float64 array of the grid's shape.
+            float64 array of the grid's shape; read-only, and for a north-up grid a view of
+            one value per row (no memory per cell).
         """
         t = self.transform
         det = abs(t.a * t.e - t.b * t.d)  # one cell in CRS units² (degrees² when geographic)
         if not self.crs.is_geographic:
-            return np.full(self.shape, det / 1e6)
+            return np.broadcast_to(det / 1e6, self.shape)
         rows, cols = np.indices(self.shape, sparse=True)
+        if t.d == 0:  # north-up: the latitude is the row's
+            cols = np.zeros((1, 1))
         lat = t.d * (cols + 0.5) + t.e * (rows + 0.5) + t.f  # cell centres (degrees)
         ellipsoid = self.crs.ellipsoid
         a = ellipsoid.semi_major_metre
@@ -104,7 +107,7 @@ class PopulationGrid:
         w = 1.0 - e2 * np.sin(phi) ** 2
         m, n = a * (1.0 - e2) / w**1.5, a / np.sqrt(w)
         area = m * n * np.cos(phi) * det * np.radians(1.0) ** 2 / 1e6
-        return np.broadcast_to(area, self.shape).copy()
+        return np.broadcast_to(area, self.shape)
 
     def township_index(self, townships: gpd.GeoDataFrame) -> np.ndarray:
         """Label each cell with the row number of the township containing its centre.

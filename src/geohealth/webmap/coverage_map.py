@@ -14,8 +14,10 @@ Everything is inlined: the page opens from disk with no network (basemap tiles e
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import html
+import io
 import logging
 import warnings
 
@@ -23,6 +25,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import PIL.Image
 import rasterio.warp
 import shapely
 from pyproj import Transformer
@@ -234,12 +237,23 @@ def _surface_layer(grid: PopulationGrid, minutes: np.ndarray, mode: str) -> foli
         transform.c + width * transform.a, transform.f + height * transform.e
     )
     return folium.raster_layers.ImageOverlay(
-        image=symbols.minutes_rgba(warped),
+        image=_png_url(symbols.minutes_rgba(warped)),
         bounds=[[south, west], [north, east]],
         name=f"到基层医疗用时 · {_mode(mode)}",
         show=False,
         pixelated=True,
     )
+
+
+def _png_url(rgba: np.ndarray) -> str:
+    """Return an RGBA image as a PNG data URL.
+
+    Pillow at zlib level 6: 4× faster than branca's pure-Python writer at level 9, for a
+    file 1.5× larger.
+    """
+    buffer = io.BytesIO()
+    PIL.Image.fromarray(rgba).save(buffer, format="PNG", compress_level=6)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def _bounds(grid: PopulationGrid) -> tuple[float, float, float, float]:
