@@ -365,6 +365,26 @@ def _group_run(
 PARALLEL_MODES_MAX_CELLS = 600_000
 
 
+def small_region(layers: InputLayers) -> bool:
+    """Tell whether a run's steps may work side by side.
+
+    At most :data:`PARALLEL_MODES_MAX_CELLS` populated cells; on a larger region each
+    step's working set is large, and they run one after another.
+
+    Parameters
+    ----------
+    layers
+        The run's loaded inputs.
+
+    Returns
+    -------
+    bool
+        Whether to run the modes (and the outputs' writers) side by side.
+    """
+    cells = int(np.count_nonzero(layers.population.values > 0))  # NaN compares False
+    return cells <= PARALLEL_MODES_MAX_CELLS
+
+
 def run(
     layers: InputLayers,
     *,
@@ -436,9 +456,7 @@ def run(
     # modes are independent: one thread each, as many at once as there are cores (the
     # searches, contours and geometry release the GIL) — one at a time on a large region,
     # where each mode's working set is large
-    cells = int(np.count_nonzero(np.nan_to_num(layers.population.values, nan=0.0) > 0))
-    parallel = cells <= PARALLEL_MODES_MAX_CELLS
-    workers = max(1, min(len(built), os.cpu_count() or 1)) if parallel else 1
+    workers = max(1, min(len(built), os.cpu_count() or 1)) if small_region(layers) else 1
     with ThreadPoolExecutor(max_workers=workers) as pool:
         by_mode = dict(zip(built, pool.map(one_mode, built), strict=True))
     bar.close()

@@ -10,6 +10,7 @@ import importlib
 import logging
 import sys
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import ClassVar
 
@@ -159,6 +160,41 @@ def check_command(config_file: Path, out_dir: Path | None) -> None:
     _run_check(config.load(config_file), out_dir)
 
 
+def _write_coverage(
+    stage: Path, result: coverage.CoverageResult, loaded: layers.InputLayers
+) -> list[Path]:
+    """Write a coverage run's files: tables, GeoPackage, rasters, then the map (in order).
+
+    On a small region the rasters and the map are made in a second thread while the tables
+    and the GeoPackage are written (warping, PNG encoding and GEOS work release the GIL);
+    on a large one, one after another, so their working sets do not add up.
+    """
+    settings = loaded.settings
+
+    def tables_and_layers() -> list[Path]:
+        files = coverage_files.write_tables(
+            stage, result, language=settings.output.table_language, region=settings.region.name
+        )
+        log.debug("tables written")
+        frames = coverage_files.geopackage_layers(result, loaded)
+        files.append(coverage_files.write_geopackage(stage / "coverage.gpkg", frames))
+        log.debug("GeoPackage written")
+        return files
+
+    def rasters_and_map() -> list[Path]:
+        files = coverage_files.write_rasters(stage, result, loaded)
+        log.debug("rasters written")
+        page = webmap.coverage_map(result, loaded)
+        log.debug("map drawn")
+        return [*files, webmap.write_map(stage / "coverage_map.html", page)]
+
+    if not coverage.small_region(loaded):
+        return tables_and_layers() + rasters_and_map()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        later = pool.submit(rasters_and_map)
+        return tables_and_layers() + later.result()
+
+
 def _run_coverage(settings: config.Settings, out: Path, modes: tuple[str, ...] | None) -> None:
     """Run the coverage job: tables, GeoPackage, rasters and the map, then a summary."""
     with run_folder(
@@ -167,20 +203,7 @@ def _run_coverage(settings: config.Settings, out: Path, modes: tuple[str, ...] |
         loaded = layers.load(settings)
         result = coverage.run(loaded, modes=modes)
         log.info("writing tables, GeoPackage, rasters and the map …")
-        written = coverage_files.write_tables(
-            stage, result, language=settings.output.table_language, region=settings.region.name
-        )
-        log.debug("tables written")
-        frames = coverage_files.geopackage_layers(result, loaded)
-        written.append(coverage_files.write_geopackage(stage / "coverage.gpkg", frames))
-        del frames  # a province's catchments and circles: not kept while the map is drawn
-        log.debug("GeoPackage written")
-        written += coverage_files.write_rasters(stage, result, loaded)
-        log.debug("rasters written")
-        page = webmap.coverage_map(result, loaded)
-        log.debug("map drawn")
-        written.append(webmap.write_map(stage / "coverage_map.html", page))
-        written = staged_to_final(written, stage, out)
+        written = staged_to_final(_write_coverage(stage, result, loaded), stage, out)
     table = result.townships
     target = settings.analysis.target_min
     area = table[
