@@ -98,13 +98,8 @@ def _township_layer(
 def _mode_lines(table: pd.DataFrame, target: float) -> dict[object, list[str]]:
     """Each facility's popup lines per mode (the facility table's rows at the target time)."""
     per_mode: dict[object, list[str]] = {}
-    for fid, mode, catchment, within in zip(
-        table["facility_id"],
-        table["mode"],
-        table["catchment_population"],
-        table["population_within"],
-        strict=True,
-    ):
+    columns = ["facility_id", "mode", "catchment_population", "population_within"]
+    for fid, mode, catchment, within in table[columns].itertuples(index=False, name=None):
         per_mode.setdefault(fid, []).append(
             f"{_mode(mode)}：服务人口 {_fmt(catchment)} 人，{target:g}分钟内 {_fmt(within)} 人"
         )
@@ -114,13 +109,8 @@ def _mode_lines(table: pd.DataFrame, target: float) -> dict[object, list[str]]:
 def _facility_popups(facilities: pd.DataFrame, per_mode: dict[object, list[str]]) -> list[str]:
     """Return each facility's popup HTML: name, level, beds and its lines per mode."""
     popups = []
-    for fid, name, key, beds in zip(
-        facilities["facility_id"],
-        facilities["name"],
-        facilities["level"],
-        facilities["beds"],
-        strict=True,
-    ):
+    columns = ["facility_id", "name", "level", "beds"]
+    for fid, name, key, beds in facilities[columns].itertuples(index=False, name=None):
         level = BY_KEY.get(key)
         lines = [
             f"<b>{html.escape(str(name))}</b>",
