@@ -408,6 +408,31 @@ def test_simplified_circles_keep_their_holes_and_stay_valid():
     assert simple.geoms[1].equals(speck)
 
 
+def test_simplified_circles_never_lose_a_lobe_and_keep_empty_ones():
+    """GEOS repairs a polygon whose simplified outline crosses itself by dropping a lobe;
+    ours simplifies rings as lines and keeps such a part exact. A limit nothing reaches
+    (an empty contour, always the first) stays empty."""
+    from geohealth.isochrones import generalised
+
+    star = shapely.from_wkt(
+        "POLYGON ((2.31 -9.15, 0.09 -0.68, -1.92 -7.15, -2 -3.95, -1.81 -1.1, -7.35 -3.2, "
+        "-0.61 -0.01, -4.37 4.34, -1.09 3.72, -0.39 2.13, 2.31 -9.15))"
+    )
+    for tolerance in (0.5, 1.0, 2.0):
+        plain = shapely.simplify(star, tolerance, preserve_topology=False)
+        assert shapely.hausdorff_distance(star, plain) > 2 * tolerance
+        empty, simple, outer = generalised(
+            [shapely.MultiPolygon(), shapely.MultiPolygon([star]), star.buffer(1.0)], tolerance
+        )
+        assert empty.is_empty
+        assert empty.geom_type == "MultiPolygon"
+        assert simple.geom_type == "MultiPolygon"
+        assert simple.is_valid
+        assert shapely.hausdorff_distance(simple, star) <= tolerance
+        assert outer.geom_type == "Polygon"
+        assert outer.covers(simple)
+
+
 def test_contours_in_strips_are_the_whole_contours(graphs, monkeypatch, caplog):
     """A lattice contoured a few rows at a time and joined is the contour of the whole."""
     import logging

@@ -80,3 +80,23 @@ def test_run_folder_replaces_only_its_own_earlier_run(tmp_path):
     with pytest.raises(RuntimeError):
         interrupted_rerun()
     assert (target / "new.csv").read_text() == "2"
+
+
+def test_workbook_cells_keep_names_as_text(tmp_path):
+    """A facility named like a formula or a web address is written as the text it is."""
+    import openpyxl
+    import pandas as pd
+
+    from geohealth.outputs import workbook_writer, write_sheet
+
+    names = ["=1+1", "https://example.org/卫生院", "永安镇卫生院"]
+    table = pd.DataFrame({"名称": names, "床位数": [1.0, float("nan"), 30.0]})
+    path = tmp_path / "t.xlsx"
+    with workbook_writer(path) as xlsx:
+        write_sheet(xlsx, "表", table)
+    sheet = openpyxl.load_workbook(path)["表"]
+    cells = [sheet.cell(row=r, column=1) for r in (2, 3, 4)]
+    assert [c.value for c in cells] == names
+    assert all(c.data_type == "s" and c.hyperlink is None for c in cells)
+    assert sheet.freeze_panes == "A2"
+    assert sheet.cell(row=3, column=2).value is None  # NaN: an empty cell

@@ -17,7 +17,7 @@ from geohealth import catchments
 from geohealth.coverage import AREA_CODE, CoverageResult
 from geohealth.inputs.layers import InputLayers
 from geohealth.inputs.levels import BY_KEY
-from geohealth.outputs import atomic_path, write_geotiff, write_sheet, write_text
+from geohealth.outputs import atomic_path, workbook_writer, write_geotiff, write_sheet, write_text
 from geohealth.reach import OSM_ATTRIBUTION
 
 #: Header of each output column in the workbook, by language (units in brackets).
@@ -140,7 +140,7 @@ def write_tables(
         }
     )
     sheets = SHEETS[language]
-    with atomic_path(workbook) as tmp, pd.ExcelWriter(tmp, engine="xlsxwriter") as xlsx:
+    with atomic_path(workbook) as tmp, workbook_writer(tmp) as xlsx:
         for sheet, table in zip(sheets, (result.townships, result.facilities), strict=False):
             write_sheet(xlsx, sheet, _for_people(table, language))
         notes.to_excel(xlsx, sheet_name=sheets[2], index=False, header=False)

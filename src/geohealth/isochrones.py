@@ -326,19 +326,18 @@ def generalised(polygons: Sequence[shapely.Geometry], tolerance: float) -> list[
 
     Douglas–Peucker (GEOS), each outline moved by at most ``tolerance`` (CRS units): a
     contour on a lattice has a vertex on every lattice edge it crosses, and most of them lie
-    on a line with their neighbours. Each part is simplified on its own without topology
-    checks; a part this would leave invalid, empty, with fewer holes (a piece smaller
-    than the tolerance) or changed by more area than its outline moved by the tolerance
-    sweeps (GEOS repairs a ring that came to cross itself) is kept exact. A polygon whose
-    simplified parts then overlap is simplified again whole with topology kept (several
-    times slower). Should any simplified polygon no longer lie inside the next larger one,
-    the exact contours are returned.
+    on a line with their neighbours. Every ring is simplified on its own as a line, so GEOS
+    repairs nothing behind our back (a polygon repaired after its outline came to cross
+    itself can lose a whole lobe); a ring that would collapse stays exact, and so does a
+    part whose simplified rings cross. A polygon whose simplified parts then overlap is
+    simplified again whole with topology kept (several times slower). Should any simplified
+    polygon no longer lie inside the next larger one, the exact contours are returned.
 
     Parameters
     ----------
     polygons
         Contours of one field, ascending limits (each inside the next): polygons or
-        multipolygons.
+        multipolygons, possibly empty.
     tolerance
         Largest move of an outline (CRS units); 0 returns the polygons unchanged.
 
@@ -347,24 +346,16 @@ def generalised(polygons: Sequence[shapely.Geometry], tolerance: float) -> list[
     list of shapely geometries
         The simplified polygons, in the same order and of the same types.
     """
-    if tolerance <= 0 or not len(polygons):
-        return list(polygons)
     exact = np.asarray(polygons, dtype=object)
     parts, owner = shapely.get_parts(exact, return_index=True)
-    simple_parts = shapely.simplify(parts, tolerance, preserve_topology=False)
-    moved = np.abs(shapely.area(simple_parts) - shapely.area(parts))
-    broken = (  # GEOS repairs a ring that crosses itself, dropping a lobe: a large change
-        ~shapely.is_valid(simple_parts)
-        | shapely.is_empty(simple_parts)
-        | (shapely.get_type_id(simple_parts) != shapely.GeometryType.POLYGON)
-        | (shapely.get_num_interior_rings(simple_parts) != shapely.get_num_interior_rings(parts))
-        | (moved > shapely.length(parts) * tolerance)
-    )
-    simple_parts[broken] = parts[broken]
+    if tolerance <= 0 or len(parts) == 0:
+        return list(polygons)
     simple = exact.copy()
-    whole = np.unique(owner)
+    whole = np.unique(owner)  # geometries with any part (empty ones stay as they are)
+    joined = shapely.multipolygons(
+        _simplified_parts(parts, tolerance), indices=np.searchsorted(whole, owner)
+    )
     multi = shapely.get_type_id(exact[whole]) == shapely.GeometryType.MULTIPOLYGON
-    joined = shapely.multipolygons(simple_parts, indices=owner)[whole]
     simple[whole] = np.where(multi, joined, shapely.get_geometry(joined, 0))
     overlapping = ~shapely.is_valid(simple)
     if overlapping.any():
@@ -378,6 +369,32 @@ def generalised(polygons: Sequence[shapely.Geometry], tolerance: float) -> list[
         return list(simple)
     log.debug("simplified service circles no longer nest: kept exact")
     return list(polygons)
+
+
+def _simplified_parts(parts: np.ndarray, tolerance: float) -> np.ndarray:
+    """Polygons with every ring simplified as a line; exact where that breaks a polygon."""
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    coords, ring_of = shapely.get_coordinates(rings, return_index=True)
+    lines = shapely.simplify(
+        shapely.linestrings(coords, indices=ring_of), tolerance, preserve_topology=False
+    )
+    new, new_ring_of = shapely.get_coordinates(lines, return_index=True)
+    size = np.bincount(new_ring_of, minlength=len(rings))
+    collapsed = size < 4  # a closed ring needs 4 coordinates: such a ring stays exact
+    kept = ~collapsed[new_ring_of]
+    new = np.concatenate([new[kept], coords[collapsed[ring_of]]])
+    ring = np.concatenate([new_ring_of[kept], ring_of[collapsed[ring_of]]])
+    new = new[np.argsort(ring, kind="stable")]
+    size = np.where(collapsed, np.bincount(ring_of, minlength=len(rings)), size)
+    part_rings = np.bincount(ring_part, minlength=len(parts))
+    made = shapely.from_ragged_array(
+        shapely.GeometryType.POLYGON,
+        new,
+        (np.concatenate([[0], np.cumsum(size)]), np.concatenate([[0], np.cumsum(part_rings)])),
+    )
+    broken = ~shapely.is_valid(made)  # simplified rings that cross themselves or each other
+    made[broken] = parts[broken]
+    return made
 
 
 def group_field(

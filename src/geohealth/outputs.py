@@ -168,6 +168,26 @@ def refuse_inputs(outputs: Iterable[Path], inputs: Iterable[Path | None]) -> Non
             raise InputError(msg)
 
 
+def workbook_writer(path: Path) -> pd.ExcelWriter:
+    """Open an ``.xlsx`` workbook for :func:`write_sheet` (xlsxwriter).
+
+    Text stays text: a name that looks like a formula (``=…``) or a web address is not
+    turned into one.
+
+    Parameters
+    ----------
+    path
+        The workbook to write (use :func:`atomic_path`'s temporary path).
+
+    Returns
+    -------
+    pandas.ExcelWriter
+        To use as a context manager.
+    """
+    options = {"strings_to_formulas": False, "strings_to_urls": False}
+    return pd.ExcelWriter(path, engine="xlsxwriter", engine_kwargs={"options": options})
+
+
 def write_sheet(writer: pd.ExcelWriter, sheet: str, table: pd.DataFrame) -> None:
     """Add a table as a workbook sheet: frozen header row, columns as wide as their headers.
 

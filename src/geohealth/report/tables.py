@@ -14,7 +14,7 @@ import pandas as pd
 
 from geohealth.coverage_files import VALUES
 from geohealth.inputs.levels import BY_KEY
-from geohealth.outputs import atomic_path, write_sheet, write_text
+from geohealth.outputs import atomic_path, workbook_writer, write_sheet, write_text
 from geohealth.report.plans import LoadedPlan
 
 #: Chinese headers (units in brackets) of the columns siting tables carry.
@@ -127,7 +127,7 @@ def write_plan_tables(folder: Path, plans: list[LoadedPlan]) -> list[Path]:
         written.append(write_text(path, plan.sites.to_csv(index=False), encoding="utf-8-sig"))
     workbook = folder / "plans.xlsx"
     used = {"效果"}
-    with atomic_path(workbook) as tmp, pd.ExcelWriter(tmp, engine="xlsxwriter") as xlsx:
+    with atomic_path(workbook) as tmp, workbook_writer(tmp) as xlsx:
         sheets = [("效果", effects_table(plans))]
         sheets += [(_sheet_name(p.name, used), _for_people(p.sites)) for p in plans]
         for sheet, table in sheets:

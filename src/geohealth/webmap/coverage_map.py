@@ -19,7 +19,6 @@ import datetime as dt
 import html
 import io
 import logging
-import warnings
 
 import folium
 import geopandas as gpd
@@ -28,6 +27,7 @@ import pandas as pd
 import PIL.Image
 import rasterio.warp
 import shapely
+from affine import Affine
 from pyproj import Transformer
 from rasterio.crs import CRS
 
@@ -204,11 +204,15 @@ def _circle_layers(
 def _surface_layer(grid: PopulationGrid, minutes: np.ndarray, mode: str) -> folium.ImageOverlay:
     """Minutes to the nearest facility as an image in Web Mercator (Leaflet's projection)."""
     mercator = CRS.from_epsg(3857)
-    with warnings.catch_warnings():  # rasterio's own `Affine * Affine` (affine ≥ 2.4 warns)
-        warnings.simplefilter("ignore", PendingDeprecationWarning)
-        transform, width, height = rasterio.warp.calculate_default_transform(
-            grid.crs, mercator, grid.shape[1], grid.shape[0], *_bounds(grid)
-        )
+    # as many square pixels as the grid has cells, over its bounds in Web Mercator (what
+    # rasterio's calculate_default_transform suggests, without its `Affine * Affine`
+    # warning — silencing it takes catch_warnings, which is not thread-safe)
+    left, bottom, right, top = rasterio.warp.transform_bounds(
+        grid.crs, mercator, *_bounds(grid), densify_pts=21
+    )
+    size = float(np.sqrt((right - left) * (top - bottom) / (grid.shape[0] * grid.shape[1])))
+    width, height = int(np.ceil((right - left) / size)), int(np.ceil((top - bottom) / size))
+    transform = Affine(size, 0.0, left, 0.0, -size, top)
     warped = np.full((height, width), np.nan, dtype=np.float32)  # the classes need no more
     rasterio.warp.reproject(
         minutes.astype(np.float32, copy=False),
