@@ -172,7 +172,7 @@ def catchment_polygons(
 
 def _merged_cells(
     label: np.ndarray, mask: np.ndarray, grid: PopulationGrid
-) -> tuple[np.ndarray, list[shapely.Geometry]]:
+) -> tuple[np.ndarray, np.ndarray]:
     """Merge a grid's cells by label: the labels (ascending) and one geometry each.
 
     rasterio traces each connected run of a label as one polygon; runs of a label never
@@ -193,16 +193,15 @@ def _merged_cells(
         ring_counts.append(len(rings))
         values.append(value)
     if not values:
-        return np.zeros(0, dtype=np.int64), []
+        return np.zeros(0, dtype=np.int64), np.empty(0, dtype=object)
     pieces = shapely.from_ragged_array(
         shapely.GeometryType.POLYGON,
         np.asarray(coords, dtype=float),
         (np.cumsum([0, *ring_sizes]), np.cumsum([0, *ring_counts])),
     )
-    owner = np.asarray(values, dtype=np.int64)
-    order = np.argsort(owner, kind="stable")
-    index, first = np.unique(owner[order], return_index=True)
-    return index, [shapely.MultiPolygon(list(p)) for p in np.split(pieces[order], first[1:])]
+    index, label_of = np.unique(np.asarray(values, dtype=np.int64), return_inverse=True)
+    order = np.argsort(label_of, kind="stable")
+    return index, shapely.multipolygons(pieces[order], indices=label_of[order])
 
 
 def _beyond(

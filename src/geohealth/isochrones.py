@@ -375,21 +375,17 @@ def _simplified_parts(parts: np.ndarray, tolerance: float) -> np.ndarray:
     """Polygons with every ring simplified as a line; exact where that breaks a polygon."""
     rings, ring_part = shapely.get_rings(parts, return_index=True)
     coords, ring_of = shapely.get_coordinates(rings, return_index=True)
-    lines = shapely.simplify(
-        shapely.linestrings(coords, indices=ring_of), tolerance, preserve_topology=False
-    )
-    new, new_ring_of = shapely.get_coordinates(lines, return_index=True)
-    size = np.bincount(new_ring_of, minlength=len(rings))
-    collapsed = size < 4  # a closed ring needs 4 coordinates: such a ring stays exact
-    kept = ~collapsed[new_ring_of]
-    new = np.concatenate([new[kept], coords[collapsed[ring_of]]])
-    ring = np.concatenate([new_ring_of[kept], ring_of[collapsed[ring_of]]])
-    new = new[np.argsort(ring, kind="stable")]
-    size = np.where(collapsed, np.bincount(ring_of, minlength=len(rings)), size)
+    # as open lines with fixed ends (a ring's own simplification may move its start point,
+    # by up to 1.4 tolerances at the vertices), and lines are not repaired
+    exact = shapely.linestrings(coords, indices=ring_of)
+    lines = shapely.simplify(exact, tolerance, preserve_topology=False)
+    collapsed = shapely.get_num_coordinates(lines) < 4  # a closed ring needs 4: kept exact
+    lines[collapsed] = exact[collapsed]
+    size = shapely.get_num_coordinates(lines)
     part_rings = np.bincount(ring_part, minlength=len(parts))
     made = shapely.from_ragged_array(
         shapely.GeometryType.POLYGON,
-        new,
+        shapely.get_coordinates(lines),
         (np.concatenate([[0], np.cumsum(size)]), np.concatenate([[0], np.cumsum(part_rings)])),
     )
     broken = ~shapely.is_valid(made)  # simplified rings that cross themselves or each other
