@@ -189,6 +189,43 @@ def test_tile_times_are_the_point_times(graphs):
     assert shared > 0  # some points go straight along a facility's segment
 
 
+def test_tiles_filled_together_are_the_tiles_one_by_one(graphs):
+    """:meth:`TileCache.fill` joins many tiles' ways in one pass: the same times, placed."""
+    g = graphs["drive"]
+    fac = _facilities(g)
+    nearest = traveltime.nearest_facility(g, fac)
+    grid = _grid(g, WGS84)
+    lattice = field.lattice(grid.transform, grid.shape, grid.crs, 50.0)
+    cache = tiles.tile_cache(g, lattice, fac.crs)
+    n_ti, n_tj = lattice.tiles
+    chosen = np.array([(i, j) for i in range(n_ti) for j in range(n_tj) if (i + j) % 3 != 1])
+    assert (n_ti - 1, n_tj - 1) in set(map(tuple, chosen.tolist()))  # a cut-short tile
+    empty = [tuple(t) for t in chosen.tolist() if len(cache.tile(*t).edge_s) == 0]
+    assert empty  # tiles with no road within reach are skipped, their points left alone
+    buffer = cache.node_buffer()
+    buffer[:] = (nearest.node_min * 60.0).astype(np.float32)
+    try:
+        origin = (TILE, 0)  # a block that starts at the second row of tiles
+        chosen = chosen[chosen[:, 0] >= 1]
+        block = np.full((lattice.shape[0] - TILE, lattice.shape[1]), -1.0, dtype=np.float32)
+        cache.fill(chosen, buffer, block, origin)
+        expected = np.full_like(block, -1.0)
+        for i, j in chosen.tolist():
+            tile = cache.tile(i, j)
+            one = tile.times(buffer)
+            part = expected[
+                tile.row0 - TILE : tile.row0 - TILE + tile.rows, tile.col0 : tile.col0 + tile.cols
+            ]
+            linked = np.zeros(tile.rows * tile.cols, dtype=bool)
+            linked[tile.edge_point] = True
+            part[linked.reshape(one.shape)] = one[linked.reshape(one.shape)]
+    finally:
+        buffer[:] = np.inf
+    np.testing.assert_array_equal(block, expected)
+    assert np.isfinite(block).sum() > 1000
+    assert (block == -1.0).sum() > 1000  # points of other tiles, and points with no way
+
+
 def test_direct_trips_are_the_homes_trips_along_shared_segments(graphs):
     """``TileCache.direct`` finds every lattice point's straight trip to a facility."""
     g = graphs["walk"]

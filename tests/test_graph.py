@@ -218,3 +218,28 @@ def test_real_extract_builds_every_mode_without_warnings():
         for mode in profiles.MODES:
             g = graph.build(segments, PROFILES[mode])
             assert g.main_component.any()
+
+
+@pytest.mark.parametrize("index_type", [np.int32, np.int64])
+def test_virtual_sources_keep_the_graph_index_type_and_its_times(index_type):
+    """Virtual nodes join the CSR in the graph's index type (no scan, no copy by scipy)."""
+    from scipy.sparse import csr_matrix
+
+    from geohealth.network.search import _with_sources
+
+    rng = np.random.default_rng(3)
+    n = 60
+    u, v = rng.integers(0, n, 300), rng.integers(0, n, 300)
+    base = csr_matrix((rng.uniform(1, 9, 300), (u, v)), shape=(n, n))
+    base.sum_duplicates()
+    base.indices, base.indptr = base.indices.astype(index_type), base.indptr.astype(index_type)
+    point = np.array([0, 0, 1])
+    node = np.array([5, 17, 40], dtype=np.int64)
+    cost = np.array([2.0, 1.0, 3.0])
+    matrix, virtual = _with_sources(base, point, node, cost, 2)
+    if index_type is np.int32:  # (scipy itself makes small int64 indices int32)
+        assert matrix.indices.dtype == matrix.indptr.dtype == np.int32
+    got = dijkstra(matrix, indices=virtual)[:, :n]
+    to_nodes = dijkstra(base)
+    expected = np.array([np.minimum(2.0 + to_nodes[5], 1.0 + to_nodes[17]), 3.0 + to_nodes[40]])
+    np.testing.assert_allclose(got, expected)

@@ -409,3 +409,37 @@ def test_contours_at_points_exactly_on_the_limit_are_polygons(cells):
         assert screen_geometry(geometry, utm).geom_type == "MultiPolygon"
     assert not drawn[1].is_empty
     assert drawn[0].difference(drawn[1].buffer(1e-6)).is_empty  # nested
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_contours_of_fields_full_of_ties_are_valid_and_exact(seed):
+    """Whole minutes, many of them exactly on a limit, saddles everywhere: valid polygons.
+
+    contourpy's polygons are taken as they come (no repair), so every lattice point must
+    still be on the right side of every outline, and every outline a valid polygon.
+    """
+    from affine import Affine
+    from pyproj import CRS
+
+    from geohealth.field import Lattice
+    from geohealth.isochrones import contours
+
+    rng = np.random.default_rng(seed)
+    utm = CRS.from_epsg(32651)
+    shape = (40, 50)
+    grid = Lattice(Affine(100.0, 0, 500_000.0, 0, -100.0, 5_000_000.0), 2, shape, utm)
+    minutes = rng.choice([4.0, 5.0, 6.0, 9.0, 10.0, 11.0, 15.0, 16.0], size=shape)
+    minutes[rng.random(shape) < 0.2] = np.inf
+    minutes = minutes.astype(np.float32)
+    origin = (3, 7)
+    drawn = contours(minutes, origin, grid, [5.0, 10.0, 15.0])
+    rows, cols = np.indices(shape)
+    x, y = grid.xy(rows.ravel() + origin[0], cols.ravel() + origin[1])
+    points = shapely.points(x, y)
+    for limit, geometry in zip([5.0, 10.0, 15.0], drawn, strict=True):
+        assert geometry.geom_type == "MultiPolygon"
+        assert geometry.is_valid, shapely.is_valid_reason(geometry)
+        inside = shapely.contains(geometry, points)
+        np.testing.assert_array_equal(inside, minutes.ravel() <= limit)
+    for small, big in itertools.pairwise(drawn):
+        assert small.difference(big.buffer(1e-6)).is_empty  # nested

@@ -182,12 +182,7 @@ def _field(
             np.inf,
             dtype=np.float32,
         )
-        for ti, tj in tiles.tolist():
-            tile = cache.tile(ti, tj)
-            block[
-                tile.row0 - r0 : tile.row0 - r0 + tile.rows,
-                tile.col0 - c0 : tile.col0 - c0 + tile.cols,
-            ] = tile.times(buffer)
+        cache.fill(tiles, buffer, block, (r0, c0))
     finally:
         buffer[nodes] = np.inf
     np.minimum.at(block, (row - r0, col - c0), direct_s.astype(np.float32))
@@ -244,11 +239,8 @@ def contours(
     pieces: list[list[np.ndarray]] = [[] for _ in limits]
     for top in range(0, n_rows - 1, height - 1):  # strips share their boundary row
         z = _framed_rows(minutes, cap, top, min(top + height, n_rows))
-        # contoured in lattice steps (cheaper than with coordinates), then placed: a lattice
-        # point's coordinates are affine in its (row, col), whatever the grid's rotation
-        generator = contourpy.contour_generator(
-            z=z, fill_type=contourpy.FillType.ChunkCombinedOffsetOffset, chunk_size=0
-        )
+        _off_the_levels(z, limits)
+        generator = _generator(z)
         for k, limit in enumerate(limits):
             pieces[k].append(_filled(generator, limit, grid, (origin[0] - 1 + top, origin[1] - 1)))
     out: list[shapely.Geometry] = []
@@ -272,17 +264,62 @@ def _framed_rows(minutes: np.ndarray, cap: float, top: int, bottom: int) -> np.n
     first, last = max(top, 1), min(bottom, n_rows - 1)  # the block's rows in this strip
     if last > first:
         z[first - top : last - top, 1:-1] = minutes[first - 1 : last - 1]
-    np.nan_to_num(z, copy=False, nan=cap, posinf=cap)
-    np.minimum(z, cap, out=z)
+    np.fmin(z, cap, out=z)  # inf and NaN (none expected) become the cap
     return z
+
+
+#: How far below a limit a time that (almost) equals it is moved before contouring (minutes).
+_OFF_LEVEL_MIN = 1e-6
+
+
+def _off_the_levels(z: np.ndarray, limits: Sequence[float]) -> None:
+    """Move times within ``_OFF_LEVEL_MIN`` of a limit just below it, in place.
+
+    A lattice point exactly at a level is where marching squares lets outlines meet at a
+    point (an invalid polygon). Just below the level the point stays inside the circle, as
+    a time ≤ T should, and every outline crosses each lattice edge strictly between its
+    points, so contourpy's polygons are valid as they come and need no repair.
+    """
+    for limit in limits:
+        near = np.abs(z - limit) < _OFF_LEVEL_MIN
+        if near.any():
+            z[near] = limit - _OFF_LEVEL_MIN
+
+
+def _generator(z: np.ndarray) -> contourpy.SerialContourGenerator:
+    """Return contourpy's serial generator of ``z`` in lattice steps (x: column, y: row).
+
+    Made directly rather than through :func:`contourpy.contour_generator`, whose checks
+    (a masked copy of z, among others) cost as much as the construction itself on a
+    circle's few thousand points; ``z`` is finite by construction, so nothing is masked.
+    Contoured in lattice steps (cheaper than with coordinates), then placed: a lattice
+    point's coordinates are affine in its (row, col), whatever the grid's rotation.
+    """
+    x, y = np.meshgrid(
+        np.arange(z.shape[1], dtype=np.float64), np.arange(z.shape[0], dtype=np.float64)
+    )
+    return contourpy.SerialContourGenerator(
+        x,
+        y,
+        z,
+        None,
+        corner_mask=True,
+        line_type=contourpy.LineType.SeparateCode,
+        fill_type=contourpy.FillType.ChunkCombinedOffsetOffset,
+        quad_as_tri=False,
+        z_interp=contourpy.ZInterp.Linear,
+        x_chunk_size=0,
+        y_chunk_size=0,
+    )
 
 
 def _filled(
     generator: contourpy.ContourGenerator, limit: float, grid: Lattice, origin: tuple[int, int]
 ) -> np.ndarray:
-    """Return the valid polygons of ``z ≤ limit`` from a strip's generator, on the lattice.
+    """Return the polygons of ``z ≤ limit`` from a strip's generator, on the lattice.
 
-    ``origin``: lattice (row, col) of the strip's first point.
+    ``origin``: lattice (row, col) of the strip's first point. ``z`` has no point on the
+    level (:func:`_off_the_levels`), so the polygons are valid.
     """
     (points,), (rings,), (outers,) = generator.filled(-1.0, float(limit))
     if points is None:
@@ -291,16 +328,9 @@ def _filled(
     c = (points[:, 0] + origin[1]) / k + 0.5
     r = (points[:, 1] + origin[0]) / k + 0.5
     points = np.column_stack([t.a * c + t.b * r + t.c, t.d * c + t.e * r + t.f])
-    polygons = shapely.from_ragged_array(
+    return shapely.from_ragged_array(
         shapely.GeometryType.POLYGON, points, (rings.astype(np.int64), outers.astype(np.int64))
     )
-    together = shapely.multipolygons(polygons)  # made once: a province's circle is large
-    if not shapely.is_valid(together):
-        # polygons meeting at a lattice point whose time is T
-        fixed = shapely.make_valid(together, method="structure")
-        parts = shapely.get_parts(shapely.get_parts(fixed))
-        polygons = parts[shapely.get_type_id(parts) == shapely.GeometryType.POLYGON]
-    return polygons
 
 
 def _joined(parts: np.ndarray) -> shapely.Geometry:

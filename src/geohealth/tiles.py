@@ -47,6 +47,8 @@ class Tile:
     point_start
         First way of each point with any (``edge_point[point_start]`` ascending), for
         :func:`numpy.minimum.reduceat`.
+    point_row, point_col
+        Row and column within the tile of each point with any way (as ``point_start``).
     towards
         Ways from the points onto the network (times to a place, True) or from the network
         to the points (times from a place).
@@ -60,6 +62,8 @@ class Tile:
     edge_node: np.ndarray
     edge_s: np.ndarray
     point_start: np.ndarray
+    point_row: np.ndarray
+    point_col: np.ndarray
     towards: bool
 
     @property
@@ -73,6 +77,8 @@ class Tile:
                     self.edge_node,
                     self.edge_s,
                     self.point_start,
+                    self.point_row,
+                    self.point_col,
                 )
             )
         )
@@ -156,6 +162,46 @@ class TileCache:
             self._bytes -= old.nbytes
         return made
 
+    def fill(
+        self, tiles: np.ndarray, node_s: np.ndarray, block: np.ndarray, origin: tuple[int, int]
+    ) -> None:
+        """Write the seconds of every point of some tiles into a block of the lattice.
+
+        What :meth:`Tile.times` gives tile by tile, for all the tiles at once: their ways are
+        joined and reduced in one pass (a search's circle spans dozens of tiles, and per
+        tile the fixed cost of the calls would dominate).
+
+        Parameters
+        ----------
+        tiles
+            Shape (n, 2): the tiles (ti, tj), each inside the block.
+        node_s
+            Seconds from every graph node onwards (``inf``: not reached), float32.
+        block
+            Float32 seconds, a block of the lattice starting at lattice (row, col)
+            ``origin``; the tiles' points with any way are overwritten, others left as
+            they are.
+        origin
+            Lattice (row, col) of the block's first point.
+        """
+        linked = [t for t in (self.tile(ti, tj) for ti, tj in tiles.tolist()) if len(t.edge_s)]
+        if not linked:
+            return
+        ways = np.array([len(t.edge_s) for t in linked])
+        points = np.array([len(t.point_start) for t in linked])
+        total = np.concatenate([t.edge_s for t in linked])
+        total += node_s[np.concatenate([t.edge_node for t in linked])]
+        start = np.concatenate([t.point_start for t in linked]) + np.repeat(
+            np.cumsum(ways) - ways, points
+        )
+        row = np.concatenate([t.point_row for t in linked]) + np.repeat(
+            [t.row0 - origin[0] for t in linked], points
+        )
+        col = np.concatenate([t.point_col for t in linked]) + np.repeat(
+            [t.col0 - origin[1] for t in linked], points
+        )
+        block[row, col] = np.minimum.reduceat(total, start)
+
     def _link(self, ti: int, tj: int) -> Tile:
         n_rows, n_cols = self.lattice.shape
         row0, col0 = ti * TILE, tj * TILE
@@ -170,6 +216,7 @@ class TileCache:
         keep = dominance.needed_ways(self.graph, point, node, seconds, leaving=self.towards)
         point, node, seconds = point[keep], node[keep], seconds[keep]
         start = np.flatnonzero(np.r_[True, point[1:] != point[:-1]]) if len(point) else point
+        point_row, point_col = np.divmod(point[start], cols)
         return Tile(
             row0=row0,
             col0=col0,
@@ -179,6 +226,8 @@ class TileCache:
             edge_node=node.astype(np.int32),
             edge_s=seconds.astype(np.float32),
             point_start=start.astype(np.int32),
+            point_row=point_row.astype(np.int32),
+            point_col=point_col.astype(np.int32),
             towards=self.towards,
         )
 

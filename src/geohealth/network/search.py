@@ -49,10 +49,19 @@ def _with_sources(
     n = base.shape[0]
     virtual = n + np.arange(n_sources)
     counts = np.bincount(point, minlength=n_sources)
-    indptr = np.concatenate([base.indptr, base.indptr[-1] + np.cumsum(counts)])
     size = n + n_sources
+    # the base's index type (int32 unless the graph is huge), so scipy neither scans nor
+    # converts the indices
+    kind = np.result_type(
+        base.indices, base.indptr, np.min_scalar_type(max(base.nnz + len(node), size))
+    )
+    indptr = np.concatenate([base.indptr, base.indptr[-1] + np.cumsum(counts)]).astype(kind)
     matrix = csr_matrix(
-        (np.concatenate([base.data, cost]), np.concatenate([base.indices, node]), indptr),
+        (
+            np.concatenate([base.data, cost]),
+            np.concatenate([base.indices, node.astype(kind)]),
+            indptr,
+        ),
         shape=(size, size),
     )
     return matrix, virtual
