@@ -8,6 +8,9 @@ modelling layer, which dominates on instances with 10⁵ demand rows.
 from __future__ import annotations
 
 import logging
+import os
+import sys
+import time
 from dataclasses import dataclass
 
 import highspy
@@ -41,6 +44,8 @@ class Model:
         True for integer variables (binaries: integer with bounds 0–1).
     maximize
         Maximise instead of minimise.
+    offset
+        Constant added to the objective (so the solver's progress shows the whole value).
     """
 
     cost: np.ndarray
@@ -51,6 +56,7 @@ class Model:
     upper: np.ndarray
     integer: np.ndarray
     maximize: bool = False
+    offset: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -86,8 +92,65 @@ class Solution:
         return self.status == "Optimal"
 
 
-def solve(model: Model, *, time_limit_s: float = 600.0, gap: float = 0.0) -> Solution:
-    """Solve a MILP with HiGHS.
+#: Seconds between the solver's progress lines.
+PROGRESS_S = 2.0
+
+
+def _highs() -> highspy.Highs:
+    """Return a quiet HiGHS: its banner and log go to the debug log, never the terminal.
+
+    highspy prints its banner while the object is made (before any option can be set), so
+    standard output is pointed at the null device for that moment.
+    """
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            h = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    h.setOptionValue("output_flag", False)
+    if log.isEnabledFor(logging.DEBUG):
+        h.setOptionValue("output_flag", True)
+        h.setOptionValue("log_to_console", False)
+        h.cbLogging.subscribe(lambda event: log.debug("HiGHS: %s", event.message.rstrip()))
+    return h
+
+
+def _progress(h: highspy.Highs, label: str) -> None:
+    """Log elapsed time, incumbent, bound and gap every ``PROGRESS_S`` seconds of a MILP."""
+    last = [time.perf_counter()]
+
+    def report(event: object) -> None:
+        now = time.perf_counter()
+        if now - last[0] < PROGRESS_S:
+            return
+        last[0] = now
+        out = event.data_out  # type: ignore[attr-defined]
+        best = float(out.objective_function_value)
+        log.info(
+            "%s: %.0f s, best %s, bound %s, gap %s",
+            label,
+            float(out.running_time),
+            f"{best:,.6g}" if abs(best) < 1e300 else "—",
+            f"{float(out.mip_dual_bound):,.6g}",
+            f"{float(out.mip_gap):.2%}" if abs(best) < 1e300 else "—",
+        )
+
+    h.cbMipInterrupt.subscribe(report)
+
+
+def solve(
+    model: Model,
+    *,
+    time_limit_s: float = 600.0,
+    gap: float = 0.0,
+    start: np.ndarray | None = None,
+    label: str = "solver",
+) -> Solution:
+    """Solve a MILP with HiGHS, logging its progress every few seconds.
 
     Parameters
     ----------
@@ -97,6 +160,10 @@ def solve(model: Model, *, time_limit_s: float = 600.0, gap: float = 0.0) -> Sol
         Stop after this many seconds with the best solution found (and its bound).
     gap
         Accept a solution within this relative gap of the bound (0: prove optimality).
+    start
+        A feasible solution to start from (every variable's value), or None.
+    label
+        What the progress lines name.
 
     Returns
     -------
@@ -115,6 +182,7 @@ def solve(model: Model, *, time_limit_s: float = 600.0, gap: float = 0.0) -> Sol
     lp.num_col_ = n
     lp.num_row_ = matrix.shape[0]
     lp.col_cost_ = np.asarray(model.cost, dtype=float)
+    lp.offset_ = float(model.offset)
     lp.col_lower_ = np.asarray(model.lower, dtype=float)
     lp.col_upper_ = np.asarray(model.upper, dtype=float)
     lp.row_lower_ = np.asarray(model.row_lower, dtype=float)
@@ -128,11 +196,17 @@ def solve(model: Model, *, time_limit_s: float = 600.0, gap: float = 0.0) -> Sol
         for flag in model.integer
     ]
     lp.sense_ = highspy.ObjSense.kMaximize if model.maximize else highspy.ObjSense.kMinimize
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h = _highs()
     h.setOptionValue("time_limit", float(time_limit_s))
     h.setOptionValue("mip_rel_gap", float(gap))
     h.passModel(lp)
+    if model.integer.any():
+        _progress(h, label)
+    if start is not None:
+        first = highspy.HighsSolution()
+        first.col_value = np.asarray(start, dtype=float).tolist()
+        first.value_valid = True
+        h.setSolution(first)
     h.run()
     status = h.modelStatusToString(h.getModelStatus())
     info = h.getInfo()

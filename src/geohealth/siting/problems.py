@@ -7,7 +7,7 @@ the travel times between them within some limit (from :mod:`geohealth.traveltime
   minutes (optionally capacitated: a site serves at most its capacity);
 - :func:`lscp` — set covering: the fewest sites so that everyone (or a share) is within ``T``;
 - :func:`pmedian` — minimise the population-weighted travel time with ``p`` sites (optionally
-  capacitated).
+  capacitated); uncapacitated at plan scale by :mod:`geohealth.siting.pmedian`.
 
 Sites can be fixed as already open (existing facilities count towards ``p``). Rules that cannot
 all hold are explained (which one, by how much) before the solver is asked.
@@ -15,6 +15,7 @@ all hold are explained (which one, by how much) before the solver is asked.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,6 +26,9 @@ from scipy.sparse import eye as speye
 
 from geohealth.errors import GeohealthError
 from geohealth.siting.milp import Model, Solution, solve
+from geohealth.siting.pmedian import solve_pmedian
+
+log = logging.getLogger(__name__)
 
 
 class InfeasibleRuleError(GeohealthError):
@@ -381,10 +385,16 @@ def pmedian(
     fixed: Sequence[int] = (),
     capacity: np.ndarray | None = None,
     time_limit_s: float = 600.0,
+    gap: float = 0.0,
 ) -> Result:
     """p-median: open ``p`` sites to minimise the population-weighted travel time.
 
-    Every person must be served by a site they can reach within the instance's pairs.
+    Every person is assigned to the nearest open site among the instance's pairs. People
+    who can reach no candidate at all are left out (a one-line warning says how many); a
+    plan that leaves someone beyond every open site counts them at 10 × the longest pair
+    and says so. Uncapacitated problems are solved by :func:`geohealth.siting.pmedian.
+    solve_pmedian` (vertex substitution, Lagrangian bounds, then HiGHS on what is left);
+    capacitated ones by HiGHS on the flow model.
 
     Parameters
     ----------
@@ -398,7 +408,9 @@ def pmedian(
     capacity
         Persons each site can serve (capacitated variant); uncapacitated when None.
     time_limit_s
-        Solver time limit.
+        Solver time limit: the best plan found by then is returned, with its gap.
+    gap
+        Accept a plan proven within this relative gap of the optimum (0: prove it optimal).
 
     Returns
     -------
@@ -408,7 +420,7 @@ def pmedian(
     Raises
     ------
     InfeasibleRuleError
-        If someone can reach no candidate, or the capacity cannot serve everyone.
+        If ``p`` or the fixed sites cannot hold, or the capacity cannot serve everyone.
     """
     fixed_arr = _check_p(instance, p, fixed)
     m = instance.n_sites
@@ -416,11 +428,14 @@ def pmedian(
     weights = instance.demand
     stranded = (np.diff(pairs.indptr) == 0) & (weights > 0)
     if stranded.any():
-        msg = (
-            f"{weights[stranded].sum():,.0f} people ({int(stranded.sum())} demand points) can "
-            "reach no candidate site — add candidates or build the instance with a longer limit"
+        log.warning(
+            "%s people (%d demand cells) can reach no candidate site within the longest trip "
+            "allowed (--max-minutes): left out of the plan — raise --max-minutes or add "
+            "candidates near them",
+            f"{weights[stranded].sum():,.0f}",
+            int(stranded.sum()),
         )
-        raise InfeasibleRuleError(msg)
+        weights = np.where(stranded, 0.0, weights)
     if capacity is not None:
         capacity = np.asarray(capacity, dtype=float)
         best = np.sort(capacity[np.setdiff1d(np.arange(m), fixed_arr)])[::-1]
@@ -432,36 +447,34 @@ def pmedian(
                 "raise p or the capacities"
             )
             raise InfeasibleRuleError(msg)
-        return _capacitated(instance, p, fixed_arr, pairs, capacity, time_limit_s, covering=False)
-    coo = pairs.tocoo()
-    n_pairs = coo.nnz
-    n = len(weights)
-    rows = [
-        hstack(
-            [
-                csr_matrix((n, m)),
-                csr_matrix((np.ones(n_pairs), (coo.row, np.arange(n_pairs))), shape=(n, n_pairs)),
-            ]
-        ),
-        hstack(
-            [
-                csr_matrix((-np.ones(n_pairs), (np.arange(n_pairs), coo.col)), shape=(n_pairs, m)),
-                speye(n_pairs),
-            ]
-        ),
-        hstack([csr_matrix(np.ones((1, m))), csr_matrix((1, n_pairs))]),
-    ]
-    lower, upper = _binary_bounds(m, fixed_arr)
-    model = Model(
-        cost=np.concatenate([np.zeros(m), weights[coo.row] * coo.data]),
-        matrix=csc_matrix(vstack(rows)),
-        row_lower=np.concatenate([np.ones(n), np.full(n_pairs, -np.inf), [p]]),
-        row_upper=np.concatenate([np.ones(n), np.zeros(n_pairs), [p]]),
-        lower=np.concatenate([lower, np.zeros(n_pairs)]),
-        upper=np.concatenate([upper, np.ones(n_pairs)]),
-        integer=np.concatenate([np.ones(m, bool), np.zeros(n_pairs, bool)]),
+        kept = Instance(weights, m, instance.origin, instance.site, instance.minutes)
+        return _capacitated(kept, p, fixed_arr, pairs, capacity, time_limit_s, covering=False)
+    found = solve_pmedian(
+        weights,
+        instance.origin,
+        instance.site,
+        instance.minutes,
+        m,
+        p,
+        fixed=fixed_arr,
+        time_limit_s=time_limit_s,
+        gap=gap,
     )
-    solution = solve(model, time_limit_s=time_limit_s)
-    sites = _sites_of(solution, m)
-    assigned = _nearest_open(instance, sites, np.inf)
-    return _result(solution, sites, assigned, np.where(assigned >= 0, weights, 0.0))
+    if found.unserved_people > 0:
+        log.warning(
+            "the best plan with p = %d leaves %s people beyond --max-minutes of every open site "
+            "(counted at 10 × the longest trip each) — raise p or --max-minutes",
+            p,
+            f"{found.unserved_people:,.0f}",
+        )
+    assigned = _nearest_open(instance, found.sites, np.inf)
+    return Result(
+        sites=found.sites,
+        objective=found.objective,
+        bound=found.bound,
+        gap=found.gap,
+        status=found.status,
+        seconds=found.seconds,
+        assigned=assigned,
+        served=np.where(assigned >= 0, weights, 0.0),
+    )
