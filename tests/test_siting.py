@@ -229,3 +229,51 @@ def test_grid_candidates_far_from_roads_are_dropped(sample_layers, caplog):
     new = kept[kept["kind"] == "new"]
     probe = snap.attach(g, new.geometry.x.to_numpy(), new.geometry.y.to_numpy())
     assert (probe.offroad_m <= sample_layers.settings.network.max_snap_m).all()
+
+
+def test_site_add_opens_new_sites_on_top_of_the_existing(tmp_path):
+    """`--add 2`: every existing candidate stays open and exactly two new grid sites join."""
+    import pandas as pd
+    from click.testing import CliRunner
+
+    from geohealth.cli import main
+
+    from .conftest import SAMPLE_CONFIG
+
+    args = ["site", str(SAMPLE_CONFIG), "--problem", "pmedian", "--add", "2"]
+    args += ["--level", "township_health_centre", "--grid", "6000", "--out", str(tmp_path)]
+    result = CliRunner().invoke(main, ["-q", *args])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "sites.csv", dtype={"site_id": str})
+    existing = table[table["level"] == "township_health_centre"]
+    assert len(existing) == 18  # every township health centre of the sample county
+    assert len(table) == len(existing) + 2
+    assert "(Optimal" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--problem", "pmedian", "--add", "2", "--p", "5"], "not both"),
+        (["--problem", "lscp", "--add", "2"], "chooses how many itself"),
+        (["--preset", "regional-centre", "--add", "1"], "chooses how many itself"),
+        (["--problem", "mclp", "--add", "0"], "at least one new site"),
+        (
+            ["--problem", "mclp", "--add", "2", "--level", "township_health_centre"],
+            "give --grid SPACING",
+        ),
+    ],
+)
+def test_site_add_explains_what_is_wrong(tmp_path, extra, message):
+    from click.testing import CliRunner
+
+    from geohealth.cli import main
+
+    from .conftest import SAMPLE_CONFIG
+
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["-q", "site", str(SAMPLE_CONFIG), *extra, "--out", str(out)])
+    assert result.exit_code != 0
+    assert message in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert not out.exists()  # a failed run leaves no files

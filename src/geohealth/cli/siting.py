@@ -30,6 +30,25 @@ def _solver_line(label: str, r: object, unit: str) -> str:
     )
 
 
+def _check_add(add: int | None, p: int | None, problem: str | None, preset: str | None) -> None:
+    """Say what is wrong with ``--add`` in one line, before anything is loaded."""
+    if add is None:
+        return
+    if add < 1:
+        msg = f"--add {add}: open at least one new site"
+        raise ConfigError(msg)
+    if p is not None:
+        msg = (
+            "give --p (sites in total, fixed ones included) or --add (new sites on top of the "
+            "existing ones), not both"
+        )
+        raise ConfigError(msg)
+    if preset == "regional-centre" or problem == "lscp":
+        what = f"--preset {preset}" if preset else "--problem lscp"
+        msg = f"--add is for mclp, pmedian and --preset ambulance; {what} chooses how many itself"
+        raise ConfigError(msg)
+
+
 def _echo_written(paths: list[Path]) -> None:
     click.echo("written: " + "\n         ".join(str(p) for p in paths))
     click.echo(reach.OSM_ATTRIBUTION)
@@ -56,7 +75,21 @@ def _median(values: object) -> str:
     help="regional-centre: upgrade township hospitals into rural regional medical centres "
     "(Yangzhou rule); ambulance: stations at 1 per 30 000 residents, placed by MCLP.",
 )
-@click.option("--p", "p", type=int, default=None, help="Sites to open (fixed ones included).")
+@click.option(
+    "--p",
+    "p",
+    type=int,
+    default=None,
+    help="Sites in the plan in total, chosen among the candidates (fixed ones included).",
+)
+@click.option(
+    "--add",
+    "add",
+    type=int,
+    default=None,
+    help="Open this many new sites on top of every existing one (mclp, pmedian, ambulance): "
+    "the existing candidates stay open, the new ones come from --grid.",
+)
 @click.option(
     "--threshold",
     type=float,
@@ -159,6 +192,7 @@ def site_command(
     problem: str | None,
     preset: str | None,
     p: int | None,
+    add: int | None,
     threshold: float,
     mode: str,
     levels: tuple[str, ...],
@@ -191,6 +225,7 @@ def site_command(
     if preset is None and problem is None:
         msg = "give --problem mclp|lscp|pmedian, or --preset regional-centre|ambulance"
         raise ConfigError(msg)
+    _check_add(add, p, problem, preset)
     config.check_minutes(threshold, key="--threshold")
     config.check_minutes(max_minutes, key="--max-minutes")
     config.check_minutes(max_trip, key="--max-trip")
@@ -268,6 +303,7 @@ def site_command(
                 levels=levels or ambulance.HOST_LEVELS,
                 grid_m=grid_m,
                 p=p,
+                add=add,
                 mode=mode,
                 time_limit_s=time_limit,
             )
@@ -314,6 +350,8 @@ def site_command(
                 persons_per_bed=persons_per_bed,
                 capacity=capacity,
             )
+            if add is not None:
+                sites, p = plan.on_top(sites, add)
             solved = plan.solve_plan(
                 loaded,
                 sites,

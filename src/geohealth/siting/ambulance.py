@@ -90,6 +90,7 @@ def plan_stations(
     levels: tuple[str, ...] = HOST_LEVELS,
     grid_m: float | None = None,
     p: int | None = None,
+    add: int | None = None,
     mode: str = "drive",
     time_limit_s: float = 600.0,
 ) -> AmbulancePlan:
@@ -109,6 +110,8 @@ def plan_stations(
         Also candidate sites on a grid of this spacing (metres).
     p
         Stations in total (existing included); ``None``: as many as the population needs.
+    add
+        New stations on top of the existing ones (instead of ``p``).
     mode
         Travel mode of the ambulances.
     time_limit_s
@@ -129,7 +132,9 @@ def plan_stations(
     population = float(np.nansum(layers.population.values))
     needed = stations_needed(population, persons_per_station)
     total = p if p is not None else max(needed, existing)
-    if existing > needed and p is None:
+    if add is not None:
+        total = existing + add
+    elif existing > needed and p is None:
         log.info("%d stations exist, more than the %d the population needs", existing, needed)
     sites, instance, rows, cols, _ = plan.build_instance(
         layers, sites, mode=mode, limit_min=response_min

@@ -205,6 +205,39 @@ def candidates(
     return sites.drop(columns="beds")
 
 
+def on_top(sites: gpd.GeoDataFrame, add: int) -> tuple[gpd.GeoDataFrame, int]:
+    """Keep every existing candidate open and make room for ``add`` new sites.
+
+    Parameters
+    ----------
+    sites
+        Candidates from :func:`candidates`.
+    add
+        New sites to open.
+
+    Returns
+    -------
+    tuple
+        The candidates with every existing one fixed open, and ``p`` (existing + ``add``).
+
+    Raises
+    ------
+    ConfigError
+        If there are fewer new candidates than ``add``.
+    """
+    new = int((sites["kind"] == "new").sum())
+    if new < add:
+        msg = (
+            f"--add {add} needs at least {add} new candidate sites but there are {new} — "
+            "give --grid SPACING (new sites on a grid), or a smaller spacing"
+        )
+        raise ConfigError(msg)
+    kept = sites.assign(fixed=sites["fixed"].astype(bool) | (sites["kind"] == "existing"))
+    existing = int(kept["fixed"].sum())
+    log.info("--add %d: %d existing sites stay open, p = %d", add, existing, existing + add)
+    return kept, existing + add
+
+
 def build_instance(
     layers: InputLayers, sites: gpd.GeoDataFrame, *, mode: str, limit_min: float
 ) -> tuple[gpd.GeoDataFrame, Instance, np.ndarray, np.ndarray, traveltime.PairTimes]:

@@ -99,10 +99,16 @@ def _check_p(instance: Instance, p: int, fixed: Sequence[int]) -> np.ndarray:
         msg = f"p = {p}: open at least one site"
         raise InfeasibleRuleError(msg)
     if p > instance.n_sites:
-        msg = f"p = {p} but only {instance.n_sites} candidate sites — add candidates or lower p"
+        msg = (
+            f"p = {p} but there are only {instance.n_sites} candidate sites — give --p "
+            f"{instance.n_sites} or less, or more candidates (--grid, --level)"
+        )
         raise InfeasibleRuleError(msg)
     if len(fixed_arr) > p:
-        msg = f"{len(fixed_arr)} sites are fixed open but p = {p} — raise p to at least that"
+        msg = (
+            f"{len(fixed_arr)} sites are fixed open but p = {p}: p counts them — give --p "
+            f"{len(fixed_arr) + 1} or more, or --add N to open N new sites on top of them"
+        )
         raise InfeasibleRuleError(msg)
     if len(fixed_arr) and (fixed_arr.min() < 0 or fixed_arr.max() >= instance.n_sites):
         msg = "a fixed site is not among the candidates"
