@@ -176,9 +176,26 @@ def test_site_command_on_the_sample_county(tmp_path):
     result = CliRunner().invoke(main, ["-q", *args])
     assert result.exit_code == 0, result.output
     assert "gap 0.00% (Optimal" in result.stdout
-    table = pd.read_csv(tmp_path / "sites.csv", dtype={"site_id": str})
+    table = pd.read_csv(tmp_path / "sites.csv", dtype={"site_id": str, "township_code": str})
     assert len(table) == 4
     assert set(table["level"]) == {"township_health_centre"}
+    # where each site is, as the planner's own files say it: its township, and the GCJ-02
+    # coordinates of the facility list (pasted into AMap they land on the facility)
+    source = pd.read_csv(
+        SAMPLE_CONFIG.parent / "facilities" / "sample_facilities.csv", encoding="gbk", dtype=str
+    )
+    source = source.set_index(source.columns[0].strip()).loc[table["site_id"]]
+    lon_col = next(c for c in source.columns if "经度" in c)
+    lat_col = next(c for c in source.columns if "纬度" in c)
+    np.testing.assert_allclose(table["lon_gcj02"], source[lon_col].astype(float), atol=1e-6)
+    np.testing.assert_allclose(table["lat_gcj02"], source[lat_col].astype(float), atol=1e-6)
+    assert table["township"].tolist() == source["所属乡镇"].tolist()
+    assert table["township_code"].str.len().gt(0).all()
+    import json
+
+    record = json.loads((tmp_path / "plan.json").read_text(encoding="utf-8"))
+    assert [r["site_id"] for r in record["site_list"]] == table["site_id"].tolist()
+    assert record["site_list"][0]["township"] == table["township"].iloc[0]
     # the objective is what the engine says those 4 sites cover
     loaded = layers.load(config.load(SAMPLE_CONFIG))
     chosen = loaded.facilities[loaded.facilities["facility_id"].isin(table["site_id"])]

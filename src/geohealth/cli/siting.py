@@ -15,7 +15,7 @@ from geohealth.errors import ConfigError
 from geohealth.inputs import layers
 from geohealth.outputs import run_folder, staged_to_final
 from geohealth.siting import ambulance, files, plan, regional
-from geohealth.siting.record import Effect, PlanRecord, write_record
+from geohealth.siting.record import Effect, PlanRecord, site_list, write_record
 from geohealth.webmap import plan_maps, write_map
 
 log = logging.getLogger("geohealth")
@@ -267,6 +267,7 @@ def site_command(
             )
             click.echo(_solver_line("regional-centre", result.solution, "people covered"))
             record = PlanRecord(
+                site_list=site_list(result.centres),
                 title="农村区域性医疗卫生中心选址",
                 kind="regional-centre",
                 mode=mode,
@@ -327,6 +328,7 @@ def site_command(
             )
             click.echo(_solver_line("mclp", stations.plan.result, "people covered"))
             record = PlanRecord(
+                site_list=site_list(plan.site_table(stations.plan, threshold, loaded)),
                 title=f"急救站选址（{threshold:g}分钟）",
                 kind="ambulance",
                 mode=mode,
@@ -372,6 +374,7 @@ def site_command(
             )
             chosen = solved.sites[solved.sites["chosen"]]
             record = PlanRecord(
+                site_list=site_list(plan.site_table(solved, threshold, loaded)),
                 title=f"选址方案（{problem}）",
                 kind=str(problem),
                 mode=mode,

@@ -9,6 +9,7 @@ import logging
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from geohealth import coverage_files, webmap
@@ -26,6 +27,9 @@ log = logging.getLogger(__name__)
 def write_csv(path: Path, table: pd.DataFrame) -> Path:
     """Write a table as CSV in UTF-8 with BOM (Excel opens Chinese text correctly).
 
+    Missing and unreachable values (NaN, ``inf`` minutes) are empty cells, so a spreadsheet
+    reads the column as numbers.
+
     Parameters
     ----------
     path
@@ -38,7 +42,10 @@ def write_csv(path: Path, table: pd.DataFrame) -> Path:
     pathlib.Path
         ``path``.
     """
-    write_text(path, table.to_csv(index=False), encoding="utf-8-sig")
+    numbers = table.select_dtypes(include="number").columns
+    clean = table.copy()
+    clean[numbers] = clean[numbers].replace([np.inf, -np.inf], np.nan)
+    write_text(path, clean.to_csv(index=False), encoding="utf-8-sig")
     return path
 
 
@@ -65,7 +72,7 @@ def write_plan(
     list of pathlib.Path
         The files written.
     """
-    table = site_table(solved, threshold_min)
+    table = site_table(solved, threshold_min, layers)
     frames = assignment_layers(solved, layers)
     details = table.set_index("site_id")[["population_assigned", "covered", "mean_min"]].rename(
         columns={

@@ -21,6 +21,7 @@ from pyproj import Transformer
 
 from geohealth import catchments, reach, traveltime
 from geohealth.errors import ConfigError
+from geohealth.inputs import coords
 from geohealth.inputs.layers import InputLayers
 from geohealth.inputs.levels import BY_KEY, serves
 from geohealth.network import snap
@@ -423,8 +424,8 @@ def plan_from_result(
     return Plan(sites=chosen, result=result, rows=rows, cols=cols, minutes=minutes)
 
 
-def site_table(plan: Plan, threshold_min: float) -> pd.DataFrame:
-    """One row per chosen site: people assigned, covered within the threshold, mean time.
+def site_table(plan: Plan, threshold_min: float, layers: InputLayers | None = None) -> pd.DataFrame:
+    """One row per chosen site: where it is, people assigned and covered, mean time.
 
     Parameters
     ----------
@@ -432,12 +433,16 @@ def site_table(plan: Plan, threshold_min: float) -> pd.DataFrame:
         A solved plan.
     threshold_min
         Coverage time reported.
+    layers
+        The run's inputs: the township of each site, and its coordinates in the facility
+        list's own system (GCJ-02 or BD-09, as pasted into AMap or Baidu), when given.
 
     Returns
     -------
     pandas.DataFrame
-        ``site_id, name, level, kind, fixed, lon, lat, population_assigned, covered,
-        mean_min``.
+        ``site_id, name, level, kind, fixed, township_code, township, lon, lat`` (WGS-84),
+        ``lon_gcj02, lat_gcj02`` (or ``…_bd09``; when the facilities came in that system),
+        ``population_assigned, covered, mean_min``.
     """
     result = plan.result
     sites = plan.sites
@@ -452,20 +457,60 @@ def site_table(plan: Plan, threshold_min: float) -> pd.DataFrame:
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(population > 0, time / population, np.nan)
     idx = result.sites
-    return pd.DataFrame(
+    lon, lat = sites.geometry.x.to_numpy()[idx], sites.geometry.y.to_numpy()[idx]
+    table = pd.DataFrame(
         {
             "site_id": sites["site_id"].to_numpy()[idx],
             "name": sites["name"].to_numpy()[idx],
             "level": sites["level"].to_numpy()[idx],
             "kind": sites["kind"].to_numpy()[idx],
             "fixed": sites["fixed"].to_numpy()[idx],
-            "lon": sites.geometry.x.to_numpy()[idx],
-            "lat": sites.geometry.y.to_numpy()[idx],
-            "population_assigned": population[idx],
-            "covered": covered[idx],
-            "mean_min": mean[idx],
         }
     )
+    if layers is not None:
+        code, name = township_of(layers, lon, lat)
+        table["township_code"], table["township"] = code, name
+    table["lon"], table["lat"] = lon, lat
+    system = None
+    if layers is not None:  # the system the facility list was read in
+        system = layers.facilities.attrs.get(
+            "coordinate_system", layers.settings.facilities.coordinate_system
+        )
+    if system in ("gcj02", "bd09"):
+        table[f"lon_{system}"], table[f"lat_{system}"] = coords.from_wgs84(lon, lat, system)
+    table["population_assigned"] = population[idx]
+    table["covered"] = covered[idx]
+    table["mean_min"] = mean[idx]
+    return table
+
+
+def township_of(
+    layers: InputLayers, lon: np.ndarray, lat: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Code and name of the township holding each WGS-84 point (empty outside every one).
+
+    Parameters
+    ----------
+    layers
+        The run's inputs.
+    lon, lat
+        WGS-84 degrees.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Township codes and names (object arrays; ``""`` for a point in none).
+    """
+    towns = layers.townships
+    x, y = Transformer.from_crs(4326, towns.crs, always_xy=True).transform(lon, lat)
+    point, town = shapely.STRtree(towns.geometry.to_numpy()).query(
+        shapely.points(x, y), predicate="within"
+    )
+    code = np.full(len(lon), "", dtype=object)
+    name = np.full(len(lon), "", dtype=object)
+    code[point] = towns["code"].astype(str).to_numpy(dtype=object)[town]
+    name[point] = towns["name"].astype(str).to_numpy(dtype=object)[town]
+    return code, name
 
 
 def assignment_layers(plan: Plan, layers: InputLayers) -> dict[str, gpd.GeoDataFrame]:

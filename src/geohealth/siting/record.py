@@ -14,6 +14,9 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 from geohealth.errors import ConfigError
 from geohealth.outputs import write_text
 
@@ -65,6 +68,9 @@ class PlanRecord:
         ``region.name`` of the run's configuration.
     group
         ``whatif``: the care group whose coverage changes most (empty otherwise).
+    site_list
+        The plan's sites (:func:`site_list`): id, name, level, kind, township, WGS-84 and
+        input-system coordinates.
     """
 
     title: str
@@ -77,6 +83,45 @@ class PlanRecord:
     date: str = dataclasses.field(default_factory=lambda: dt.date.today().isoformat())
     region: str = ""
     group: str = ""
+    site_list: tuple[dict[str, object], ...] = ()
+
+
+#: Columns of a site table kept in ``plan.json`` (those present).
+SITE_COLUMNS = (
+    "site_id",
+    "name",
+    "level",
+    "kind",
+    "fixed",
+    "township_code",
+    "township",
+    "lon",
+    "lat",
+    "lon_gcj02",
+    "lat_gcj02",
+    "lon_bd09",
+    "lat_bd09",
+)
+
+
+def site_list(table: pd.DataFrame) -> tuple[dict[str, object], ...]:
+    """Return a site table's rows as plain records for ``plan.json`` (missing: null).
+
+    Parameters
+    ----------
+    table
+        A site table (:func:`geohealth.siting.plan.site_table`, or a preset's).
+
+    Returns
+    -------
+    tuple of dict
+        One record per site, with the columns of :data:`SITE_COLUMNS` the table has.
+    """
+    kept = table[[c for c in SITE_COLUMNS if c in table.columns]]
+    rows = kept.astype(object).where(kept.notna(), None).to_dict(orient="records")
+    return tuple(
+        {k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()} for row in rows
+    )
 
 
 def effect_text(e: Effect) -> str:
