@@ -147,3 +147,42 @@ def test_without_the_packaged_font_a_system_font_or_a_clear_error(monkeypatch):
                 fonts.cjk_font()
     finally:
         fonts.cjk_font.cache_clear()
+
+
+def test_names_on_a_print_map_never_overlap(sample_layers):
+    """Crowded points: every name placed clear of the others and of every symbol, or left off."""
+    import geopandas as gpd
+    import shapely
+    from matplotlib.text import Annotation
+
+    from geohealth.report.page import label_points, new_page
+
+    p = new_page("A4")
+    metric = sample_layers.region.metric_crs
+    towns = sample_layers.townships.to_crs(metric)
+    towns.plot(ax=p.ax, facecolor="none")
+    centre = towns.geometry.union_all().centroid
+    rng = np.random.default_rng(0)
+    # 30 points within 3 km: far more names than fit around them at print size
+    xy = np.column_stack([centre.x, centre.y]) + rng.normal(0, 1500, (30, 2))
+    points = gpd.GeoSeries(shapely.points(xy), crs=metric)
+    names = [f"测试卫生院{k:02d}" for k in range(30)]
+    left_off = label_points(p, points, names)
+    renderer = p.fig.canvas.get_renderer()
+    notes = [c for c in p.ax.get_children() if isinstance(c, Annotation)]
+    assert len(notes) + left_off == 30
+    assert 0 < left_off < 30
+    boxes = [n.get_window_extent(renderer) for n in notes]
+    for a in range(len(boxes)):
+        for b in range(a + 1, len(boxes)):
+            assert not boxes[a].overlaps(boxes[b])
+    centres = p.ax.transData.transform(xy)
+    r = 5.0 * p.fig.dpi / 72.0
+    for box in boxes:
+        inside = (
+            (centres[:, 0] + r > box.x0)
+            & (centres[:, 0] - r < box.x1)
+            & (centres[:, 1] + r > box.y0)
+            & (centres[:, 1] - r < box.y1)
+        )
+        assert not inside.any()

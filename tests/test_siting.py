@@ -208,6 +208,7 @@ def test_site_command_on_the_sample_county(tmp_path):
     names = {name for name, _ in pyogrio.list_layers(tmp_path / "assignment.gpkg")}
     assert names == {"sites", "catchments", "unassigned"}
     page = (tmp_path / "site_map.html").read_text(encoding="utf-8")
+    assert (tmp_path / "site_map.html").stat().st_size < 2_000_000  # areas joined, not cells
     offline.check_offline(page)
     assert {"选址结果", "服务范围（按选址着色）", "未分配/未覆盖区域"} <= set(overlay_names(page))
     assert all(name in page for name in table["name"])
@@ -294,3 +295,41 @@ def test_site_add_explains_what_is_wrong(tmp_path, extra, message):
     assert message in result.output
     assert len(result.output.strip().splitlines()) == 1
     assert not out.exists()  # a failed run leaves no files
+
+
+def test_site_maps_show_the_decision_with_a_bounded_legend(sample_layers):
+    """Many proposed sites and many kept ones: the legend names a few and counts the rest."""
+    import geopandas as gpd
+
+    from geohealth.report import plan_map
+    from geohealth.webmap import plan_maps
+
+    facilities = sample_layers.facilities
+    sites = gpd.GeoDataFrame(
+        {
+            "site_id": facilities["facility_id"].astype(str).to_numpy(),
+            "name": facilities["name"].to_numpy(),
+            "level": facilities["level"].to_numpy(),
+            "chosen": True,
+            "fixed": np.arange(len(facilities)) >= 20,  # 20 proposed, the rest kept
+        },
+        geometry=facilities.geometry.to_numpy(),
+        crs=facilities.crs,
+    ).to_crs(4326)
+    catchments = gpd.GeoDataFrame(
+        {"site_id": sites["site_id"].iloc[:3], "population": [1.0, 2.0, 3.0]},
+        geometry=sample_layers.townships.geometry.iloc[:3].to_numpy(),
+        crs=sample_layers.townships.crs,
+    ).to_crs(4326)
+    fmap = plan_maps.siting_map(sample_layers, sites, catchments, None, title="t", subtitle="s")
+    page = fmap.get_root().render()
+    kept = len(sites) - 20
+    assert f"另 {20 - plan_maps.LEGEND_SITES} 个选址" in page
+    assert f"现有机构（保留）{kept} 个" in page
+    assert page.count('"permanent": true') == 20  # proposed names only (kept: too many)
+    fig = plan_map.siting_figure(sample_layers, sites, catchments, None, title="t")
+    legend = fig.legends[0]
+    labels = [t.get_text() for t in legend.get_texts()]
+    assert len(labels) == plan_maps.LEGEND_SITES + 2
+    assert labels[-2].startswith(f"另 {20 - plan_maps.LEGEND_SITES} 个选址")
+    assert labels[-1].startswith(f"现有机构（保留）{kept} 个")

@@ -8,6 +8,7 @@ attribution and the date; Chinese text is drawn in :func:`geohealth.report.fonts
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrow, Rectangle
+from matplotlib.transforms import Bbox
 
 from geohealth.config import Settings
 from geohealth.errors import ConfigError
@@ -29,6 +31,8 @@ from geohealth.inputs.layers import InputLayers
 from geohealth.outputs import atomic_path
 from geohealth.reach import OSM_ATTRIBUTION
 from geohealth.report import fonts
+
+log = logging.getLogger(__name__)
 
 #: Landscape page sizes (millimetres).
 PAGES = {"A4": (297.0, 210.0), "A3": (420.0, 297.0)}
@@ -181,8 +185,32 @@ def draw_facilities(p: Page, layers: InputLayers, levels: tuple[str, ...]) -> li
     return handles
 
 
-def label_points(p: Page, points: gpd.GeoSeries, names: Iterable[object]) -> None:
-    """Write each point's name just above it, on a white halo.
+#: Where a name may go around its point (offset in points, alignment), in order of preference.
+_LABEL_PLACES = (
+    ((0, 8), "center", "bottom"),
+    ((9, 0), "left", "center"),
+    ((0, -8), "center", "top"),
+    ((-9, 0), "right", "center"),
+    ((9, 8), "left", "bottom"),
+    ((-9, 8), "right", "bottom"),
+    ((9, -8), "left", "top"),
+    ((-9, -8), "right", "top"),
+)
+
+
+def label_points(
+    p: Page,
+    points: gpd.GeoSeries,
+    names: Iterable[object],
+    *,
+    avoid: gpd.GeoSeries | None = None,
+) -> int:
+    """Name each point beside it on a white halo, over no other name and no symbol.
+
+    Each name takes the first place around its point (above, right, below, left, then the
+    corners) where it overlaps neither a name already placed nor the symbol of any point in
+    ``avoid`` (and ``points``); a name with no free place is left off the map — the legend
+    and the tables carry it — rather than printed over another.
 
     Parameters
     ----------
@@ -192,19 +220,50 @@ def label_points(p: Page, points: gpd.GeoSeries, names: Iterable[object]) -> Non
         Points in the page's metric CRS.
     names
         One name per point.
+    avoid
+        Other symbols' points (metric CRS) names must not cover.
+
+    Returns
+    -------
+    int
+        Names left off for want of room.
     """
+    p.ax.set_aspect("equal")
+    p.ax.apply_aspect()  # the final data → page transform, before anything is measured
+    renderer = p.fig.canvas.get_renderer()
+    marks = [points] if avoid is None else [points, avoid]
+    xy = np.vstack([np.column_stack([m.x.to_numpy(), m.y.to_numpy()]) for m in marks])
+    centres = p.ax.transData.transform(xy) if len(xy) else np.zeros((0, 2))
+    r = 5.0 * p.fig.dpi / 72.0  # half a symbol, in pixels
+    symbols = [Bbox.from_extents(x - r, y - r, x + r, y + r) for x, y in centres]
+    taken: list[Bbox] = []
+    left_off = 0
     for point, name in zip(points, names, strict=True):
-        p.ax.annotate(
-            str(name),
-            (point.x, point.y),
-            xytext=(0, 8),
-            textcoords="offset points",
-            ha="center",
-            fontproperties=p.font,
-            fontsize=p.size,
-            zorder=6,
-            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
-        )
+        for offset, ha, va in _LABEL_PLACES:
+            note = p.ax.annotate(
+                str(name),
+                (point.x, point.y),
+                xytext=offset,
+                textcoords="offset points",
+                ha=ha,
+                va=va,
+                fontproperties=p.font,
+                fontsize=p.size,
+                zorder=6,
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
+            )
+            box = note.get_window_extent(renderer)
+            if not any(box.overlaps(b) for b in taken) and not any(
+                box.overlaps(b) for b in symbols
+            ):
+                taken.append(box)
+                break
+            note.remove()
+        else:
+            left_off += 1
+    if left_off:
+        log.debug("%d names left off the map for want of room", left_off)
+    return left_off
 
 
 def sources_line(settings: Settings) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import shapely
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -10,7 +11,7 @@ from matplotlib.patches import Patch
 
 from geohealth.inputs.layers import InputLayers
 from geohealth.report.page import finish_page, label_points, new_page
-from geohealth.webmap.plan_maps import PALETTE
+from geohealth.webmap.plan_maps import FEW_KEPT, KEPT_COLOUR, LEGEND_SITES, PALETTE
 
 
 def siting_figure(
@@ -25,8 +26,10 @@ def siting_figure(
 ) -> Figure:
     """Build the print map of a siting plan: chosen sites, their catchments, unassigned areas.
 
-    Catchments are coloured by site and labelled with the site's name (so they stay apart in
-    greyscale print); areas no site serves are hatched.
+    Proposed sites (new, or existing ones the plan chooses) are stars coloured with their
+    catchments and named; existing sites kept open (``fixed``) are small grey dots, named
+    only when few; the legend names at most ``LEGEND_SITES`` sites and counts the rest. Areas
+    no site serves are hatched.
 
     Parameters
     ----------
@@ -53,7 +56,14 @@ def siting_figure(
     p = new_page(page)
     metric = layers.region.metric_crs
     chosen = sites[sites["chosen"]].to_crs(metric).reset_index(drop=True)
-    colour = {sid: PALETTE[k % len(PALETTE)] for k, sid in enumerate(chosen["site_id"])}
+    fixed = (
+        chosen["fixed"].fillna(False).astype(bool).to_numpy()
+        if "fixed" in chosen
+        else np.zeros(len(chosen), dtype=bool)
+    )
+    proposed, kept = chosen[~fixed], chosen[fixed]
+    colour = {sid: PALETTE[k % len(PALETTE)] for k, sid in enumerate(proposed["site_id"])}
+    colour.update(dict.fromkeys(kept["site_id"], KEPT_COLOUR))
     catch = catchments.to_crs(metric)
     catch["geometry"] = catch.geometry.simplify(25.0)
     catch.plot(
@@ -76,19 +86,32 @@ def siting_figure(
     layers.townships.to_crs(metric).plot(
         ax=p.ax, facecolor="none", edgecolor="#333333", linewidth=0.6
     )
+    if len(kept):  # existing sites kept open: small, named only when few
+        p.ax.scatter(
+            kept.geometry.x,
+            kept.geometry.y,
+            marker="o",
+            s=10,
+            c=KEPT_COLOUR,
+            edgecolors="#404040",
+            linewidths=0.4,
+            zorder=4,
+        )
     p.ax.scatter(
-        chosen.geometry.x,
-        chosen.geometry.y,
+        proposed.geometry.x,
+        proposed.geometry.y,
         marker="*",
         s=140,
-        c=[colour[s] for s in chosen["site_id"]],
+        c=[colour[s] for s in proposed["site_id"]],
         edgecolors="black",
         linewidths=0.8,
         zorder=5,
     )
-    label_points(p, chosen.geometry, chosen["name"])
+    named = proposed if len(kept) > FEW_KEPT else chosen
+    label_points(p, named.geometry, named["name"], avoid=chosen.geometry)
     people = dict(zip(catch["site_id"], catch["population"], strict=True))
-    handles = [
+    shown = proposed.iloc[:LEGEND_SITES]
+    entries = [
         Line2D(
             [],
             [],
@@ -99,13 +122,40 @@ def siting_figure(
             markersize=10,
             label=f"{n}（{people.get(s, 0):,.0f} 人）",
         )
-        for s, n in zip(chosen["site_id"], chosen["name"], strict=True)
-    ] + handles
+        for s, n in zip(shown["site_id"], shown["name"], strict=True)
+    ]
+
+    def served(frame: gpd.GeoDataFrame) -> str:
+        return f"{sum(people.get(s, 0) for s in frame['site_id']):,.0f} 人"
+
+    if len(proposed) > len(shown):
+        rest = proposed.iloc[len(shown) :]
+        entries.append(
+            Line2D(
+                [],
+                [],
+                linestyle="",
+                label=f"另 {len(rest)} 个选址（{served(rest)}，见 sites.csv）",
+            )
+        )
+    if len(kept):
+        entries.append(
+            Line2D(
+                [],
+                [],
+                marker="o",
+                linestyle="",
+                markerfacecolor=KEPT_COLOUR,
+                markeredgecolor="#404040",
+                markersize=5,
+                label=f"现有机构（保留）{len(kept)} 个（{served(kept)}）",
+            )
+        )
     return finish_page(
         p,
         layers,
         title=title,
-        handles=handles,
+        handles=entries + handles,
         legend_title="选址及其服务人口",
         note="",
         sources=sources,

@@ -35,10 +35,16 @@ def fmt(value: float | None, spec: str = ",.0f") -> str:
 
 
 def simplified(frame: gpd.GeoDataFrame, metric: CRS, tolerance_m: float) -> gpd.GeoDataFrame:
-    """Geometries simplified in metres (for the page's size), back in EPSG:4326."""
+    """Geometries simplified in metres (for the page's size), back in EPSG:4326.
+
+    Coordinates are rounded to 1e-5° (about a metre): GeoJSON writes every digit it has,
+    and a page's outlines need no more.
+    """
     out = frame.to_crs(metric)
     out["geometry"] = shapely.make_valid(out.geometry.simplify(tolerance_m).to_numpy())
-    return out.to_crs(4326)
+    out = out.to_crs(4326)
+    out["geometry"] = shapely.transform(out.geometry.to_numpy(), lambda xy: np.round(xy, 5))
+    return out
 
 
 def base_map(layers: InputLayers) -> folium.Map:

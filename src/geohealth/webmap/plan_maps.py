@@ -1,7 +1,8 @@
 """Maps of plans: chosen sites with their catchments, and a scenario's before/after.
 
-- :func:`siting_map` — the chosen sites (a star each), their catchments coloured by site,
-  the areas no site serves, the candidates not chosen (hidden at first), township lines.
+- :func:`siting_map` — the proposed sites (a named star each) and the existing ones kept
+  (small grey dots), their catchments coloured by site, the areas no site serves (joined),
+  the candidates not chosen (hidden at first), township lines; a legend of bounded size.
 - :func:`whatif_map` — the changed facilities (added, upgraded, closed), cells newly covered
   and no longer covered per group and mode, townships with coverage before and after.
 """
@@ -13,7 +14,9 @@ import html
 
 import folium
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 
 from geohealth.inputs.layers import InputLayers
 from geohealth.inputs.levels import BY_KEY
@@ -41,12 +44,39 @@ def _level_zh(level: object) -> str:
 
 
 def _star_marker(row: pd.Series, colour: str, popup: str) -> folium.Marker:
+    """Mark a proposed site: a star, named beside it (right of the symbol, never over it)."""
     return folium.Marker(
         location=[row.geometry.y, row.geometry.x],
         icon=folium.DivIcon(html=_STAR.format(colour), icon_size=(22, 22), icon_anchor=(11, 11)),
-        tooltip=html.escape(str(row["name"])),
+        tooltip=folium.Tooltip(
+            html.escape(str(row["name"])), permanent=True, direction="right", offset=(10, 0)
+        ),
         popup=folium.Popup(popup, max_width=320),
     )
+
+
+#: Proposed sites named in the legend; the rest are counted.
+LEGEND_SITES = 12
+#: Existing sites kept open are labelled on the map only when there are at most this many.
+FEW_KEPT = 8
+#: Existing sites kept open, and their catchments (tan: apart from the grey of unserved areas).
+KEPT_COLOUR = "#bfa77a"
+
+
+def _dissolved(cells: gpd.GeoDataFrame, metric: object) -> gpd.GeoDataFrame:
+    """Join cells that touch into areas, with the people in each, simplified for the screen.
+
+    The web map draws a few areas, not every cell (the GeoPackage keeps the cells).
+    """
+    union = shapely.coverage_union_all(cells.geometry.to_numpy())
+    parts = shapely.get_parts(union)
+    inside = shapely.STRtree(parts).query(
+        shapely.point_on_surface(cells.geometry.to_numpy()), predicate="within"
+    )
+    people = np.zeros(len(parts))
+    np.add.at(people, inside[1], cells["population"].to_numpy()[inside[0]])
+    areas = gpd.GeoDataFrame({"population": people}, geometry=parts, crs=cells.crs)
+    return base.simplified(areas, metric, 25.0)
 
 
 def siting_map(
@@ -59,14 +89,21 @@ def siting_map(
     subtitle: str,
     details: pd.DataFrame | None = None,
 ) -> folium.Map:
-    """Build the map of a siting plan.
+    """Build the map of a siting plan: what it proposes stands out.
+
+    Proposed sites (new, or existing ones the plan chooses) are stars in their own colours,
+    named on the map and in the legend (the first ``LEGEND_SITES``; the rest counted), with
+    their catchments in the same colours. Existing sites the plan keeps open (``fixed``) are
+    small grey dots with grey catchments, named only when there are few. Areas no site
+    serves are drawn joined, not cell by cell.
 
     Parameters
     ----------
     layers
         The run's inputs.
     sites
-        Every candidate (EPSG:4326): ``site_id``, ``name``, ``level``, ``chosen``.
+        Every candidate (EPSG:4326): ``site_id``, ``name``, ``level``, ``chosen`` and,
+        optionally, ``fixed`` (open already).
     catchments
         One polygon per chosen site: ``site_id`` and ``population``.
     unassigned
@@ -83,7 +120,14 @@ def siting_map(
     """
     fmap = base.base_map(layers)
     chosen = sites[sites["chosen"]].reset_index(drop=True)
-    colour = {sid: PALETTE[k % len(PALETTE)] for k, sid in enumerate(chosen["site_id"])}
+    fixed = (
+        chosen["fixed"].fillna(False).astype(bool).to_numpy()
+        if "fixed" in chosen
+        else np.zeros(len(chosen), dtype=bool)
+    )
+    proposed, kept = chosen[~fixed], chosen[fixed]
+    colour = {sid: PALETTE[k % len(PALETTE)] for k, sid in enumerate(proposed["site_id"])}
+    colour.update(dict.fromkeys(kept["site_id"], KEPT_COLOUR))
     names = dict(zip(chosen["site_id"], chosen["name"], strict=True))
     catch = catchments[["site_id", "population", "geometry"]].copy()
     catch["centre"] = catch["site_id"].map(names)
@@ -103,10 +147,11 @@ def siting_map(
             fields=["centre", "people"], aliases=["选址", "服务人口（人）"]
         ),
     ).add_to(fmap)
+    total_gap = 0.0
     if unassigned is not None and len(unassigned):
-        gaps = unassigned[["population", "geometry"]].copy()
+        gaps = _dissolved(unassigned, layers.region.metric_crs)
+        total_gap = float(gaps["population"].sum())
         gaps["people"] = gaps["population"].map(base.fmt)
-        gaps = base.simplified(gaps, layers.region.metric_crs, 25.0)
         folium.GeoJson(
             gaps.drop(columns="population").to_json(drop_id=True),
             name="未分配/未覆盖区域",
@@ -132,26 +177,51 @@ def siting_map(
             tooltip=html.escape(str(row.name)),
         ).add_to(others)
     others.add_to(fmap)
-    group = folium.FeatureGroup(name="选址结果")
     extra = details if details is not None else pd.DataFrame()
-    for _, row in chosen.iterrows():
+
+    def popup(row: pd.Series) -> str:
         lines = [f"<b>{html.escape(str(row['name']))}</b>", f"级别：{_level_zh(row['level'])}"]
         if row["site_id"] in extra.index:
             for label, value in extra.loc[row["site_id"]].items():
                 lines.append(f"{html.escape(str(label))}：{html.escape(str(value))}")
-        _star_marker(row, colour[row["site_id"]], "<br>".join(lines)).add_to(group)
+        return "<br>".join(lines)
+
+    if len(kept):
+        existing = folium.FeatureGroup(name=f"现有机构（保留，{len(kept)} 个）")
+        label = len(kept) <= FEW_KEPT
+        for _, row in kept.iterrows():
+            folium.CircleMarker(
+                location=[row.geometry.y, row.geometry.x],
+                radius=3,
+                color="#404040",
+                weight=1,
+                fill=True,
+                fill_color=KEPT_COLOUR,
+                fill_opacity=1.0,
+                tooltip=folium.Tooltip(html.escape(str(row["name"])), permanent=label),
+                popup=folium.Popup(popup(row), max_width=320),
+            ).add_to(existing)
+        existing.add_to(fmap)
+    group = folium.FeatureGroup(name="选址结果")
+    for _, row in proposed.iterrows():
+        _star_marker(row, colour[row["site_id"]], popup(row)).add_to(group)
     group.add_to(fmap)
     folium.LayerControl(collapsed=True).add_to(fmap)
+    shown = list(proposed["site_id"])[:LEGEND_SITES]
     entries = [
-        f'{_STAR.format(colour[s])} <span style="vertical-align:top">{html.escape(str(n))}</span>'
-        for s, n in names.items()
+        f'{_STAR.format(colour[s])} <span style="vertical-align:top">'
+        f"{html.escape(str(names[s]))}</span>"
+        for s in shown
     ]
-    body = (
-        "<b>选址及其服务范围</b><br>"
-        + "<br>".join(entries)
-        + "<br>"
-        + symbols.swatch(_UNASSIGNED, "未分配/未覆盖区域")
+    if len(proposed) > len(shown):
+        entries.append(f"…… 另 {len(proposed) - len(shown)} 个选址（见 sites.csv）")
+    if len(kept):
+        entries.append(symbols.swatch(KEPT_COLOUR, f"现有机构（保留）{len(kept)} 个及其服务范围"))
+    gap_text = (
+        f"未分配/未覆盖区域（{base.fmt(total_gap)} 人）" if total_gap else "未分配/未覆盖区域"
     )
+    body = "<b>选址及其服务范围</b><br>" + "<br>".join(entries) + "<br>"
+    body += symbols.swatch(_UNASSIGNED, gap_text)
     base.add_panel(fmap, title, f"{subtitle} · {dt.date.today():%Y-%m-%d}", body, OSM_ATTRIBUTION)
     return base.finish(fmap, layers)
 
