@@ -51,7 +51,20 @@ def test_debug_shows_the_exception(tmp_path):
 def test_demo_runs_on_the_sample(demo_run):
     out, result = demo_run
     assert (out.parent / "check" / "check.txt").is_file()
-    assert sorted(p.name for p in out.parent.iterdir()) == ["check", "coverage", "sample-data"]
+    assert sorted(p.name for p in out.parent.iterdir()) == [
+        "check",
+        "coverage",
+        "report",
+        "sample-data",
+        "site-ambulance",
+    ]
+    # the whole product: a plan (the ambulance stations the county needs) and the report
+    assert "ambulance stations:" in result.stdout
+    plan = out.parent / "site-ambulance"
+    assert json.loads((plan / "plan.json").read_text(encoding="utf-8"))["kind"] == "ambulance"
+    report = out.parent / "report"
+    for name in ("summary.pdf", "plans.xlsx", "sites_site-ambulance.csv", "web/index.html"):
+        assert (report / name).is_file()
     for name in ("townships.csv", "facilities.csv", "coverage.xlsx", "coverage.gpkg"):
         assert (out / name).is_file()
     # it says where the map and the tables are

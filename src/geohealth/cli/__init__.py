@@ -309,12 +309,25 @@ def _find_sample_config() -> Path | None:
     default=None,
     help="Folder for the run's folders check/ and coverage/ (default: maps/sample-county).",
 )
+@click.option(
+    "--plan/--no-plan",
+    "with_plan",
+    default=True,
+    show_default=True,
+    help="Also place the ambulance stations the county needs and write the report "
+    "(print maps, tables, summary) with that plan.",
+)
 @mode_option
-def demo_command(out_dir: Path | None, modes: tuple[str, ...]) -> None:
+@click.pass_context
+def demo_command(
+    ctx: click.Context, out_dir: Path | None, modes: tuple[str, ...], with_plan: bool
+) -> None:
     """Run the main job on the bundled sample county and write into maps/.
 
-    Checks the inputs, then computes coverage for every mode and writes the tables, the
-    GeoPackage, the rasters and the interactive map (coverage_map.html).
+    Checks the inputs, computes coverage for every mode and writes the tables, the
+    GeoPackage, the rasters and the interactive map (coverage_map.html); then places the
+    ambulance stations the county needs (site-ambulance/) and writes the report for plan
+    appendices with that plan (report/, A4).
     """
     found = _find_sample_config()
     if found is None:
@@ -326,6 +339,28 @@ def demo_command(out_dir: Path | None, modes: tuple[str, ...]) -> None:
     out = out_dir or settings.output_dir
     _run_check(settings, out / "check")
     _run_coverage(settings, out / "coverage", modes or None)
+    if not with_plan:
+        return
+    plan = out / "site-ambulance"
+    ctx.invoke(self_command(ctx, "site"), config_file=found, preset="ambulance", out_dir=plan)
+    ctx.invoke(
+        self_command(ctx, "report"),
+        config_file=found,
+        pages=("A4",),
+        plan_dirs=(plan,),
+        modes=modes,
+        out_dir=out,
+    )
+
+
+def self_command(ctx: click.Context, name: str) -> click.Command:
+    """Return one of geohealth's own commands (loading a lazy one), to run from another."""
+    root = ctx.find_root()
+    command = root.command.get_command(root, name)  # type: ignore[attr-defined]
+    if command is None:  # pragma: no cover - the names are ours
+        msg = f"no command {name}"
+        raise LookupError(msg)
+    return command
 
 
 def _tile_count(ctx: click.Context, param: click.Parameter, value: str) -> int:
