@@ -75,7 +75,6 @@ def finer(loaded: layers.InputLayers, factor: int = 2) -> layers.InputLayers:
 
 def spopt_mclp(minutes: np.ndarray, weights: np.ndarray) -> tuple[float, float, np.ndarray]:
     """Build and solve spopt's MCLP; (build seconds, solve seconds, chosen site indices)."""
-    import pulp
     from spopt.locate import MCLP
 
     t0 = time.perf_counter()
@@ -83,13 +82,21 @@ def spopt_mclp(minutes: np.ndarray, weights: np.ndarray) -> tuple[float, float, 
         minutes, weights, service_radius=THRESHOLD, p_facilities=P, name="bench"
     )
     built = time.perf_counter() - t0
+    solved, chosen = _spopt_solve(model)
+    return built, solved, np.asarray(chosen)
+
+
+def _spopt_solve(model: object) -> tuple[float, list[int]]:
+    """Solve a built spopt model with HiGHS through PuLP: (seconds, chosen site indices)."""
+    import pulp
+
     t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model.solve(pulp.HiGHS(msg=False))
+        model.solve(pulp.HiGHS(msg=False))  # type: ignore[attr-defined]
     solved = time.perf_counter() - t0
-    chosen = np.array([j for j, var in enumerate(model.fac_vars) if (var.value() or 0) > 0.5])
-    return built, solved, chosen
+    chosen = [j for j, var in enumerate(model.fac_vars) if (var.value() or 0) > 0.5]  # type: ignore[attr-defined]
+    return solved, chosen
 
 
 def plain_mclp(instance: problems.Instance) -> tuple[float, float, str]:
@@ -264,18 +271,12 @@ def _in_child(path: Path, p: int, gap: float, time_limit_s: float) -> dict:
 
 def spopt_pmedian(minutes: np.ndarray, people: np.ndarray, p: int) -> tuple[float, float, float]:
     """spopt's p-median on a dense matrix; (build s, solve s, objective of its sites)."""
-    import pulp
     from spopt.locate import PMedian
 
     t0 = time.perf_counter()
     model = PMedian.from_cost_matrix(minutes, people, p_facilities=p, name="bench")
     built = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model.solve(pulp.HiGHS(msg=False))
-    solved = time.perf_counter() - t0
-    chosen = [j for j, var in enumerate(model.fac_vars) if (var.value() or 0) > 0.5]
+    solved, chosen = _spopt_solve(model)
     objective = float((people * minutes[:, chosen].min(axis=1)).sum())
     return built, solved, objective
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import geopandas as gpd
-import numpy as np
 import shapely
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -11,7 +10,7 @@ from matplotlib.patches import Patch
 
 from geohealth.inputs.layers import InputLayers
 from geohealth.report.page import finish_page, label_points, new_page
-from geohealth.webmap.plan_maps import FEW_KEPT, KEPT_COLOUR, LEGEND_SITES, PALETTE
+from geohealth.webmap.plan_maps import FEW_KEPT, KEPT_COLOUR, LEGEND_SITES, site_roles
 
 
 def siting_figure(
@@ -55,15 +54,7 @@ def siting_figure(
     """
     p = new_page(page)
     metric = layers.region.metric_crs
-    chosen = sites[sites["chosen"]].to_crs(metric).reset_index(drop=True)
-    fixed = (
-        chosen["fixed"].fillna(False).astype(bool).to_numpy()
-        if "fixed" in chosen
-        else np.zeros(len(chosen), dtype=bool)
-    )
-    proposed, kept = chosen[~fixed], chosen[fixed]
-    colour = {sid: PALETTE[k % len(PALETTE)] for k, sid in enumerate(proposed["site_id"])}
-    colour.update(dict.fromkeys(kept["site_id"], KEPT_COLOUR))
+    chosen, proposed, kept, colour = site_roles(sites.to_crs(metric))
     catch = catchments.to_crs(metric)
     catch["geometry"] = catch.geometry.simplify(25.0)
     catch.plot(

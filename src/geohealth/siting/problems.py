@@ -26,7 +26,7 @@ from scipy.sparse import eye as speye
 
 from geohealth.errors import GeohealthError
 from geohealth.siting.milp import Model, Solution, solve
-from geohealth.siting.pmedian import solve_pmedian
+from geohealth.siting.pmedian import PMedianSolution, solve_pmedian
 
 log = logging.getLogger(__name__)
 
@@ -285,7 +285,10 @@ def _capacitated(
 
 
 def _result(
-    solution: Solution, sites: np.ndarray, assigned: np.ndarray, served: np.ndarray
+    solution: Solution | PMedianSolution,
+    sites: np.ndarray,
+    assigned: np.ndarray,
+    served: np.ndarray,
 ) -> Result:
     return Result(
         sites=sites,
@@ -474,13 +477,4 @@ def pmedian(
             f"{found.unserved_people:,.0f}",
         )
     assigned = _nearest_open(instance, found.sites, np.inf)
-    return Result(
-        sites=found.sites,
-        objective=found.objective,
-        bound=found.bound,
-        gap=found.gap,
-        status=found.status,
-        seconds=found.seconds,
-        assigned=assigned,
-        served=np.where(assigned >= 0, weights, 0.0),
-    )
+    return _result(found, found.sites, assigned, np.where(assigned >= 0, weights, 0.0))

@@ -63,6 +63,49 @@ FEW_KEPT = 8
 KEPT_COLOUR = "#bfa77a"
 
 
+def site_roles(
+    sites: gpd.GeoDataFrame,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame, dict[object, str]]:
+    """Split a plan's chosen sites into those it proposes and the existing ones it keeps.
+
+    Parameters
+    ----------
+    sites
+        Candidates with ``site_id``, ``chosen`` and, optionally, ``fixed`` (open already).
+
+    Returns
+    -------
+    tuple
+        The chosen sites, the proposed ones (not fixed), the kept ones (fixed), and each
+        chosen site's colour: the palette in turn for the proposed, ``KEPT_COLOUR`` for the
+        kept.
+    """
+    chosen = sites[sites["chosen"]].reset_index(drop=True)
+    fixed = (
+        chosen["fixed"].fillna(False).astype(bool).to_numpy()
+        if "fixed" in chosen
+        else np.zeros(len(chosen), dtype=bool)
+    )
+    proposed, kept = chosen[~fixed], chosen[fixed]
+    colour = {sid: PALETTE[k % len(PALETTE)] for k, sid in enumerate(proposed["site_id"])}
+    colour.update(dict.fromkeys(kept["site_id"], KEPT_COLOUR))
+    return chosen, proposed, kept, colour
+
+
+def _dot(row: pd.Series, edge: str, fill: str, tooltip: folium.Tooltip) -> folium.CircleMarker:
+    """Draw a site as a small round symbol (candidates not chosen, existing sites kept)."""
+    return folium.CircleMarker(
+        location=[row.geometry.y, row.geometry.x],
+        radius=3,
+        color=edge,
+        weight=1,
+        fill=True,
+        fill_color=fill,
+        fill_opacity=1.0,
+        tooltip=tooltip,
+    )
+
+
 def _dissolved(cells: gpd.GeoDataFrame, metric: object) -> gpd.GeoDataFrame:
     """Join cells that touch into areas, with the people in each, simplified for the screen.
 
@@ -119,15 +162,7 @@ def siting_map(
         Offline (Leaflet inlined).
     """
     fmap = base.base_map(layers)
-    chosen = sites[sites["chosen"]].reset_index(drop=True)
-    fixed = (
-        chosen["fixed"].fillna(False).astype(bool).to_numpy()
-        if "fixed" in chosen
-        else np.zeros(len(chosen), dtype=bool)
-    )
-    proposed, kept = chosen[~fixed], chosen[fixed]
-    colour = {sid: PALETTE[k % len(PALETTE)] for k, sid in enumerate(proposed["site_id"])}
-    colour.update(dict.fromkeys(kept["site_id"], KEPT_COLOUR))
+    chosen, proposed, kept, colour = site_roles(sites)
     names = dict(zip(chosen["site_id"], chosen["name"], strict=True))
     catch = catchments[["site_id", "population", "geometry"]].copy()
     catch["centre"] = catch["site_id"].map(names)
@@ -165,17 +200,10 @@ def siting_map(
         ).add_to(fmap)
     base.township_outlines(layers).add_to(fmap)
     others = folium.FeatureGroup(name="未选中的候选点", show=False)
-    for row in sites[~sites["chosen"]].itertuples():
-        folium.CircleMarker(
-            location=[row.geometry.y, row.geometry.x],
-            radius=3,
-            color="#333333",
-            weight=1,
-            fill=True,
-            fill_color="#ffffff",
-            fill_opacity=1.0,
-            tooltip=html.escape(str(row.name)),
-        ).add_to(others)
+    for _, row in sites[~sites["chosen"]].iterrows():
+        _dot(row, "#333333", "#ffffff", folium.Tooltip(html.escape(str(row["name"])))).add_to(
+            others
+        )
     others.add_to(fmap)
     extra = details if details is not None else pd.DataFrame()
 
@@ -190,17 +218,10 @@ def siting_map(
         existing = folium.FeatureGroup(name=f"现有机构（保留，{len(kept)} 个）")
         label = len(kept) <= FEW_KEPT
         for _, row in kept.iterrows():
-            folium.CircleMarker(
-                location=[row.geometry.y, row.geometry.x],
-                radius=3,
-                color="#404040",
-                weight=1,
-                fill=True,
-                fill_color=KEPT_COLOUR,
-                fill_opacity=1.0,
-                tooltip=folium.Tooltip(html.escape(str(row["name"])), permanent=label),
-                popup=folium.Popup(popup(row), max_width=320),
-            ).add_to(existing)
+            name = folium.Tooltip(html.escape(str(row["name"])), permanent=label)
+            dot = _dot(row, "#404040", KEPT_COLOUR, name)
+            folium.Popup(popup(row), max_width=320).add_to(dot)
+            dot.add_to(existing)
         existing.add_to(fmap)
     group = folium.FeatureGroup(name="选址结果")
     for _, row in proposed.iterrows():
