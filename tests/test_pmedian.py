@@ -200,3 +200,31 @@ def test_the_solver_prints_nothing_on_the_terminal(capfd, caplog):
     out, _ = capfd.readouterr()
     assert "HiGHS" not in out
     assert any("HiGHS" in r.getMessage() for r in caplog.records)
+
+
+def test_a_milp_reports_its_progress(caplog, monkeypatch):
+    """HiGHS's branch and bound logs time, best, bound and gap (every 2 s; here every call)."""
+    from scipy.sparse import csc_matrix
+
+    from geohealth.siting import milp
+
+    monkeypatch.setattr(milp, "PROGRESS_S", 0.0)
+    rng = np.random.default_rng(0)
+    n = 60  # a knapsack HiGHS must branch on
+    weight = rng.integers(10, 60, n).astype(float)
+    model = milp.Model(
+        cost=weight + rng.integers(0, 10, n),
+        matrix=csc_matrix(weight[None, :]),
+        row_lower=np.array([-np.inf]),
+        row_upper=np.array([weight.sum() / 2]),
+        lower=np.zeros(n),
+        upper=np.ones(n),
+        integer=np.ones(n, dtype=bool),
+        maximize=True,
+    )
+    with caplog.at_level(logging.INFO, logger="geohealth.siting.milp"):
+        solution = milp.solve(model, label="knapsack")
+    assert solution.status == "Optimal"
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("knapsack:")]
+    assert lines
+    assert all("best" in line and "bound" in line and "gap" in line for line in lines)
