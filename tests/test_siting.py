@@ -333,3 +333,52 @@ def test_site_maps_show_the_decision_with_a_bounded_legend(sample_layers):
     assert len(labels) == plan_maps.LEGEND_SITES + 2
     assert labels[-2].startswith(f"另 {20 - plan_maps.LEGEND_SITES} 个选址")
     assert labels[-1].startswith(f"现有机构（保留）{kept} 个")
+
+
+def test_every_planning_model_is_one_class_the_command_line_only_picks(tmp_path, monkeypatch):
+    """The CLI offers exactly the registered models and runs any of them the same way."""
+    import json
+
+    from click.testing import CliRunner
+
+    from geohealth.cli import main
+    from geohealth.cli.siting import site_command
+    from geohealth.siting import models
+    from geohealth.siting.record import PlanRecord
+
+    from .conftest import SAMPLE_CONFIG
+
+    choices = {
+        p.name: set(p.type.choices) for p in site_command.params if p.name in {"problem", "preset"}
+    }
+    assert choices["problem"] | choices["preset"] == set(models.MODELS)
+    for name, model in models.MODELS.items():
+        assert issubclass(model, models.PlanningModel)
+        assert model.name == name
+        assert model.__doc__
+
+    class Toy(models.PlanningModel):
+        """A model that proposes nothing, to show the command line needs no change for one."""
+
+        name = "mclp"
+
+        def solve(self) -> models.PlanOutcome:
+            record = PlanRecord("玩具", "toy", self.options.mode, 15.0, 0, 0, ())
+            return models.PlanOutcome(
+                record=record,
+                lines=(f"toy plan for {len(self.layers.townships)} townships",),
+                writer=lambda out: [files_write(out / "toy.txt")],
+            )
+
+    def files_write(path):
+        path.write_text("toy", encoding="utf-8")
+        return path
+
+    monkeypatch.setitem(models.MODELS, "mclp", Toy)
+    out = tmp_path / "toy"
+    args = ["-q", "site", str(SAMPLE_CONFIG), "--problem", "mclp", "--out", str(out)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "toy plan for 20 townships" in result.stdout
+    assert (out / "toy.txt").read_text(encoding="utf-8") == "toy"
+    assert json.loads((out / "plan.json").read_text(encoding="utf-8"))["kind"] == "toy"

@@ -14,20 +14,11 @@ from geohealth.coverage import AREA_CODE
 from geohealth.errors import ConfigError
 from geohealth.inputs import layers
 from geohealth.outputs import run_folder, staged_to_final
-from geohealth.siting import ambulance, files, plan, regional
-from geohealth.siting.record import Effect, PlanRecord, site_list, write_record
+from geohealth.siting import ambulance, files, models, regional
+from geohealth.siting.record import write_record
 from geohealth.webmap import plan_maps, write_map
 
 log = logging.getLogger("geohealth")
-
-PRESETS = ("regional-centre", "ambulance")
-
-
-def _solver_line(label: str, r: object, unit: str) -> str:
-    return (
-        f"{label}: objective {r.objective:,.2f} {unit}, bound {r.bound:,.2f}, "  # type: ignore[attr-defined]
-        f"gap {r.gap:.2%} ({r.status}, {r.seconds:.1f} s)"  # type: ignore[attr-defined]
-    )
 
 
 def _check_add(add: int | None, p: int | None, problem: str | None, preset: str | None) -> None:
@@ -54,23 +45,18 @@ def _echo_written(paths: list[Path]) -> None:
     click.echo(reach.OSM_ATTRIBUTION)
 
 
-def _median(values: object) -> str:
-    value = referral.median_minutes(values)
-    return "—" if value is None else f"{value:.0f} min"
-
-
 @click.command("site")
 @click.argument("config_file", metavar="CONFIG", type=click.Path(path_type=Path))
 @click.option(
     "--problem",
-    type=click.Choice(plan.PROBLEMS),
+    type=click.Choice(models.PROBLEMS),
     default=None,
     help="mclp: cover the most people with p sites; lscp: fewest sites covering everyone "
     "(or --share); pmedian: least person-minutes with p sites. Implied by --preset.",
 )
 @click.option(
     "--preset",
-    type=click.Choice(PRESETS),
+    type=click.Choice(models.PRESETS),
     default=None,
     help="regional-centre: upgrade township hospitals into rural regional medical centres "
     "(Yangzhou rule); ambulance: stations at 1 per 30 000 residents, placed by MCLP.",
@@ -223,7 +209,7 @@ def site_command(
         msg = f"--preset {preset} is a maximal covering model — drop --problem {problem}"
         raise ConfigError(msg)
     if preset is None and problem is None:
-        msg = "give --problem mclp|lscp|pmedian, or --preset regional-centre|ambulance"
+        msg = f"give --problem {'|'.join(models.PROBLEMS)}, or --preset {'|'.join(models.PRESETS)}"
         raise ConfigError(msg)
     _check_add(add, p, problem, preset)
     config.check_minutes(threshold, key="--threshold")
@@ -232,169 +218,40 @@ def site_command(
     settings = config.load(config_file)
     command = f"site --preset {preset}" if preset else f"site --problem {problem}"
     final = out_dir or settings.command_dir(f"site-{preset or problem}")
+    options = models.SiteOptions(
+        p=p,
+        add=add,
+        threshold=threshold,
+        mode=mode,
+        levels=levels,
+        grid_m=grid_m,
+        fix_group=fix_group,
+        capacity=capacity,
+        persons_per_bed=persons_per_bed,
+        share=share,
+        max_minutes=max_minutes,
+        rule=regional.RegionalRule(
+            min_population=min_population,
+            max_population=max_population,
+            min_townships=min_townships,
+            max_townships=max_townships,
+            threshold_min=threshold,
+            served_share=served_share,
+            max_trip_min=max_trip,
+        ),
+        per_station=per_station,
+        time_limit=time_limit,
+    )
     with run_folder(
         final, command=command, inputs=input_files(settings), config_file=settings.source
     ) as out:
         loaded = layers.load(settings)
-        region = settings.region.name
-        if preset == "regional-centre":
-            rule = regional.RegionalRule(
-                min_population=min_population,
-                max_population=max_population,
-                min_townships=min_townships,
-                max_townships=max_townships,
-                threshold_min=threshold,
-                served_share=served_share,
-                max_trip_min=max_trip,
-            )
-            result = regional.solve_regional(
-                loaded,
-                rule,
-                levels=levels or ("township_health_centre",),
-                p=p,
-                mode=mode,
-                time_limit_s=time_limit,
-            )
-            table = regional.referral(loaded, result)
-            written = files.write_regional(out, result, loaded, table)
-            towns = result.townships
-            served = towns["centre_id"].notna()
-            click.echo(
-                f"{len(result.centres)} regional centres for {int(served.sum())} townships "
-                f"({towns.loc[served, 'population'].sum():,.0f} people); "
-                f"{result.solution.objective:,.0f} within {threshold:g} min by {mode} "
-                "of their centre"
-            )
-            click.echo(_solver_line("regional-centre", result.solution, "people covered"))
-            record = PlanRecord(
-                site_list=site_list(result.centres),
-                title="农村区域性医疗卫生中心选址",
-                kind="regional-centre",
-                mode=mode,
-                threshold_min=threshold,
-                sites=len(result.centres),
-                new_sites=len(result.centres),
-                effects=(
-                    Effect(
-                        "乡镇卫生院到最近二级医疗机构驾车用时中位数（分钟）",
-                        referral.median_minutes(table["secondary_before_min"]),
-                        referral.median_minutes(table["secondary_after_min"]),
-                    ),
-                    Effect(
-                        "区域中心服务人口（人）", None, float(towns.loc[served, "population"].sum())
-                    ),
-                    Effect(
-                        f"{threshold:g}分钟内到达所属中心的人口（人）",
-                        None,
-                        float(result.solution.objective),
-                    ),
-                ),
-            )
-            click.echo(
-                "township health centre → secondary care (median): before "
-                f"{_median(table['secondary_before_min'])}, "
-                f"after {_median(table['secondary_after_min'])}; "
-                f"to its own centre {_median(table['centre_min'])}"
-            )
-        elif preset == "ambulance":
-            stations = ambulance.plan_stations(
-                loaded,
-                response_min=threshold,
-                persons_per_station=per_station,
-                levels=levels or ambulance.HOST_LEVELS,
-                grid_m=grid_m,
-                p=p,
-                add=add,
-                mode=mode,
-                time_limit_s=time_limit,
-            )
-            written = files.write_plan(
-                out,
-                stations.plan,
-                loaded,
-                threshold_min=threshold,
-                title=f"{region} · 急救站选址（{threshold:g}分钟）",
-            )
-            total = stations.population
-            click.echo(
-                f"ambulance stations: {stations.existing} existing, {stations.needed} needed at "
-                f"1 per {per_station:,.0f} residents ({total:,.0f} people), "
-                f"{len(stations.plan.result.sites)} in the plan"
-            )
-            click.echo(
-                f"within {threshold:g} min by {mode}: today {stations.covered_before:,.0f} "
-                f"({stations.covered_before / total:.1%}), with the plan "
-                f"{stations.covered_after:,.0f} ({stations.covered_after / total:.1%})"
-            )
-            click.echo(_solver_line("mclp", stations.plan.result, "people covered"))
-            record = PlanRecord(
-                site_list=site_list(plan.site_table(stations.plan, threshold, loaded)),
-                title=f"急救站选址（{threshold:g}分钟）",
-                kind="ambulance",
-                mode=mode,
-                threshold_min=threshold,
-                sites=len(stations.plan.result.sites),
-                new_sites=len(stations.plan.result.sites) - stations.existing,
-                effects=(
-                    Effect(
-                        f"{threshold:g}分钟急救响应覆盖人口（人）",
-                        stations.covered_before,
-                        stations.covered_after,
-                    ),
-                ),
-            )
-        else:
-            sites = plan.candidates(
-                loaded,
-                levels=levels,
-                grid_m=grid_m,
-                fix_group=fix_group,
-                persons_per_bed=persons_per_bed,
-                capacity=capacity,
-            )
-            if add is not None:
-                sites, p = plan.on_top(sites, add)
-            solved = plan.solve_plan(
-                loaded,
-                sites,
-                problem=problem,  # type: ignore[arg-type]
-                mode=mode,
-                p=p,
-                threshold_min=threshold,
-                share=share,
-                max_minutes=max_minutes,
-                time_limit_s=time_limit,
-            )
-            written = files.write_plan(
-                out,
-                solved,
-                loaded,
-                threshold_min=threshold,
-                title=f"{region} · 选址方案（{problem}）",
-            )
-            chosen = solved.sites[solved.sites["chosen"]]
-            record = PlanRecord(
-                site_list=site_list(plan.site_table(solved, threshold, loaded)),
-                title=f"选址方案（{problem}）",
-                kind=str(problem),
-                mode=mode,
-                threshold_min=threshold,
-                sites=len(chosen),
-                new_sites=int((~chosen["fixed"].astype(bool)).sum()),
-                effects=(
-                    Effect(
-                        f"{threshold:g}分钟内可达选址的人口（人）",
-                        solved.covered_fixed if solved.sites["fixed"].any() else None,
-                        solved.covered_chosen,
-                    ),
-                ),
-            )
-            unit = {"mclp": "people covered", "lscp": "sites", "pmedian": "person-minutes"}[problem]
-            click.echo(
-                f"{problem}: {len(solved.result.sites)} sites; "
-                + _solver_line("", solved.result, unit).removeprefix(": ")
-            )
-        written.append(write_record(out, dataclasses.replace(record, region=region)))
+        outcome = models.MODELS[preset or problem](loaded, options).solve()  # type: ignore[index]
+        written = outcome.write(out)
+        for line in outcome.lines:
+            click.echo(line)
+        record = dataclasses.replace(outcome.record, region=settings.region.name)
+        written.append(write_record(out, record))
         written = staged_to_final(written, out, final)
     _echo_written(written)
 
