@@ -8,15 +8,13 @@ from pathlib import Path
 
 import click
 
-from geohealth import config, coverage, coverage_files, reach, referral, whatif
+from geohealth import config, reach, whatif
 from geohealth.cli.common import input_files, mode_option, out_option
-from geohealth.coverage import AREA_CODE
 from geohealth.errors import ConfigError
 from geohealth.inputs import layers
 from geohealth.outputs import run_folder, staged_to_final
-from geohealth.siting import ambulance, files, models, regional
+from geohealth.siting import ambulance, models, regional
 from geohealth.siting.record import write_record
-from geohealth.webmap import plan_maps, write_map
 
 log = logging.getLogger("geohealth")
 
@@ -330,49 +328,15 @@ def whatif_command(
         msg = f"--threshold {limit:g} is not among analysis.thresholds_min ({listed})"
         raise ConfigError(msg)
     final = out_dir or settings.command_dir(f"whatif-{name or changes.slug()}")
+    options = models.ScenarioOptions(changes=changes, limit_min=limit, modes=modes)
     with run_folder(
         final, command="whatif", inputs=input_files(settings), config_file=settings.source
     ) as out:
-        loaded = layers.load(settings)
-        after_facilities = whatif.apply(loaded, changes)
-        before = coverage.run(loaded, modes=modes or None)
-        scenario = whatif.scenario_layers(loaded, after_facilities)
-        after = coverage.run(scenario, modes=modes or None)
-        table = whatif.compare(loaded, before, after)
-        frames = whatif.change_layers(loaded, before, after, after_facilities, limit)
-        g = reach.graphs(loaded, modes=("drive",))["drive"]
-        referrals = referral.referral_table(
-            g,
-            loaded.townships,
-            loaded.facilities,
-            scenario.facilities,
-            max_snap_m=settings.network.max_snap_m,
-        )
-        fmap = plan_maps.whatif_map(
-            loaded,
-            table,
-            frames,
-            threshold_min=limit,
-            title=f"{settings.region.name} · 方案测算",
-        )
-        record = whatif.scenario_record(table, referrals, changes, limit)
-        written = [
-            files.write_csv(out / "whatif.csv", table),
-            coverage_files.write_geopackage(out / "whatif.gpkg", frames),
-            write_map(out / "whatif_map.html", fmap),
-            files.write_csv(out / "referral.csv", referrals),
-            write_record(out, dataclasses.replace(record, region=settings.region.name)),
-        ]
+        outcome = models.WhatIf(layers.load(settings), options).solve()
+        written = outcome.write(out)
+        record = dataclasses.replace(outcome.record, region=settings.region.name)
+        written.append(write_record(out, record))
         written = staged_to_final(written, out, final)
-    area = table[(table["code"] == AREA_CODE) & (table["threshold_min"] == limit)]
-    for row in area.itertuples():
-        if row.covered_before == row.covered_after and row.newly_covered == 0:
-            continue
-        click.echo(
-            f"{row.group:<9} {row.mode:<12} ≤{limit:g} min: {row.covered_before:,.0f} → "
-            f"{row.covered_after:,.0f} ({row.difference:+,.0f}; newly covered "
-            f"{row.newly_covered:,.0f}, no longer {row.no_longer_covered:,.0f})"
-        )
-    if area["difference"].eq(0).all() and area["newly_covered"].eq(0).all():
-        click.echo(f"no change in coverage within {limit:g} min")
+    for line in outcome.lines:
+        click.echo(line)
     _echo_written(written)

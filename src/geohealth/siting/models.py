@@ -1,7 +1,8 @@
 """Planning models with one shape: built from the layers and options, solved into an outcome.
 
-Every model — :class:`Mclp`, :class:`Lscp`, :class:`PMedian`, :class:`RegionalCentre` and
-:class:`Ambulance` — is made from the loaded layers and :class:`SiteOptions` and
+Every model — :class:`Mclp`, :class:`Lscp`, :class:`PMedian`, :class:`RegionalCentre`,
+:class:`Ambulance` (``geohealth site``) and :class:`WhatIf` (``geohealth whatif``, with
+:class:`ScenarioOptions`) — is made from the loaded layers and its options, and
 :meth:`~PlanningModel.solve` returns a :class:`PlanOutcome` that knows its files (tables,
 GeoPackage, maps), its record for the report (``plan.json``) and its summary lines. The
 command line only parses options, picks the model from :data:`MODELS` and prints; adding a
@@ -14,12 +15,14 @@ import abc
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from geohealth import referral
+from geohealth import coverage, coverage_files, reach, referral, whatif
+from geohealth.coverage import AREA_CODE
 from geohealth.inputs.layers import InputLayers
 from geohealth.siting import ambulance, files, plan, regional
 from geohealth.siting.record import Effect, PlanRecord, site_list
+from geohealth.webmap import plan_maps, write_map
 
 
 @dataclass(frozen=True)
@@ -118,14 +121,18 @@ class PlanOutcome:
 
 
 class PlanningModel(abc.ABC):
-    """A planning model: made from the run's layers and options, solved into an outcome."""
+    """A planning model: made from the run's layers and options, solved into an outcome.
 
-    #: The name it is chosen by (``--problem`` or ``--preset``).
+    ``options`` is the model's own options object (:class:`SiteOptions` for the siting
+    models, :class:`ScenarioOptions` for a what-if).
+    """
+
+    #: The name it is chosen by (``--problem`` or ``--preset``; ``whatif``).
     name: ClassVar[str]
     #: True for a preset (a rule from the plans, ``--preset``), False for a problem.
     preset: ClassVar[bool] = False
 
-    def __init__(self, layers: InputLayers, options: SiteOptions) -> None:
+    def __init__(self, layers: InputLayers, options: Any) -> None:
         self.layers = layers
         self.options = options
 
@@ -329,6 +336,82 @@ class Ambulance(PlanningModel):
             writer=lambda out: files.write_plan(
                 out, stations.plan, layers, threshold_min=o.threshold, title=title
             ),
+        )
+
+
+@dataclass(frozen=True)
+class ScenarioOptions:
+    """A what-if scenario's options.
+
+    Attributes
+    ----------
+    changes
+        Facilities added, closed and upgraded.
+    limit_min
+        The threshold drawn and reported (one of ``analysis.thresholds_min``).
+    modes
+        Travel modes (the configuration's when empty).
+    """
+
+    changes: whatif.Changes
+    limit_min: float
+    modes: tuple[str, ...] = ()
+
+
+class WhatIf(PlanningModel):
+    """A scenario: facilities added, closed or upgraded; coverage and referral before/after."""
+
+    name = "whatif"
+
+    def solve(self) -> PlanOutcome:
+        """Run coverage before and after the changes; compare per township, group and mode."""
+        o: ScenarioOptions = self.options
+        loaded, limit, modes = self.layers, o.limit_min, o.modes or None
+        settings = loaded.settings
+        after_facilities = whatif.apply(loaded, o.changes)
+        before = coverage.run(loaded, modes=modes)
+        scenario = whatif.scenario_layers(loaded, after_facilities)
+        after = coverage.run(scenario, modes=modes)
+        table = whatif.compare(loaded, before, after)
+        frames = whatif.change_layers(loaded, before, after, after_facilities, limit)
+        g = reach.graphs(loaded, modes=("drive",))["drive"]
+        referrals = referral.referral_table(
+            g,
+            loaded.townships,
+            loaded.facilities,
+            scenario.facilities,
+            max_snap_m=settings.network.max_snap_m,
+        )
+        area = table[(table["code"] == AREA_CODE) & (table["threshold_min"] == limit)]
+        lines = [
+            f"{row.group:<9} {row.mode:<12} ≤{limit:g} min: {row.covered_before:,.0f} → "
+            f"{row.covered_after:,.0f} ({row.difference:+,.0f}; newly covered "
+            f"{row.newly_covered:,.0f}, no longer {row.no_longer_covered:,.0f})"
+            for row in area.itertuples()
+            if row.covered_before != row.covered_after or row.newly_covered != 0
+        ]
+        if area["difference"].eq(0).all() and area["newly_covered"].eq(0).all():
+            lines.append(f"no change in coverage within {limit:g} min")
+
+        def write(out: Path) -> list[Path]:
+            fmap = plan_maps.whatif_map(
+                loaded,
+                table,
+                frames,
+                threshold_min=limit,
+                title=f"{settings.region.name} · 方案测算",
+            )
+            return [
+                files.write_csv(out / "whatif.csv", table),
+                coverage_files.write_geopackage(out / "whatif.gpkg", frames),
+                write_map(out / "whatif_map.html", fmap),
+                files.write_csv(out / "referral.csv", referrals),
+            ]
+
+        return PlanOutcome(
+            record=whatif.scenario_record(table, referrals, o.changes, limit),
+            lines=tuple(lines),
+            writer=write,
         )
 
 
