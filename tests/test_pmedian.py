@@ -228,3 +228,10 @@ def test_a_milp_reports_its_progress(caplog, monkeypatch):
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("knapsack:")]
     assert lines
     assert all("best" in line and "bound" in line and "gap" in line for line in lines)
+
+
+@pytest.mark.parametrize(("p", "fixed"), [(1, [0, 1]), (10, [])])
+def test_impossible_p_is_refused(p, fixed):
+    people, origin, site, minutes, m = _sparse(1)
+    with pytest.raises(ValueError, match="fixed sites and at most 9"):
+        pmedian.solve_pmedian(people, origin, site, minutes, m, p, fixed=np.array(fixed))

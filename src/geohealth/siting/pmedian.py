@@ -599,10 +599,18 @@ def solve_pmedian(
     -------
     PMedianSolution
         Open sites, objective, bound, gap and status.
+
+    Raises
+    ------
+    ValueError
+        If ``p`` is below the number of fixed sites or above the number of candidates.
     """
     started = time.perf_counter()
     deadline = started + time_limit_s
     fixed = np.unique(np.asarray(fixed if fixed is not None else [], dtype=np.int64))
+    if not len(fixed) <= p <= n_sites:
+        msg = f"p = {p} must be at least the {len(fixed)} fixed sites and at most {n_sites}"
+        raise ValueError(msg)
     if unserved_min is None:
         unserved_min = 10.0 * float(np.max(minutes, initial=1.0)) + 1.0
     pairs, people = Pairs.build(demand, origin, site, minutes, n_sites, unserved_min)
