@@ -170,6 +170,13 @@ def test_whatif_inputs_are_checked(sample_layers):
     assert (site.lon, site.lat) == pytest.approx((lon, lat), abs=1e-6)
     assert site.level == "township_health_centre"
     assert site.beds == 20
+    assert site.name == ""
+    named = whatif.parse_add(f"{lon},{lat},乡镇卫生院,,兴隆镇卫生院分院")
+    assert named.name == "兴隆镇卫生院分院"
+    assert np.isnan(named.beds)
+    after = whatif.apply(sample_layers, whatif.Changes(add=(named, site)))
+    added = after[after["change"] == "added"]
+    assert added["name"].tolist() == ["兴隆镇卫生院分院", "新建乡镇卫生院 2"]
     bd = coords.wgs84_to_bd09([lon], [lat])
     assert whatif.parse_add(f"{bd[0][0]},{bd[1][0]},village_clinic", "bd09").lon == pytest.approx(
         lon, abs=1e-6
@@ -261,6 +268,9 @@ def test_whatif_and_presets_from_the_command_line(tmp_path, planning_runs):
     made = ("sites.csv", "townships.csv", "referral.csv", "assignment.gpkg", "site_map.html")
     for name in (*made, "plan.json"):
         assert (reg / name).is_file()
+    centres = pd.read_csv(reg / "sites.csv", dtype={"township_code": str})
+    assert centres["township_code"].str.len().gt(0).all()
+    assert {"lon_gcj02", "lat_gcj02"} <= set(centres.columns)  # the sample's list is GCJ-02
     from matplotlib import image
 
     pixels = image.imread(reg / "site_map.png")

@@ -60,12 +60,15 @@ class NewSite:
         Level key.
     beds
         Beds (NaN when not given).
+    name
+        The name given to it (empty: named after its level and number).
     """
 
     lon: float
     lat: float
     level: str
     beds: float = float("nan")
+    name: str = ""
 
 
 @dataclass(frozen=True)
@@ -106,13 +109,13 @@ def _level(text: str, where: str) -> str:
 
 
 def parse_add(text: str, system: str = "wgs84") -> NewSite:
-    """Parse ``lon,lat,level[,beds]`` given in ``system`` into a :class:`NewSite`.
+    """Parse ``lon,lat,level[,beds[,name]]`` given in ``system`` into a :class:`NewSite`.
 
     Parameters
     ----------
     text
-        E.g. ``"127.45,46.02,township_health_centre,30"``; the level may be a key or a
-        Chinese name (``乡镇卫生院``).
+        E.g. ``"127.45,46.02,township_health_centre,30,新华镇卫生院分院"``; the level may be a
+        key or a Chinese name (``乡镇卫生院``); beds may be left empty when a name follows.
     system
         Coordinate system of ``lon,lat``: ``wgs84``, ``gcj02`` (AMap) or ``bd09`` (Baidu).
 
@@ -128,12 +131,13 @@ def parse_add(text: str, system: str = "wgs84") -> NewSite:
     """
     where = f"--add {text}"
     parts = [p.strip() for p in re.split(r"[,，]", text)]
-    if len(parts) not in (3, 4):
-        msg = f"{where}: give lon,lat,level or lon,lat,level,beds"
+    if len(parts) not in (3, 4, 5):
+        msg = f"{where}: give lon,lat,level, lon,lat,level,beds or lon,lat,level,beds,name"
         raise ConfigError(msg)
+    name = parts[4] if len(parts) == 5 else ""
     try:
         lon, lat = float(parts[0]), float(parts[1])
-        beds = float(parts[3]) if len(parts) == 4 else float("nan")
+        beds = float(parts[3]) if len(parts) >= 4 and parts[3] else float("nan")
     except ValueError:
         msg = f"{where}: longitude, latitude and beds must be numbers"
         raise ConfigError(msg) from None
@@ -147,7 +151,7 @@ def parse_add(text: str, system: str = "wgs84") -> NewSite:
         msg = f"{where}: beds must be ≥ 0"
         raise ConfigError(msg)
     wlon, wlat = coords.to_wgs84([lon], [lat], system)  # type: ignore[arg-type]
-    return NewSite(float(wlon[0]), float(wlat[0]), _level(parts[2], where), beds)
+    return NewSite(float(wlon[0]), float(wlat[0]), _level(parts[2], where), beds, name)
 
 
 def parse_upgrade(text: str) -> tuple[str, str]:
@@ -234,7 +238,7 @@ def apply(layers: InputLayers, changes: Changes) -> gpd.GeoDataFrame:
         rows.append(
             {
                 "facility_id": f"NEW{k}",
-                "name": f"新建{BY_KEY[site.level].label_zh} {k}",
+                "name": site.name or f"新建{BY_KEY[site.level].label_zh} {k}",
                 "level": site.level,
                 "beds": site.beds,
                 "inside_region": True,

@@ -260,8 +260,9 @@ def site_command(
     "--add",
     "adds",
     multiple=True,
-    metavar="LON,LAT,LEVEL[,BEDS]",
-    help="A proposed facility (repeatable); LEVEL is a key or a Chinese name (乡镇卫生院).",
+    metavar="LON,LAT,LEVEL[,BEDS[,NAME]]",
+    help="A proposed facility (repeatable); LEVEL is a key or a Chinese name (乡镇卫生院); "
+    "NAME labels it in the tables and maps (BEDS may be empty: LON,LAT,LEVEL,,NAME).",
 )
 @click.option("--close", "closes", multiple=True, metavar="ID", help="A facility that closes.")
 @click.option(

@@ -471,17 +471,39 @@ def site_table(plan: Plan, threshold_min: float, layers: InputLayers | None = No
         code, name = township_of(layers, lon, lat)
         table["township_code"], table["township"] = code, name
     table["lon"], table["lat"] = lon, lat
-    system = None
-    if layers is not None:  # the system the facility list was read in
-        system = layers.facilities.attrs.get(
-            "coordinate_system", layers.settings.facilities.coordinate_system
-        )
-    if system in ("gcj02", "bd09"):
-        table[f"lon_{system}"], table[f"lat_{system}"] = coords.from_wgs84(lon, lat, system)
+    if layers is not None:
+        for column, values in input_coordinates(layers, lon, lat).items():
+            table[column] = values
     table["population_assigned"] = population[idx]
     table["covered"] = covered[idx]
     table["mean_min"] = mean[idx]
     return table
+
+
+def input_coordinates(
+    layers: InputLayers, lon: np.ndarray, lat: np.ndarray
+) -> dict[str, np.ndarray]:
+    """WGS-84 points in the facility list's own system, when it came from AMap or Baidu.
+
+    Parameters
+    ----------
+    layers
+        The run's inputs (the system the facility list was read in).
+    lon, lat
+        WGS-84 degrees.
+
+    Returns
+    -------
+    dict
+        ``{"lon_gcj02": …, "lat_gcj02": …}`` (or ``…_bd09``); empty for WGS-84 input.
+    """
+    system = layers.facilities.attrs.get(
+        "coordinate_system", layers.settings.facilities.coordinate_system
+    )
+    if system not in ("gcj02", "bd09"):
+        return {}
+    x, y = coords.from_wgs84(np.asarray(lon, float), np.asarray(lat, float), system)
+    return {f"lon_{system}": x, f"lat_{system}": y}
 
 
 def township_of(

@@ -109,8 +109,9 @@ class RegionalPlan:
         ``share_covered``, ``centre_min`` (drive from the township's health centre — or an
         inner point when it has none — to its centre).
     centres
-        One row per chosen centre: ``site_id, name, township, townships, n_townships,
-        population, covered, share_covered, lon, lat``.
+        One row per chosen centre: ``site_id, name, township_code, township, townships,
+        n_townships, population, covered, share_covered, lon, lat`` (WGS-84) and, when the
+        facility list came from AMap or Baidu, ``lon_gcj02, lat_gcj02`` (or ``…_bd09``).
     sites
         Every candidate (EPSG:4326) with ``township`` and ``chosen``.
     solution
@@ -335,7 +336,7 @@ def solve_regional(
     chosen = np.flatnonzero(x[:m] > 0.5)
     minutes = np.full(n_t, np.nan)
     minutes[pt_arr[z]] = to_site[pt_arr[z], pj_arr[z]]
-    return _plan(
+    result = _plan(
         towns,
         sites,
         chosen,
@@ -349,6 +350,13 @@ def solve_regional(
         solution,
         rule,
     )
+    centres = result.centres
+    if len(centres):  # where each centre is, as the planner's own files say it
+        lon, lat = centres["lon"].to_numpy(), centres["lat"].to_numpy()
+        centres.insert(2, "township_code", plan.township_of(layers, lon, lat)[0])
+        for column, values in plan.input_coordinates(layers, lon, lat).items():
+            centres[column] = values
+    return result
 
 
 def _township_points(towns: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
