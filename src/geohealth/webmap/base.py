@@ -47,20 +47,23 @@ def simplified(frame: gpd.GeoDataFrame, metric: CRS, tolerance_m: float) -> gpd.
     return out
 
 
-def base_map(layers: InputLayers) -> folium.Map:
+def base_map(layers: InputLayers, *, canvas: bool = False) -> folium.Map:
     """Build an empty map of the region: Leaflet inlined, the configured basemap, background.
 
     Parameters
     ----------
     layers
         The run's inputs (the region's extent).
+    canvas
+        Draw vector layers on one canvas instead of as SVG elements: far quicker to redraw
+        with thousands of shapes (a plan's unserved areas), at no cost to tooltips.
 
     Returns
     -------
     folium.Map
         Fitted to the region, leaving room for a panel on the left.
     """
-    fmap = folium.Map(tiles=None, control_scale=True, prefer_canvas=False)
+    fmap = folium.Map(tiles=None, control_scale=True, prefer_canvas=canvas)
     offline.inline_assets(fmap)
     fmap.get_root().header.add_child(
         Element("<style>.leaflet-container{background:#f2efe9}</style>"), name="background"

@@ -161,7 +161,7 @@ def siting_map(
     folium.Map
         Offline (Leaflet inlined).
     """
-    fmap = base.base_map(layers)
+    fmap = base.base_map(layers, canvas=True)  # redraws in < 0.1 s (bench_webmap.py)
     chosen, proposed, kept, colour = site_roles(sites)
     names = dict(zip(chosen["site_id"], chosen["name"], strict=True))
     catch = catchments[["site_id", "population", "geometry"]].copy()
