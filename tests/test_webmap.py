@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 
 from geohealth import config
@@ -183,3 +184,57 @@ def test_facility_names_with_template_marks_render_as_written():
     page = fmap.get_root().render()
     assert "卫生院 {% y {{ x }} &amp;lt;b&amp;gt;" not in page  # escaped once, not twice
     assert "卫生院 {% y {{ x }} &lt;b&gt;" in page
+
+
+def test_site_names_never_overlap_in_chromium(tmp_path, sample_layers):
+    """Many proposed sites close together: each name shown is clear of the others and the stars."""
+    import geopandas as gpd
+
+    from geohealth.webmap import plan_maps
+
+    facilities = sample_layers.facilities
+    sites = gpd.GeoDataFrame(
+        {
+            "site_id": facilities["facility_id"].astype(str).to_numpy(),
+            "name": facilities["name"].to_numpy(),
+            "level": facilities["level"].to_numpy(),
+            "chosen": True,
+            "fixed": np.arange(len(facilities)) >= 40,  # 40 proposed (named), the rest kept
+        },
+        geometry=facilities.geometry.to_numpy(),
+        crs=facilities.crs,
+    ).to_crs(4326)
+    catchments = gpd.GeoDataFrame(
+        {"site_id": sites["site_id"].iloc[:1], "population": [1.0]},
+        geometry=sample_layers.townships.geometry.iloc[:1].to_numpy(),
+        crs=sample_layers.townships.crs,
+    ).to_crs(4326)
+    fmap = plan_maps.siting_map(sample_layers, sites, catchments, None, title="t", subtitle="s")
+    check = """<script>
+window.addEventListener('load', function () {
+  function apart(a, b) {
+    return a.right <= b.left || a.left >= b.right || a.bottom <= b.top || a.top >= b.bottom;
+  }
+  var box = document.querySelector('.leaflet-container');
+  var names = Array.prototype.filter.call(box.querySelectorAll('.geohealth-label'),
+    function (e) { return e.style.visibility !== 'hidden'; }).map(function (e) {
+      return e.getBoundingClientRect(); });
+  var icons = Array.prototype.map.call(box.querySelectorAll('.leaflet-marker-icon'),
+    function (e) { return e.getBoundingClientRect(); });
+  var clashes = 0;
+  names.forEach(function (a, i) {
+    names.slice(i + 1).concat(icons).forEach(function (b) { if (!apart(a, b)) clashes++; });
+  });
+  document.body.setAttribute('data-shown', names.length);
+  document.body.setAttribute('data-clashes', clashes);
+});
+</script>
+"""
+    page = fmap.get_root().render().replace("</html>", check + "</html>")
+    path = tmp_path / "sites.html"
+    path.write_text(page, encoding="utf-8")
+    dom = browser.render(path).dom
+    shown = int(re.search(r'data-shown="(\d+)"', dom).group(1))
+    clashes = int(re.search(r'data-clashes="(\d+)"', dom).group(1))
+    assert clashes == 0
+    assert 10 < shown < 40  # most names shown; those with no room hidden, not overlapping

@@ -17,6 +17,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from branca.element import MacroElement
+from jinja2 import Template
 
 from geohealth.inputs.layers import InputLayers
 from geohealth.inputs.levels import BY_KEY
@@ -49,9 +51,53 @@ def _star_marker(row: pd.Series, colour: str, popup: str) -> folium.Marker:
         location=[row.geometry.y, row.geometry.x],
         icon=folium.DivIcon(html=_STAR.format(colour), icon_size=(22, 22), icon_anchor=(11, 11)),
         tooltip=folium.Tooltip(
-            html.escape(str(row["name"])), permanent=True, direction="right", offset=(10, 0)
+            html.escape(str(row["name"])),
+            permanent=True,
+            direction="right",
+            offset=(14, 0),
+            class_name=_LABEL,
         ),
         popup=folium.Popup(popup, max_width=320),
+    )
+
+
+#: Class of the names written beside sites; :data:`_DECLUTTER` keeps them apart.
+_LABEL = "geohealth-label"
+
+#: After every zoom and pan, hide each site name that would overlap a name already shown or
+#: any site's symbol (names come in legend order, so the first sites keep theirs; hovering a
+#: star still shows its name).
+_DECLUTTER = """
+(function (map) {
+  function apart(a, b) {
+    return a.right <= b.left || a.left >= b.right || a.bottom <= b.top || a.top >= b.bottom;
+  }
+  function declutter() {
+    var box = map.getContainer();
+    var icons = Array.prototype.map.call(
+      box.querySelectorAll('.leaflet-marker-icon'),
+      function (e) { return e.getBoundingClientRect(); });
+    var shown = [];
+    Array.prototype.forEach.call(box.querySelectorAll('.%s'), function (el) {
+      el.style.visibility = '';
+      var r = el.getBoundingClientRect();
+      var clear = shown.concat(icons).every(function (o) { return apart(r, o); });
+      if (clear) { shown.push(r); } else { el.style.visibility = 'hidden'; }
+    });
+  }
+  map.on('zoomend moveend', declutter);
+  declutter();
+})(%s);
+"""
+
+
+class _Declutter(MacroElement):
+    """The script that keeps site names apart, run after the map's layers are added."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        + _DECLUTTER.replace("%s);", "{{ this._parent.get_name() }});").replace("%s", _LABEL)
+        + "{% endmacro %}"
     )
 
 
@@ -228,6 +274,7 @@ def siting_map(
         _star_marker(row, colour[row["site_id"]], popup(row)).add_to(group)
     group.add_to(fmap)
     folium.LayerControl(collapsed=True).add_to(fmap)
+    _Declutter().add_to(fmap)
     shown = list(proposed["site_id"])[:LEGEND_SITES]
     entries = [
         f'{_STAR.format(colour[s])} <span style="vertical-align:top">'
