@@ -94,6 +94,24 @@ def engine_minutes(loaded, facilities, mode: str = "drive"):
     return traveltime.surface(net.graph, loaded.population, net.attached)
 
 
+def facility_sites(loaded, proposed: int) -> gpd.GeoDataFrame:
+    """Every facility as a chosen site (EPSG:4326): the first ``proposed`` new, the rest kept."""
+    import numpy as np
+
+    facilities = loaded.facilities
+    return gpd.GeoDataFrame(
+        {
+            "site_id": facilities["facility_id"].astype(str).to_numpy(),
+            "name": facilities["name"].to_numpy(),
+            "level": facilities["level"].to_numpy(),
+            "chosen": True,
+            "fixed": np.arange(len(facilities)) >= proposed,
+        },
+        geometry=facilities.geometry.to_numpy(),
+        crs=facilities.crs,
+    ).to_crs(4326)
+
+
 def overlay_names(page: str) -> list[str]:
     """Names of the overlay layers in a folium page's layer control (JSON-unescaped)."""
     block = re.search(r"overlays\s*:\s*\{(.*?)\}", page, re.S).group(1)

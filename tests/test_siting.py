@@ -304,18 +304,9 @@ def test_site_maps_show_the_decision_with_a_bounded_legend(sample_layers):
     from geohealth.report import plan_map
     from geohealth.webmap import plan_maps
 
-    facilities = sample_layers.facilities
-    sites = gpd.GeoDataFrame(
-        {
-            "site_id": facilities["facility_id"].astype(str).to_numpy(),
-            "name": facilities["name"].to_numpy(),
-            "level": facilities["level"].to_numpy(),
-            "chosen": True,
-            "fixed": np.arange(len(facilities)) >= 20,  # 20 proposed, the rest kept
-        },
-        geometry=facilities.geometry.to_numpy(),
-        crs=facilities.crs,
-    ).to_crs(4326)
+    from .conftest import facility_sites
+
+    sites = facility_sites(sample_layers, 20)  # 20 proposed, the rest kept
     catchments = gpd.GeoDataFrame(
         {"site_id": sites["site_id"].iloc[:3], "population": [1.0, 2.0, 3.0]},
         geometry=sample_layers.townships.geometry.iloc[:3].to_numpy(),

@@ -136,7 +136,6 @@ def test_geometry_layer_draws_its_text_in_chromium(tmp_path):
 def test_text_layers_move_with_a_gcj02_basemap():
     """On AMap tiles (GCJ-02) service circles and hotspots shift like every other overlay."""
     import folium
-    import numpy as np
     import shapely
 
     from geohealth.inputs import coords
@@ -165,7 +164,6 @@ def test_facility_names_with_template_marks_render_as_written():
     import html
 
     import folium
-    import numpy as np
 
     from geohealth.webmap.text_layers import IconMarkersLayer
 
@@ -192,18 +190,9 @@ def test_site_names_never_overlap_in_chromium(tmp_path, sample_layers):
 
     from geohealth.webmap import plan_maps
 
-    facilities = sample_layers.facilities
-    sites = gpd.GeoDataFrame(
-        {
-            "site_id": facilities["facility_id"].astype(str).to_numpy(),
-            "name": facilities["name"].to_numpy(),
-            "level": facilities["level"].to_numpy(),
-            "chosen": True,
-            "fixed": np.arange(len(facilities)) >= 40,  # 40 proposed (named), the rest kept
-        },
-        geometry=facilities.geometry.to_numpy(),
-        crs=facilities.crs,
-    ).to_crs(4326)
+    from .conftest import facility_sites
+
+    sites = facility_sites(sample_layers, 40)  # 40 proposed (named), the rest kept
     catchments = gpd.GeoDataFrame(
         {"site_id": sites["site_id"].iloc[:1], "population": [1.0]},
         geometry=sample_layers.townships.geometry.iloc[:1].to_numpy(),
