@@ -50,7 +50,13 @@ def write_csv(path: Path, table: pd.DataFrame) -> Path:
 
 
 def write_plan(
-    out: Path, solved: Plan, layers: InputLayers, *, threshold_min: float, title: str
+    out: Path,
+    solved: Plan,
+    layers: InputLayers,
+    *,
+    threshold_min: float,
+    title: str,
+    table: pd.DataFrame | None = None,
 ) -> list[Path]:
     """Write ``sites.csv``, ``assignment.gpkg`` and ``site_map.html`` of a solved plan.
 
@@ -66,13 +72,16 @@ def write_plan(
         Coverage time reported per site.
     title
         The map's headline.
+    table
+        The plan's :func:`~geohealth.siting.plan.site_table`, when the caller has it already.
 
     Returns
     -------
     list of pathlib.Path
         The files written.
     """
-    table = site_table(solved, threshold_min, layers)
+    if table is None:
+        table = site_table(solved, threshold_min, layers)
     frames = assignment_layers(solved, layers)
     details = table.set_index("site_id")[["population_assigned", "covered", "mean_min"]].rename(
         columns={

@@ -172,8 +172,9 @@ class _Candidates(PlanningModel):
             time_limit_s=o.time_limit,
         )
         chosen = solved.sites[solved.sites["chosen"]]
+        table = plan.site_table(solved, o.threshold, layers)
         record = PlanRecord(
-            site_list=site_list(plan.site_table(solved, o.threshold, layers)),
+            site_list=site_list(table),
             title=f"选址方案（{self.name}）",
             kind=self.name,
             mode=o.mode,
@@ -196,7 +197,7 @@ class _Candidates(PlanningModel):
             record=record,
             lines=(line,),
             writer=lambda out: files.write_plan(
-                out, solved, layers, threshold_min=o.threshold, title=title
+                out, solved, layers, threshold_min=o.threshold, title=title, table=table
             ),
         )
 
@@ -305,8 +306,9 @@ class Ambulance(PlanningModel):
         )
         total = stations.population
         placed = len(stations.plan.result.sites)
+        table = plan.site_table(stations.plan, o.threshold, layers)
         record = PlanRecord(
-            site_list=site_list(plan.site_table(stations.plan, o.threshold, layers)),
+            site_list=site_list(table),
             title=f"急救站选址（{o.threshold:g}分钟）",
             kind=self.name,
             mode=o.mode,
@@ -334,7 +336,7 @@ class Ambulance(PlanningModel):
             record=record,
             lines=lines,
             writer=lambda out: files.write_plan(
-                out, stations.plan, layers, threshold_min=o.threshold, title=title
+                out, stations.plan, layers, threshold_min=o.threshold, title=title, table=table
             ),
         )
 

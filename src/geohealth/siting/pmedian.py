@@ -384,8 +384,9 @@ def _lagrangian(
         if norm <= 0.0:
             norm = float(g @ sg)
         if norm == 0.0:  # the relaxed plan assigns everyone once: it is an optimum
-            if _cost(pairs, chosen) < best_cost:
-                best_open, best_cost = chosen, _cost(pairs, chosen)
+            relaxed = _cost(pairs, chosen)
+            if relaxed < best_cost:
+                best_open, best_cost = chosen, relaxed
             best_bound = max(best_bound, min(bound, best_cost))
             break
         step = theta * (best_cost - bound) / norm
@@ -534,8 +535,9 @@ def _close(
     """
     must_open, must_close = _fix(rho, bound, cost, p, fixed)
     if (must_open | must_close).all():  # at most one plan could be cheaper: compare it
-        if int(must_open.sum()) == p and _cost(pairs, must_open) < cost:
-            is_open, cost = must_open, _cost(pairs, must_open)
+        only = _cost(pairs, must_open) if int(must_open.sum()) == p else np.inf
+        if only < cost:
+            is_open, cost = must_open, only
         return is_open, cost, cost
     found = _exact(
         pairs,
@@ -551,8 +553,9 @@ def _close(
         log.info("p-median: the exact model would be too large; the gap is left open")
         return is_open, cost, bound
     sites, _, milp_bound, _ = found
-    if _cost(pairs, sites) < cost:
-        is_open, cost = sites, _cost(pairs, sites)
+    found_cost = _cost(pairs, sites)
+    if found_cost < cost:
+        is_open, cost = sites, found_cost
     return is_open, cost, max(bound, min(milp_bound, cost))
 
 
