@@ -36,6 +36,14 @@ def test_minimal_config_defaults_and_relative_paths(tmp_path):
     assert 15.0 in settings.analysis.thresholds_min
     assert settings.population.raster is None
     assert settings.output_dir == Path("maps") / "study-area"
+    assert settings.region.title == "study area"  # the name when no title is given
+
+
+def test_region_title_is_shown_and_the_name_names_the_folder(tmp_path):
+    text = '[region]\nname = "shulan"\ntitle = "舒兰市"\n' + MINIMAL
+    settings = config.load(write(tmp_path, text))
+    assert settings.region.title == "舒兰市"
+    assert settings.output_dir == Path("maps") / "shulan"
 
 
 def test_sample_config_loads():
@@ -43,6 +51,7 @@ def test_sample_config_loads():
     assert settings.population.raster.is_file()
     assert settings.network.osm.is_file()
     assert settings.output_dir.resolve() == (ROOT / "maps" / "sample-county").resolve()
+    assert settings.region.title == "样例县"
 
 
 @pytest.mark.parametrize(

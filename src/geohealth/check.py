@@ -208,7 +208,7 @@ def format_text(summary: CheckSummary) -> str:
     region = layers.region
     west, south, east, north = region.bounds
     lines = [
-        f"Input check — {s.region.name}" + (f" ({s.source})" if s.source else ""),
+        f"Input check — {s.region.title}" + (f" ({s.source})" if s.source else ""),
         "",
         f"Townships   {len(layers.townships)} from {s.boundaries.path.name} "
         f"(CRS {layers.townships.attrs.get('source_crs', 'EPSG:4326')} → EPSG:4326)",

@@ -37,13 +37,21 @@ class RegionSettings:
     Attributes
     ----------
     name
-        Name used in titles and the default output folder.
+        Short name: its slug names the default output folder (``maps/<slug>``).
+    title
+        The region as a plan names it (``"舒兰市"``): used in every map title, sheet and page;
+        ``name`` when omitted.
     metric_crs
         CRS for metric work (areas, distances); ``"auto"`` picks the UTM zone of the region.
     """
 
     name: str = "study area"
+    title: str = ""
     metric_crs: str = "auto"
+
+    def __post_init__(self) -> None:
+        if not self.title.strip():
+            object.__setattr__(self, "title", self.name)
 
 
 @dataclass(frozen=True)
@@ -261,6 +269,10 @@ class OutputSettings:
     ----------
     dir
         Output folder; ``maps/<region name>`` under the current folder when omitted.
+    language
+        ``"zh"`` or ``"en"``: the language of messages, errors, help and summary lines on the
+        command line; when omitted, ``GEOHEALTH_LANG`` or the system locale (``zh_CN`` → zh),
+        else English.
     table_language
         ``"zh"`` or ``"en"``: headers and labels of the workbook (``coverage.xlsx``); the CSV
         files always carry the English column names of the output contract.
@@ -272,6 +284,7 @@ class OutputSettings:
     """
 
     dir: Path | None = None
+    language: str | None = None
     table_language: str = "zh"
     basemap: str = "osm"
     tianditu_key: str | None = None
@@ -377,6 +390,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "boundaries.coordinate_system": COORDINATE_SYSTEMS,
     "population.source": POPULATION_SOURCES,
     "access.decay": ("steps", "gaussian"),
+    "output.language": ("zh", "en"),
     "output.table_language": ("zh", "en"),
     "output.basemap": BASEMAPS,
 }

@@ -331,7 +331,7 @@ def _group_run(
         settings.analysis.thresholds_min,
         mode=mode,
         group=group,
-        area_name=settings.region.name,
+        area_name=settings.region.title,
         index=zones,
     )
     zone = zones[rows, cols]

@@ -173,7 +173,7 @@ def _write_coverage(
 
     def tables_and_layers() -> list[Path]:
         files = coverage_files.write_tables(
-            stage, result, language=settings.output.table_language, region=settings.region.name
+            stage, result, language=settings.output.table_language, region=settings.region.title
         )
         log.debug("tables written")
         frames = coverage_files.geopackage_layers(result, loaded)

@@ -142,7 +142,7 @@ def report_command(
                     folder / f"{'whatif' if plan.run == 'whatif' else 'siting'}_{plan.name}_{page}"
                 )
                 written += page_layout.save_figure(_plan_page(plan, loaded, page), stem)
-        region = settings.region.name
+        region = settings.region.title
         written += coverage_files.write_tables(
             folder, result, language=settings.output.table_language, region=region
         )

@@ -309,7 +309,7 @@ def finish_page(
     p.ax.set_axis_off()
     _scale_bar(p.ax, p.font)
     _north_arrow(p.ax, p.font)
-    region = layers.settings.region.name
+    region = layers.settings.region.title
     p.fig.text(
         0.03,
         0.95,

@@ -88,7 +88,7 @@ def summarise(
     towns = rows[(rows["code"] != AREA_CODE) & (rows["share_covered"] < goal)]
     below = towns[["mode", "code", "name", "population", "uncovered", "share_covered"]]
     return Summary(
-        region=layers.settings.region.name,
+        region=layers.settings.region.title,
         target_min=target,
         goal=goal,
         modes=modes.reset_index(drop=True),

@@ -36,7 +36,8 @@ CONFIG_TEMPLATE = """\
 # Paths are relative to this file.
 
 [region]
-name = "{region}"
+name = "{region}"     # names the output folder
+title = "{title}"               # used in titles, sheets and pages
 
 [boundaries]
 path = "boundaries/sample_townships.gpkg"
@@ -160,10 +161,17 @@ def make_sample_county(
     with atomic_path(files.roads) as tmp:
         roads.write_pbf(network, tmp)
     if side == 1:
-        text = CONFIG_TEMPLATE.format(county=COUNTY_NAME, seed=seed, region="sample-county")
+        text = CONFIG_TEMPLATE.format(
+            county=COUNTY_NAME, seed=seed, region="sample-county", title=COUNTY_NAME
+        )
     else:
         county = f"{COUNTY_NAME} × {tiles}: {side} × {side} copies joined into one region"
-        text = CONFIG_TEMPLATE.format(county=county, seed=seed, region=f"sample-county-x{tiles}")
+        text = CONFIG_TEMPLATE.format(
+            county=county,
+            seed=seed,
+            region=f"sample-county-x{tiles}",
+            title=f"{COUNTY_NAME}×{tiles}",
+        )
     write_text(files.config, text)
     log.info("sample county written to %s", out)
     return files

@@ -118,7 +118,7 @@ def _print(
             frames["sites"],
             frames["catchments"],
             frames["unassigned"],
-            title=title.removeprefix(f"{layers.settings.region.name} · "),
+            title=title.removeprefix(f"{layers.settings.region.title} · "),
         )
     except FontError as exc:
         log.warning("print map skipped: %s", exc)
@@ -198,7 +198,7 @@ def write_regional(
         frames["sites"],
         frames["catchments"],
         frames["unassigned"],
-        title=f"{layers.settings.region.name} · 农村区域性医疗卫生中心选址",
+        title=f"{layers.settings.region.title} · 农村区域性医疗卫生中心选址",
         subtitle=f"{len(result.centres)} 个中心，每个 {rule.min_townships}–{rule.max_townships} "
         f"个乡镇、{rule.min_population / 1e4:g}–{rule.max_population / 1e4:g} 万人",
         details=details,

@@ -192,7 +192,7 @@ class _Candidates(PlanningModel):
         line = f"{self.name}: {len(solved.result.sites)} sites; " + solver_line(
             "", solved.result, self.unit
         ).removeprefix(": ")
-        title = f"{layers.settings.region.name} · 选址方案（{self.name}）"
+        title = f"{layers.settings.region.title} · 选址方案（{self.name}）"
         return PlanOutcome(
             record=record,
             lines=(line,),
@@ -331,7 +331,7 @@ class Ambulance(PlanningModel):
             f"{stations.covered_after:,.0f} ({stations.covered_after / total:.1%})",
             solver_line("mclp", stations.plan.result, "people covered"),
         )
-        title = f"{layers.settings.region.name} · 急救站选址（{o.threshold:g}分钟）"
+        title = f"{layers.settings.region.title} · 急救站选址（{o.threshold:g}分钟）"
         return PlanOutcome(
             record=record,
             lines=lines,
@@ -401,7 +401,7 @@ class WhatIf(PlanningModel):
                 table,
                 frames,
                 threshold_min=limit,
-                title=f"{settings.region.name} · 方案测算",
+                title=f"{settings.region.title} · 方案测算",
             )
             return [
                 files.write_csv(out / "whatif.csv", table),

@@ -308,7 +308,7 @@ def coverage_map(result: CoverageResult, layers: InputLayers) -> folium.Map:
         group.add_to(fmap)
     folium.LayerControl(collapsed=True).add_to(fmap)
     levels = [lv.key for lv in LEVELS if (layers.facilities["level"] == lv.key).any()]
-    title = f"{settings.region.name} · {target:g}分钟医疗卫生服务圈"
+    title = f"{settings.region.title} · {target:g}分钟医疗卫生服务圈"
     shown = f"首个图层：{_mode(modes[0])}" if modes else "清单中没有基层医疗机构，覆盖图层从略"
     subtitle = f"覆盖率按乡镇（{shown}）· {dt.date.today():%Y-%m-%d}"
     base.add_panel(fmap, title, subtitle, symbols.legend_body(levels, target), OSM_ATTRIBUTION)
