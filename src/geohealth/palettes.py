@@ -1,0 +1,174 @@
+"""One set of class breaks and colours per measure, shared by the web maps and the print pages.
+
+A planner who reads the share covered on the interactive map and then on the printed page must
+see the same classes in the same colours, and a page's light and dark must mean the same thing
+on every page that shows the same measure. Each measure therefore has its breaks, labels and
+colours here, and nowhere else:
+
+- **share covered** (a township's residents within the target time): ColorBrewer YlGnBu, light
+  = few covered, dark = nearly everyone;
+- **minutes to the nearest facility** (travel-time surface, service-circle bands, web surface):
+  ColorBrewer YlOrRd, light = near, dark = far or unreachable;
+- **no residents**: one light grey, never a travel-time class;
+- **sites** of a plan: a qualitative palette of 20 distinct colours; beyond 20 the colours
+  repeat with a different outline, so no two sites share both.
+
+Sequential schemes keep monotonic lightness, so the classes stay apart in greyscale print.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Share covered: lower bound of each class (0–1).
+SHARE_BREAKS = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95)
+#: Labels of the share classes.
+SHARE_LABELS = ("< 50%", "50–70%", "70–80%", "80–90%", "90–95%", "≥ 95%")
+#: Colours of the share classes (ColorBrewer YlGnBu, 6 classes): light = low, dark = high.
+SHARE_COLOURS = ("#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#2c7fb8", "#253494")
+#: What light and dark mean on a share legend.
+SHARE_READING = "颜色越深，覆盖越好"
+
+#: Minutes: upper bound of each class; beyond the last (60) and unreachable share the last class.
+MINUTE_BREAKS = (5.0, 10.0, 15.0, 30.0, 60.0)
+#: Labels of the minute classes (the last holds the unreachable).
+MINUTE_LABELS = ("≤ 5", "5–10", "10–15", "15–30", "30–60", "> 60 或不可达")
+#: Colours of the minute classes (ColorBrewer YlOrRd, 6 classes): light = near, dark = far.
+MINUTE_COLOURS = ("#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#f03b20", "#bd0026")
+#: What light and dark mean on a minutes legend.
+MINUTE_READING = "颜色越浅，用时越短"
+
+#: Ground where nobody lives: shown, but never as a travel-time class.
+NO_RESIDENTS = "#e0e0e0"
+NO_RESIDENTS_LABEL = "无常住人口"
+#: A township or value with no data.
+NO_DATA = "#bdbdbd"
+
+#: 20 qualitative site colours: Tableau 20 with the strong colours first, then their light pairs.
+SITE_FILLS = (
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+    "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5",
+    "#c49c94", "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5",
+)  # fmt: skip
+#: Outlines that tell repeated colours apart: one per round of :data:`SITE_FILLS`.
+SITE_OUTLINES = (
+    ("#000000", ""),  # solid black
+    ("#000000", "4,3"),  # dashed black
+    ("#ffffff", ""),  # solid white
+    ("#ffffff", "4,3"),  # dashed white
+)
+
+
+def share_class(share: np.ndarray | float) -> np.ndarray:
+    """Return the class index of each share covered (see :data:`SHARE_BREAKS`).
+
+    Parameters
+    ----------
+    share
+        Share covered, 0–1 (NaN gives -1: no data).
+
+    Returns
+    -------
+    numpy.ndarray
+        int classes, 0 … ``len(SHARE_BREAKS) - 1``, or -1.
+    """
+    values = np.asarray(share, dtype=float)
+    k = np.searchsorted(SHARE_BREAKS, values + 1e-12, side="right") - 1
+    return np.where(np.isnan(values), -1, np.clip(k, 0, len(SHARE_BREAKS) - 1))
+
+
+def share_colour(share: float | None) -> str:
+    """Return the fill colour of one share covered (grey when missing).
+
+    Parameters
+    ----------
+    share
+        Share covered, 0–1.
+
+    Returns
+    -------
+    str
+        Hex colour.
+    """
+    if share is None or not np.isfinite(share):
+        return NO_DATA
+    return SHARE_COLOURS[int(share_class(share))]
+
+
+def minute_class(minutes: np.ndarray) -> np.ndarray:
+    """Return the class index of each travel time (see :data:`MINUTE_BREAKS`).
+
+    Parameters
+    ----------
+    minutes
+        Minutes (``inf``: unreachable, the last class; NaN gives -1).
+
+    Returns
+    -------
+    numpy.ndarray
+        int classes, 0 … ``len(MINUTE_LABELS) - 1``, or -1; a time equal to a break is in the
+        class it ends (15.0 is "10–15").
+    """
+    values = np.asarray(minutes, dtype=float)
+    k = np.searchsorted(MINUTE_BREAKS, np.nan_to_num(values, nan=0.0), side="left")
+    return np.where(np.isnan(values), -1, k)
+
+
+def minute_colour_of_limit(limit_min: float) -> str:
+    """Return the colour of the band that ends at a time limit (a service circle's band).
+
+    Parameters
+    ----------
+    limit_min
+        The band's upper limit (minutes); a 15-min circle's band "10–15" has the colour of
+        every cell whose time is in (10, 15].
+
+    Returns
+    -------
+    str
+        Hex colour.
+    """
+    return MINUTE_COLOURS[int(minute_class(np.array([limit_min]))[0])]
+
+
+@dataclass(frozen=True)
+class SiteStyle:
+    """How one site of a plan is drawn: fill colour, outline colour and outline dashes.
+
+    Attributes
+    ----------
+    fill
+        Hex fill colour.
+    edge
+        Hex outline colour.
+    dash
+        SVG dash pattern (``"4,3"``) or ``""`` for a solid outline.
+    """
+
+    fill: str
+    edge: str
+    dash: str
+
+
+def site_styles(n: int) -> list[SiteStyle]:
+    """Return the styles of ``n`` sites: no two alike, colours unrepeated below 20 sites.
+
+    Parameters
+    ----------
+    n
+        Number of sites.
+
+    Returns
+    -------
+    list of SiteStyle
+        The k-th site gets colour ``k mod 20`` and outline ``k // 20`` (cycling the outlines
+        beyond 80 sites, where a legend no longer names every site).
+    """
+    out = []
+    for k in range(n):
+        edge, dash = SITE_OUTLINES[(k // len(SITE_FILLS)) % len(SITE_OUTLINES)]
+        out.append(SiteStyle(SITE_FILLS[k % len(SITE_FILLS)], edge, dash))
+    return out
