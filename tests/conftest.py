@@ -18,6 +18,10 @@ import shapely
 
 from . import shared_runs
 
+# Messages in English whatever the machine's locale or GEOHEALTH_LANG: tests compare the
+# English wording (Chinese is asked for explicitly where tested). Subprocesses inherit it.
+os.environ["GEOHEALTH_LANG"] = "en"
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_DIR = ROOT / "data"
 SAMPLE_CONFIG = SAMPLE_DIR / "sample_county.toml"
