@@ -8,12 +8,14 @@ import subprocess
 
 import numpy as np
 import pytest
+import shapely
 from matplotlib import image
 
 from geohealth import coverage
 from geohealth.report import fonts, print_maps
 from geohealth.report.page import PAGES
 
+from . import page_checks
 from .conftest import ARTIFACTS
 
 
@@ -29,6 +31,35 @@ def _not_blank(pixels: np.ndarray) -> None:
     grey = pixels[..., :3].mean(axis=-1) if pixels.ndim == 3 else pixels
     assert grey.std() > 0.05 * (grey.max() or 1)  # more than a flat page
     assert (grey < 0.5 * grey.max()).mean() > 0.01  # some ink
+
+
+def test_pdf_pages_embed_chinese_as_truetype_not_type3(sample_layers, coverage_run, tmp_path):
+    """Print-shop preflight flags Type 3 fonts; the PDF embeds a genuine CID TrueType subset."""
+    import io
+    import zlib
+
+    from fontTools.ttLib import TTFont
+
+    from geohealth.report.page import save_figure
+
+    fig = print_maps.coverage_figure(coverage_run, sample_layers, "walk", page="A4")
+    font_before = fig.texts[0].get_fontproperties().get_file()
+    _png, pdf = save_figure(fig, tmp_path / "page")
+    data = pdf.read_bytes()
+    assert b"/Type3" not in data
+    assert b"/CIDFontType2" in data
+    # the embedded font program really is TrueType (glyf outlines), not CFF under a TrueType name
+    start = data.index(b"stream", data.index(b"/Length1")) + len(b"stream\n")
+    end = data.index(b"endstream", start)
+    with TTFont(io.BytesIO(zlib.decompress(data[start:end]))) as program:
+        assert "glyf" in program
+        assert "CFF " not in program
+    assert fig.texts[0].get_fontproperties().get_file() == font_before  # restored after saving
+    if shutil.which("pdffonts"):
+        listed = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True)
+        assert "CID TrueType" in listed.stdout
+        assert "Type 3" not in listed.stdout
+        assert "Mismatch" not in listed.stderr
 
 
 def test_missing_glyphs_are_found():
@@ -150,12 +181,9 @@ def test_without_the_packaged_font_a_system_font_or_a_clear_error(monkeypatch):
 
 
 def test_names_on_a_print_map_never_overlap(sample_layers):
-    """Crowded points: every name placed clear of the others and of every symbol, or left off."""
-    import geopandas as gpd
-    import shapely
-    from matplotlib.text import Annotation
-
-    from geohealth.report.page import label_points, new_page
+    """Crowded points: every name clear of the others and of every symbol, or keyed by number."""
+    from geohealth.report import labels
+    from geohealth.report.page import new_page
 
     p = new_page("A4")
     metric = sample_layers.region.metric_crs
@@ -165,24 +193,39 @@ def test_names_on_a_print_map_never_overlap(sample_layers):
     rng = np.random.default_rng(0)
     # 30 points within 3 km: far more names than fit around them at print size
     xy = np.column_stack([centre.x, centre.y]) + rng.normal(0, 1500, (30, 2))
-    points = gpd.GeoSeries(shapely.points(xy), crs=metric)
+    p.ax.scatter(xy[:, 0], xy[:, 1], marker="^", s=28, gid=labels.SYMBOL)
     names = [f"测试卫生院{k:02d}" for k in range(30)]
-    left_off = label_points(p, points, names)
-    renderer = p.fig.canvas.get_renderer()
-    notes = [c for c in p.ax.get_children() if isinstance(c, Annotation)]
-    assert len(notes) + left_off == 30
-    assert 0 < left_off < 30
-    boxes = [n.get_window_extent(renderer) for n in notes]
-    for a in range(len(boxes)):
-        for b in range(a + 1, len(boxes)):
-            assert not boxes[a].overlaps(boxes[b])
-    centres = p.ax.transData.transform(xy)
-    r = 5.0 * p.fig.dpi / 72.0
-    for box in boxes:
-        inside = (
-            (centres[:, 0] + r > box.x0)
-            & (centres[:, 0] - r < box.x1)
-            & (centres[:, 1] + r > box.y0)
-            & (centres[:, 1] - r < box.y1)
-        )
-        assert not inside.any()
+    keyed = labels.place_labels(p, [tuple(v) for v in xy], names)
+    shown = [t.get_text() for t in labels.placed_labels(p.ax) if t.get_gid() == labels.LABEL]
+    assert 0 < len(keyed) < 30
+    # every name is either on the map or in the key, once
+    assert sorted(shown + [k.text for k in keyed]) == sorted(names)
+    assert [k.number for k in keyed] == list(range(1, len(keyed) + 1))
+    assert page_checks.assert_labels_clear(p.fig) >= 30 - len(keyed)
+    key = labels.key_text(keyed)
+    assert all(f"{k.number} {k.text}" in key for k in keyed)
+
+
+def test_township_labels_stay_inside_and_clear_of_every_facility(sample_layers, coverage_run):
+    """The county seat's two small subdistricts no longer print over each other."""
+    from geohealth.report import labels
+
+    fig = print_maps.coverage_figure(coverage_run, sample_layers, "walk", page="A4")
+    assert page_checks.assert_labels_clear(fig) >= len(sample_layers.townships)
+    ax = fig.axes[0]
+    towns = sample_layers.townships.to_crs(sample_layers.region.metric_crs)
+    to_data = ax.transData.inverted()
+    renderer = fig.canvas.get_renderer()
+    named = set()
+    for note in labels.placed_labels(ax):
+        if note.get_gid() != labels.LABEL:
+            continue
+        name = note.get_text().split("\n")[0]
+        box = note.get_window_extent(renderer)
+        x, y = to_data.transform(((box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2))
+        town = towns.loc[towns["name"] == name].geometry.iloc[0]
+        assert town.contains(shapely.Point(x, y)), name
+        named.add(name)
+    keyed = {t.get_text() for t in fig.texts if "图中编号" in t.get_text()}
+    for name in set(towns["name"]) - named:  # a township without room is in the key
+        assert any(name in text for text in keyed), name

@@ -20,12 +20,12 @@ from matplotlib import image
 from geohealth import config, coverage
 from geohealth.cli import main
 from geohealth.errors import ConfigError
-from geohealth.report import fonts, isochrone_map, plan_map, plans, summary
+from geohealth.report import fonts, isochrone_map, plan_map, plans, print_maps, summary
 from geohealth.report.page import PAGES
 from geohealth.siting.record import Effect, PlanRecord, effect_text, read_record, write_record
 from geohealth.webmap import offline
 
-from . import browser
+from . import browser, page_checks
 from .conftest import ARTIFACTS, SAMPLE_CONFIG, overlay_names
 
 SITING = ("regional", "ambulance")
@@ -81,6 +81,7 @@ def test_isochrone_bands_are_the_merged_service_circles(sample_layers, iso_run):
 
 def test_isochrone_page_has_every_glyph_and_greyscale_bands(sample_layers, iso_run):
     fig = isochrone_map.isochrone_figure(iso_run, sample_layers, "drive", page="A3")
+    page_checks.assert_labels_clear(fig)
     drawn = _drawn_text(fig)
     for mark in ("≤ 5 分钟", "15–30 分钟", "> 30 分钟", "北", "千米", "OpenStreetMap", "制图日期"):
         assert mark in drawn
@@ -89,9 +90,11 @@ def test_isochrone_page_has_every_glyph_and_greyscale_bands(sample_layers, iso_r
     assert fonts.missing_glyphs(drawn, fonts.cjk_font()) == []
     width, height = PAGES["A3"]
     assert fig.get_size_inches() == pytest.approx((width / 25.4, height / 25.4))
-    rgb = np.array(isochrone_map.band_colours(4))[:, :3]
+    rgb = np.array(isochrone_map.band_colours([5, 10, 15, 30]))[:, :3]
     grey = rgb @ np.array([0.299, 0.587, 0.114])
-    assert np.all(np.diff(grey) > 0.05)  # shortest darkest, each band visibly lighter
+    assert np.all(np.diff(grey) < -0.05)  # shortest lightest, each band visibly darker
+    # the same measure in the same colours as the travel-time page
+    assert np.allclose(rgb, np.array(print_maps.minute_colours())[:4, :3])
 
 
 def test_plan_record_round_trip_and_errors(tmp_path):
@@ -340,6 +343,7 @@ def test_whatif_page_has_every_glyph(sample_layers, planning_runs):
         title=plan.record.title,
         note="\n".join(effect_text(e) for e in plan.record.effects),
     )
+    assert page_checks.assert_labels_clear(fig) >= 1  # the changed facility is named
     drawn = _drawn_text(fig)
     assert "升级机构（1）" in drawn
     assert f"新增覆盖（{plan.layers['newly']['population'].sum():,.0f} 人）" in drawn

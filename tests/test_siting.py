@@ -11,6 +11,8 @@ import pytest
 from geohealth.siting import problems
 from geohealth.siting.problems import InfeasibleRuleError, Instance
 
+from . import page_checks
+
 
 def _instance(seed: int, n: int = 40, m: int = 8, dense: bool = True) -> Instance:
     rng = np.random.default_rng(seed)
@@ -319,6 +321,11 @@ def test_site_maps_show_the_decision_with_a_bounded_legend(sample_layers):
     assert f"现有机构（保留）{kept} 个" in page
     assert page.count('"permanent": true') == 20  # proposed names only (kept: too many)
     fig = plan_map.siting_figure(sample_layers, sites, catchments, None, title="t")
+    assert page_checks.assert_labels_clear(fig) >= 1
+    key = "".join(t.get_text() for t in fig.texts)
+    on_map = "".join(t.get_text() for t in fig.axes[0].texts)
+    proposed = sites.loc[sites["chosen"], "name"].iloc[:20]
+    assert all(name in on_map or name in key for name in proposed)
     legend = fig.legends[0]
     labels = [t.get_text() for t in legend.get_texts()]
     assert len(labels) == plan_maps.LEGEND_SITES + 2

@@ -4,20 +4,24 @@ Each band is primary care's merged service circle at one time limit (the contour
 nearest-facility field, :func:`geohealth.isochrones.group_circles`, the same model as the
 coverage tables), less the circle at the limit below (so "10–15 min" is the ground reached in
 15 minutes but not in 10).
-Bands run dark (shortest) to light (longest) with monotonic lightness, and the ground beyond
-the longest limit stays white, so the page reads in greyscale print.
+Bands take the travel-time classes' colours (:mod:`geohealth.palettes`, as the travel-time page
+and the web maps): light (shortest) to dark (longest) with monotonic lightness, and the ground
+beyond the longest limit stays white, so the page reads in greyscale print.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import geopandas as gpd
-import matplotlib as mpl
 import numpy as np
 import pandas as pd
 import shapely
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from geohealth import palettes
 from geohealth.coverage import AREA_CODE, CoverageResult
 from geohealth.coverage_files import VALUES
 from geohealth.errors import ConfigError
@@ -28,21 +32,23 @@ from geohealth.report.page import draw_facilities, finish_page, new_page
 SIMPLIFY_M = 15.0
 
 
-def band_colours(n: int) -> list[tuple[float, float, float, float]]:
-    """Return ``n`` colours, dark (shortest time) to light (longest), monotonic in lightness.
+def band_colours(limits: Sequence[float]) -> list[tuple[float, float, float, float]]:
+    """Return the colour of each band: the travel-time class its limit ends (one palette).
+
+    The bands take :data:`geohealth.palettes.MINUTE_COLOURS`, as the travel-time page and the
+    web maps do: light (shortest time) to dark (longest), monotonic in lightness.
 
     Parameters
     ----------
-    n
-        Number of bands.
+    limits
+        The bands' upper limits (minutes), ascending.
 
     Returns
     -------
     list of tuple
         RGBA colours.
     """
-    cmap = mpl.colormaps["YlGnBu"]
-    return [cmap(v) for v in np.linspace(0.9, 0.2, n)] if n > 1 else [cmap(0.7)]
+    return [to_rgba(palettes.minute_colour_of_limit(limit)) for limit in limits]
 
 
 def isochrone_bands(result: CoverageResult, layers: InputLayers, mode: str) -> gpd.GeoDataFrame:
@@ -140,7 +146,7 @@ def isochrone_figure(
     """
     bands = isochrone_bands(result, layers, mode)
     p = new_page(page)
-    colours = band_colours(len(bands))
+    colours = band_colours(bands["threshold_min"].tolist())
     shown = bands.copy()
     shown["geometry"] = shown.geometry.simplify(SIMPLIFY_M)
     # longest first, so every shorter band lies on top
@@ -175,7 +181,7 @@ def isochrone_figure(
         layers,
         title=f"基层医疗卫生服务圈（等时圈，{VALUES['zh'].get(mode, mode)}）",
         handles=handles,
-        legend_title="到最近基层医疗机构的用时",
+        legend_title=f"到最近基层医疗机构的用时\n（{palettes.MINUTE_READING}）",
         note=_note(result, mode, bands),
         sources=sources,
     )

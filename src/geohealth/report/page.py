@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import geopandas as gpd
 import matplotlib as mpl
 import numpy as np
 
@@ -23,14 +22,14 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrow, Rectangle
-from matplotlib.transforms import Bbox
 
 from geohealth.config import Settings
 from geohealth.errors import ConfigError
 from geohealth.inputs.layers import InputLayers
 from geohealth.outputs import atomic_path
 from geohealth.reach import OSM_ATTRIBUTION
-from geohealth.report import fonts
+from geohealth.report import fonts, labels
+from geohealth.report.truetype import truetype_text
 
 log = logging.getLogger(__name__)
 
@@ -178,92 +177,12 @@ def draw_facilities(p: Page, layers: InputLayers, levels: tuple[str, ...]) -> li
             edgecolors="white",
             linewidths=0.3,
             zorder=4,
+            gid=labels.SYMBOL,
         )
         handles.append(
             Line2D([], [], marker=marker, linestyle="", color="black", markersize=6, label=label)
         )
     return handles
-
-
-#: Where a name may go around its point (offset in points, alignment), in order of preference.
-_LABEL_PLACES = (
-    ((0, 8), "center", "bottom"),
-    ((9, 0), "left", "center"),
-    ((0, -8), "center", "top"),
-    ((-9, 0), "right", "center"),
-    ((9, 8), "left", "bottom"),
-    ((-9, 8), "right", "bottom"),
-    ((9, -8), "left", "top"),
-    ((-9, -8), "right", "top"),
-)
-
-
-def label_points(
-    p: Page,
-    points: gpd.GeoSeries,
-    names: Iterable[object],
-    *,
-    avoid: gpd.GeoSeries | None = None,
-) -> int:
-    """Name each point beside it on a white halo, over no other name and no symbol.
-
-    Each name takes the first place around its point (above, right, below, left, then the
-    corners) where it overlaps neither a name already placed nor the symbol of any point in
-    ``avoid`` (and ``points``); a name with no free place is left off the map — the legend
-    and the tables carry it — rather than printed over another.
-
-    Parameters
-    ----------
-    p
-        The page.
-    points
-        Points in the page's metric CRS.
-    names
-        One name per point.
-    avoid
-        Other symbols' points (metric CRS) names must not cover.
-
-    Returns
-    -------
-    int
-        Names left off for want of room.
-    """
-    p.ax.set_aspect("equal")
-    p.ax.apply_aspect()  # the final data → page transform, before anything is measured
-    renderer = p.fig.canvas.get_renderer()
-    marks = [points] if avoid is None else [points, avoid]
-    xy = np.vstack([np.column_stack([m.x.to_numpy(), m.y.to_numpy()]) for m in marks])
-    centres = p.ax.transData.transform(xy) if len(xy) else np.zeros((0, 2))
-    r = 5.0 * p.fig.dpi / 72.0  # half a symbol, in pixels
-    symbols = [Bbox.from_extents(x - r, y - r, x + r, y + r) for x, y in centres]
-    taken: list[Bbox] = []
-    left_off = 0
-    for point, name in zip(points, names, strict=True):
-        for offset, ha, va in _LABEL_PLACES:
-            note = p.ax.annotate(
-                str(name),
-                (point.x, point.y),
-                xytext=offset,
-                textcoords="offset points",
-                ha=ha,
-                va=va,
-                fontproperties=p.font,
-                fontsize=p.size,
-                zorder=6,
-                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
-            )
-            box = note.get_window_extent(renderer)
-            if not any(box.overlaps(b) for b in taken) and not any(
-                box.overlaps(b) for b in symbols
-            ):
-                taken.append(box)
-                break
-            note.remove()
-        else:
-            left_off += 1
-    if left_off:
-        log.debug("%d names left off the map for want of room", left_off)
-    return left_off
 
 
 def sources_line(settings: Settings) -> str:
@@ -299,11 +218,13 @@ def finish_page(
     legend_title: str,
     note: str,
     sources: str,
+    keyed: Sequence[labels.Keyed] = (),
 ) -> Figure:
-    """Finish a page: scale bar, north arrow, title, legend, a note, the foot line.
+    """Finish a page: scale bar, north arrow, title, legend, a note, the key, the foot line.
 
-    The foot line names ``sources`` (the run's input files when empty), the OpenStreetMap
-    attribution and the date.
+    The title starts with ``region.title``; the key lists the labels shown as numbers
+    (:func:`geohealth.report.labels.place_labels`); the foot line names ``sources`` (the run's
+    input files when empty), the OpenStreetMap attribution and the date.
     """
     p.ax.set_aspect("equal")
     p.ax.set_axis_off()
@@ -329,8 +250,9 @@ def finish_page(
         title_fontproperties=p.font,
     )
     legend.get_frame().set_edgecolor("#999999")
-    if note:
-        p.fig.text(0.73, 0.30, note, fontproperties=p.font, fontsize=p.size + 2, va="top")
+    below = "\n\n".join(part for part in (note, labels.key_text(keyed)) if part)
+    if below:
+        p.fig.text(0.73, 0.30, below, fontproperties=p.font, fontsize=p.size + 2, va="top")
     foot = "；".join(
         part
         for part in (
@@ -347,6 +269,9 @@ def finish_page(
 def save_figure(fig: Figure, stem: Path, *, dpi: int = 300) -> list[Path]:
     """Write a page as ``<stem>.png`` (``dpi``) and ``<stem>.pdf``, each atomically.
 
+    Chinese text is embedded in the PDF as a CID TrueType subset (Type 42), never Type 3
+    (:func:`geohealth.report.truetype.truetype_text`).
+
     Parameters
     ----------
     fig
@@ -362,11 +287,12 @@ def save_figure(fig: Figure, stem: Path, *, dpi: int = 300) -> list[Path]:
         The PNG and the PDF.
     """
     written = []
-    for suffix in (".png", ".pdf"):
-        path = stem.with_suffix(suffix)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(path) as tmp:
-            fig.savefig(tmp, dpi=dpi, format=suffix[1:])
-        written.append(path)
+    with truetype_text(fig), mpl.rc_context({"pdf.fonttype": 42}):
+        for suffix in (".png", ".pdf"):
+            path = stem.with_suffix(suffix)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_path(path) as tmp:
+                fig.savefig(tmp, dpi=dpi, format=suffix[1:])
+            written.append(path)
     plt.close(fig)
     return written

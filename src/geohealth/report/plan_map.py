@@ -9,7 +9,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from geohealth.inputs.layers import InputLayers
-from geohealth.report.page import finish_page, label_points, new_page
+from geohealth.report import labels
+from geohealth.report.page import finish_page, new_page
 from geohealth.webmap.plan_maps import FEW_KEPT, KEPT_COLOUR, LEGEND_SITES, site_roles
 
 
@@ -87,6 +88,7 @@ def siting_figure(
             edgecolors="#404040",
             linewidths=0.4,
             zorder=4,
+            gid=labels.SYMBOL,
         )
     p.ax.scatter(
         proposed.geometry.x,
@@ -97,9 +99,12 @@ def siting_figure(
         edgecolors="black",
         linewidths=0.8,
         zorder=5,
+        gid=labels.SYMBOL,
     )
     named = proposed if len(kept) > FEW_KEPT else chosen
-    label_points(p, named.geometry, named["name"], avoid=chosen.geometry)
+    keyed = labels.place_labels(
+        p, list(zip(named.geometry.x, named.geometry.y, strict=True)), list(named["name"])
+    )
     people = dict(zip(catch["site_id"], catch["population"], strict=True))
     shown = proposed.iloc[:LEGEND_SITES]
     entries = [
@@ -150,6 +155,7 @@ def siting_figure(
         legend_title="选址及其服务人口",
         note="",
         sources=sources,
+        keyed=keyed,
     )
 
 
@@ -234,6 +240,7 @@ def whatif_figure(
             edgecolors="black",
             linewidths=0.8,
             zorder=5,
+            gid=labels.SYMBOL,
         )
         handles.append(
             Line2D(
@@ -247,7 +254,9 @@ def whatif_figure(
                 label=f"{label}（{len(these)}）",
             )
         )
-    label_points(p, points.geometry, points["name"])
+    keyed = labels.place_labels(
+        p, list(zip(points.geometry.x, points.geometry.y, strict=True)), list(points["name"])
+    )
     return finish_page(
         p,
         layers,
@@ -256,4 +265,5 @@ def whatif_figure(
         legend_title="方案变动及覆盖变化",
         note=note,
         sources=sources,
+        keyed=keyed,
     )

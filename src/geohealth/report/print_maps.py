@@ -12,47 +12,27 @@ from __future__ import annotations
 import logging
 import warnings
 
-import matplotlib as mpl
 import numpy as np
 import rasterio.transform
 import rasterio.warp
-from matplotlib.colors import ListedColormap
+from matplotlib.colors import ListedColormap, to_rgba
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from geohealth import palettes
 from geohealth.coverage import AREA_CODE, CoverageResult
 from geohealth.coverage_files import VALUES
 from geohealth.errors import ConfigError
 from geohealth.inputs.layers import InputLayers
+from geohealth.report import labels
 from geohealth.report.page import MARKERS, draw_facilities, finish_page, new_page
 
 log = logging.getLogger(__name__)
 
 
-#: Share-covered classes: lower bounds and labels (the last class is "everyone").
-SHARE_BREAKS = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95)
-SHARE_LABELS = ("< 50%", "50–70%", "70–80%", "80–90%", "90–95%", "≥ 95%")
-
-#: Travel-time classes: upper bounds (minutes) and labels; the last holds the unreachable.
-MINUTE_BREAKS = (0, 5, 10, 15, 30, 60)
-MINUTE_LABELS = (
-    "≤ 5 分钟",
-    "5–10 分钟",
-    "10–15 分钟",
-    "15–30 分钟",
-    "30–60 分钟",
-    "> 60 分钟或不可达",
-)
-
-
 def share_colours() -> list[tuple[float, float, float, float]]:
-    """Return one colour per share class, light (low) to dark (high), monotonic in lightness."""
-    cmap = mpl.colormaps["YlGnBu"]
-    return [cmap(v) for v in np.linspace(0.12, 0.95, len(SHARE_BREAKS))]
-
-
-def _share_class(share: np.ndarray) -> np.ndarray:
-    return np.clip(np.searchsorted(SHARE_BREAKS, share, side="right") - 1, 0, None)
+    """Return one colour per share class, light (low) to dark (high) (:mod:`geohealth.palettes`)."""
+    return [to_rgba(c) for c in palettes.SHARE_COLOURS]
 
 
 def _area_note(result: CoverageResult, mode: str, target: float) -> str:
@@ -118,65 +98,79 @@ def coverage_figure(
     p = new_page(page)
     towns = layers.townships.to_crs(layers.region.metric_crs).copy()
     share = towns["code"].astype(str).map(rows["share_covered"]).astype(float).to_numpy()
-    colours = share_colours()
-    classes = _share_class(np.nan_to_num(share, nan=0.0))
-    fill = [
-        colours[c] if np.isfinite(v) else "#dddddd" for c, v in zip(classes, share, strict=True)
-    ]
+    fill = [palettes.share_colour(v) for v in share]
     towns.plot(ax=p.ax, color=fill, edgecolor="#333333", linewidth=0.6)
     handles: list = [
         Patch(facecolor=c, edgecolor="#333333", linewidth=0.5, label=label)
-        for c, label in zip(colours, SHARE_LABELS, strict=True)
+        for c, label in zip(palettes.SHARE_COLOURS, palettes.SHARE_LABELS, strict=True)
     ]
+    if not np.isfinite(share).all():
+        no_people = Patch(facecolor=palettes.NO_DATA, edgecolor="#333333", label="无常住人口")
+        handles.append(no_people)
     handles += draw_facilities(p, layers, tuple(MARKERS))
-    for geom, name, value in zip(towns.geometry, towns["name"], share, strict=True):
-        point = geom.representative_point()
-        text = f"{name}\n{value:.0%}" if np.isfinite(value) else str(name)
-        p.ax.text(
-            point.x,
-            point.y,
-            text,
-            ha="center",
-            va="center",
-            fontproperties=p.font,
-            fontsize=p.size,
-            zorder=6,
-            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7},
-        )
+    inside = [geom.representative_point() for geom in towns.geometry]
+    keyed = labels.place_labels(
+        p,
+        [(pt.x, pt.y) for pt in inside],
+        [
+            f"{name}\n{value:.0%}" if np.isfinite(value) else str(name)
+            for name, value in zip(towns["name"], share, strict=True)
+        ],
+        places=labels.AROUND_AREA,
+        within=list(towns.geometry),
+    )
     return finish_page(
         p,
         layers,
         title=f"{target:g}分钟医疗卫生服务圈：乡镇覆盖率（{VALUES['zh'].get(mode, mode)}）",
         handles=handles,
-        legend_title=f"{target:g}分钟内可达基层医疗机构的人口比例",
+        keyed=keyed,
+        legend_title=f"{target:g}分钟内可达基层医疗机构的人口比例\n（{palettes.SHARE_READING}）",
         note=_area_note(result, mode, target),
         sources=sources,
     )
 
 
 def minute_colours() -> list[tuple[float, float, float, float]]:
-    """Return one colour per travel-time class, light (near) to dark (far)."""
-    cmap = mpl.colormaps["YlOrRd"]
-    return [cmap(v) for v in np.linspace(0.08, 0.98, len(MINUTE_LABELS))]
+    """Return one colour per travel-time class, light (near) to dark (far) (:mod:`palettes`)."""
+    return [to_rgba(c) for c in palettes.MINUTE_COLOURS]
 
 
 def minute_classes(minutes: np.ndarray) -> np.ndarray:
-    """Class of each cell's minutes (see :data:`MINUTE_BREAKS`); 255 where there is no data.
+    """Class of each cell's minutes (:func:`geohealth.palettes.minute_class`); 255: no residents.
 
     Parameters
     ----------
     minutes
-        Minutes per cell (NaN: no data; ``inf``: unreachable, drawn in the last class).
+        Minutes per cell (NaN: nobody lives there; ``inf``: unreachable, the last class).
 
     Returns
     -------
     numpy.ndarray
         uint8 classes.
     """
-    out = np.searchsorted(np.asarray(MINUTE_BREAKS[1:]), np.nan_to_num(minutes, nan=0.0))
-    out = np.minimum(out, len(MINUTE_LABELS) - 1).astype(np.uint8)
-    out[np.isnan(minutes)] = 255
-    return out
+    k = palettes.minute_class(minutes)
+    return np.where(k < 0, 255, k).astype(np.uint8)
+
+
+def minute_label(k: int) -> str:
+    """Return the legend label of minute class ``k`` (``"10–15 分钟"``).
+
+    Parameters
+    ----------
+    k
+        Class index (:data:`geohealth.palettes.MINUTE_LABELS`).
+
+    Returns
+    -------
+    str
+        The label with its unit.
+    """
+    label = palettes.MINUTE_LABELS[k]
+    if "或" in label:
+        head, tail = label.split(" 或", 1)
+        return f"{head} 分钟或{tail}"
+    return f"{label} 分钟"
 
 
 def traveltime_figure(
@@ -243,6 +237,8 @@ def traveltime_figure(
             resampling=rasterio.warp.Resampling.nearest,
         )
     p = new_page(page)
+    towns = layers.townships.to_crs(metric)
+    towns.plot(ax=p.ax, facecolor=palettes.NO_RESIDENTS, edgecolor="none", zorder=0)
     colours = minute_colours()
     cmap = ListedColormap(colours)
     shown = np.ma.masked_equal(warped, 255)
@@ -257,12 +253,19 @@ def traveltime_figure(
         interpolation="nearest",
         zorder=1,
     )
-    towns = layers.townships.to_crs(metric)
     towns.plot(ax=p.ax, facecolor="none", edgecolor="#333333", linewidth=0.6, zorder=3)
     handles: list = [
-        Patch(facecolor=c, edgecolor="#333333", linewidth=0.5, label=label)
-        for c, label in zip(colours, MINUTE_LABELS, strict=True)
+        Patch(facecolor=c, edgecolor="#333333", linewidth=0.5, label=minute_label(k))
+        for k, c in enumerate(colours)
     ]
+    handles.append(
+        Patch(
+            facecolor=palettes.NO_RESIDENTS,
+            edgecolor="#333333",
+            linewidth=0.5,
+            label=palettes.NO_RESIDENTS_LABEL,
+        )
+    )
     handles += draw_facilities(
         p, layers, ("village_clinic", "township_health_centre", "community_health_centre")
     )
@@ -272,7 +275,7 @@ def traveltime_figure(
         layers,
         title=f"到最近基层医疗机构的用时（{VALUES['zh'].get(mode, mode)}）",
         handles=handles,
-        legend_title="到最近基层医疗机构的用时",
+        legend_title=f"到最近基层医疗机构的用时\n（{palettes.MINUTE_READING}）",
         note=_area_note(result, mode, target),
         sources=sources,
     )
