@@ -492,7 +492,7 @@ SUMMARIES: dict[str, str] = {
 
 #: click's own words (its gettext message ids) → Chinese.
 CLICK: dict[str, str] = {
-    "Usage:": "用法：",
+    "Usage:": "用法:",
     "Options": "选项",
     "Commands": "命令",
     "Show this message and exit.": "显示本帮助并退出。",

@@ -2,6 +2,9 @@
 
 Errors geohealth raises on purpose become one line on stderr and exit status 2; anything
 else is reported in one line with exit status 1. ``--debug`` shows the traceback instead.
+Messages, help and summary lines are in Chinese or English (:mod:`geohealth.language`):
+``--lang``, else the configuration's ``output.language``, else ``GEOHEALTH_LANG``, else the
+locale.
 """
 
 from __future__ import annotations
@@ -10,9 +13,10 @@ import importlib
 import logging
 import sys
 import warnings
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import click
 
@@ -22,12 +26,14 @@ from geohealth import (
     config,
     coverage,
     coverage_files,
+    language,
     reach,
     sample,
     traveltime,
     webmap,
 )
-from geohealth.cli.common import input_files, mode_option, out_option
+from geohealth.cli.common import input_files, load_settings, mode_option, out_option
+from geohealth.cli.localised import LocalisedGroup, install_click_translation
 from geohealth.errors import GeohealthError, GeohealthWarning
 from geohealth.inputs import layers
 from geohealth.outputs import run_folder, staged_to_final, write_text
@@ -36,6 +42,8 @@ log = logging.getLogger("geohealth")
 
 #: Where ``geohealth demo`` looks for the bundled sample county, in order.
 SAMPLE_CONFIG = Path("data") / "sample_county.toml"
+
+install_click_translation()
 
 
 def _configure_logging(verbose: int, quiet: int) -> None:
@@ -65,16 +73,33 @@ def _show_warning(
     """Show a warning as one line: ours as ``warning: …``, third-party ones only with -vv."""
     text = " ".join(str(message).split())
     if issubclass(category, GeohealthWarning):
-        log.warning("warning: %s", text)
+        if language.active() == "zh":
+            log.warning("警告：%s", language.message(text))
+        else:
+            log.warning("warning: %s", text)
     else:
         log.debug("%s from %s:%d: %s", category.__name__, Path(filename).name, lineno, text)
 
 
-class _Group(click.Group):
+def _lang_flag(args: Sequence[str]) -> str | None:
+    """Return the value of ``--lang`` among the arguments (None when not given or unknown)."""
+    for k, arg in enumerate(args):
+        if arg == "--":
+            break
+        value = args[k + 1] if arg == "--lang" and k + 1 < len(args) else None
+        if arg.startswith("--lang="):
+            value = arg.partition("=")[2]
+        if value in language.LANGUAGES:
+            return value
+    return None
+
+
+class _Group(LocalisedGroup):
     """Turns geohealth errors into one line and an exit status, unless --debug.
 
-    The planning commands load their modules (and matplotlib, the solver) only when run,
-    so ``geohealth coverage`` starts without them.
+    The language is chosen before click reads the arguments, so that ``--help`` and usage
+    errors follow ``--lang`` wherever it stands. The planning commands load their modules
+    (and matplotlib, the solver) only when run, so ``geohealth coverage`` starts without them.
     """
 
     #: Command name → ``module:attribute`` of its click command, imported on first use.
@@ -93,13 +118,20 @@ class _Group(click.Group):
             self.add_command(getattr(importlib.import_module(module), name), cmd_name)
         return super().get_command(ctx, cmd_name)
 
+    def main(self, args: Sequence[str] | None = None, *more: Any, **options: Any) -> Any:
+        chosen = _lang_flag(sys.argv[1:] if args is None else list(args))
+        with language.use(language.resolve(chosen)):
+            return super().main(args, *more, **options)
+
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
         except GeohealthError as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            click.echo(f"error: {exc}", err=True)
+            click.echo(
+                language.text(f"error: {exc}", f"错误：{language.message(str(exc))}"), err=True
+            )
             ctx.exit(2)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
@@ -107,8 +139,11 @@ class _Group(click.Group):
             if ctx.obj and ctx.obj.get("debug"):
                 raise
             click.echo(
-                f"error: unexpected {type(exc).__name__}: {exc} "
-                "(run again with --debug for the details)",
+                language.text(
+                    f"error: unexpected {type(exc).__name__}: {exc} "
+                    "(run again with --debug for the details)",
+                    f"错误：意外的 {type(exc).__name__}：{exc}（加 --debug 重新运行可看详情）",
+                ),
                 err=True,
             )
             ctx.exit(1)
@@ -119,8 +154,15 @@ class _Group(click.Group):
 @click.option("-v", "--verbose", count=True, help="More detail (repeat for debug output).")
 @click.option("-q", "--quiet", count=True, help="Less output: warnings and errors only.")
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+@click.option(
+    "--lang",
+    type=click.Choice(language.LANGUAGES),
+    default=None,
+    help="Language of messages, help and summary lines: zh or en (default: output.language "
+    "in the configuration, else GEOHEALTH_LANG, else the system locale, else English).",
+)
 @click.pass_context
-def main(ctx: click.Context, verbose: int, quiet: int, debug: bool) -> None:
+def main(ctx: click.Context, verbose: int, quiet: int, debug: bool, lang: str | None) -> None:
     """Health-care access for Chinese counties: who reaches care in 15 minutes."""
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
@@ -128,7 +170,7 @@ def main(ctx: click.Context, verbose: int, quiet: int, debug: bool) -> None:
 
 
 def _run_check(settings: config.Settings, out_dir: Path | None) -> check.CheckSummary:
-    log.info("loading and validating the inputs …")
+    log.info(language.text("loading and validating the inputs …", "正在读取并检查输入 …"))
     loaded = layers.load(settings)
     summary = check.summarise(loaded)
     text = check.format_text(summary)
@@ -141,7 +183,10 @@ def _run_check(settings: config.Settings, out_dir: Path | None) -> check.CheckSu
             table = check.township_table(summary).to_csv(index=False)
             write_text(stage / "check_townships.csv", table, encoding="utf-8-sig")  # BOM
         click.echo(
-            f"\nwritten: {out_dir / 'check.txt'}\n         {out_dir / 'check_townships.csv'}"
+            language.text(
+                f"\nwritten: {out_dir / 'check.txt'}\n         {out_dir / 'check_townships.csv'}",
+                f"\n已写出：{out_dir / 'check.txt'}\n        {out_dir / 'check_townships.csv'}",
+            )
         )
     return summary
 
@@ -157,7 +202,7 @@ def _run_check(settings: config.Settings, out_dir: Path | None) -> check.CheckSu
 )
 def check_command(config_file: Path, out_dir: Path | None) -> None:
     """Load and validate every input layer in CONFIG and print a summary."""
-    _run_check(config.load(config_file), out_dir)
+    _run_check(load_settings(config_file), out_dir)
 
 
 def _write_coverage(
@@ -202,7 +247,12 @@ def _run_coverage(settings: config.Settings, out: Path, modes: tuple[str, ...] |
     ) as stage:
         loaded = layers.load(settings)
         result = coverage.run(loaded, modes=modes)
-        log.info("writing tables, GeoPackage, rasters and the map …")
+        log.info(
+            language.text(
+                "writing tables, GeoPackage, rasters and the map …",
+                "正在写出表格、GeoPackage、栅格和地图 …",
+            )
+        )
         written = staged_to_final(_write_coverage(stage, result, loaded), stage, out)
     table = result.townships
     target = settings.analysis.target_min
@@ -213,14 +263,26 @@ def _run_coverage(settings: config.Settings, out: Path, modes: tuple[str, ...] |
     ]
     for row in area.itertuples():
         click.echo(
-            f"{row.mode:<12} ≤{row.threshold_min:g} min to primary care: "
-            f"{row.covered:,.0f} of {row.population:,.0f} ({row.share_covered:.1%})"
+            language.text(
+                f"{row.mode:<12} ≤{row.threshold_min:g} min to primary care: "
+                f"{row.covered:,.0f} of {row.population:,.0f} ({row.share_covered:.1%})",
+                f"{coverage_files.VALUES['zh'].get(row.mode, row.mode)}"
+                f" {row.threshold_min:g} 分钟内可到达基层医疗机构：{row.covered:,.0f} 人，"
+                f"共 {row.population:,.0f} 人（覆盖率 {row.share_covered:.1%}）",
+            )
         )
     if area.empty:
-        click.echo("no primary-care facility in the list: primary-care coverage is not computed")
-    click.echo(f"map:    {written[-1]}")
-    click.echo("tables: " + "\n        ".join(str(p) for p in written[:3]))
-    click.echo("layers: " + "\n        ".join(str(p) for p in written[3:-1]))
+        click.echo(
+            language.text(
+                "no primary-care facility in the list: primary-care coverage is not computed",
+                "医疗机构名单中没有基层医疗机构：未计算基层医疗覆盖率",
+            )
+        )
+    heads = language.text("map:    |tables: |layers: ", "地图：|表格：|图层：").split("|")
+    indent = "\n" + " " * (8 if language.active() == "en" else 6)
+    click.echo(f"{heads[0]}{written[-1]}")
+    click.echo(heads[1] + indent.join(str(p) for p in written[:3]))
+    click.echo(heads[2] + indent.join(str(p) for p in written[3:-1]))
     click.echo(reach.OSM_ATTRIBUTION)
 
 
@@ -235,7 +297,7 @@ def coverage_command(config_file: Path, out_dir: Path | None, modes: tuple[str, 
     whole area, code ALL), facilities.csv, coverage.xlsx, coverage.gpkg, traveltime_<mode>.tif,
     access_<mode>.tif and coverage_map.html.
     """
-    settings = config.load(config_file)
+    settings = load_settings(config_file)
     _run_coverage(settings, out_dir or settings.command_dir("coverage"), modes or None)
 
 
@@ -260,7 +322,7 @@ def isochrones_command(
     threshold) — and traveltime_<mode>.tif (minutes to the nearest facility of the group, on
     the population grid). Each group writes its own folder, isochrones-<group>/.
     """
-    settings = config.load(config_file)
+    settings = load_settings(config_file)
     out = out_dir or settings.command_dir(f"isochrones-{group}")
     with run_folder(
         out,
@@ -273,7 +335,12 @@ def isochrones_command(
         frames = {}
         thresholds = settings.analysis.thresholds_min
         for mode, net in nets.items():
-            log.info("%s: %d %s facilities", mode, len(net.facilities), group)
+            log.info(
+                language.text("%s: %d %s facilities", "%s：%d 个 %s 医疗机构"),
+                mode,
+                len(net.facilities),
+                group,
+            )
             frames[f"isochrones_{group}_{mode}"] = reach.isochrone_layer(
                 net, thresholds, loaded, group=group
             )
@@ -286,9 +353,9 @@ def isochrones_command(
             )
             reach.write_surface(stage / f"traveltime_{mode}.tif", net, loaded, minutes=minutes)
         reach.write_isochrones(stage / "isochrones.gpkg", frames)
-    click.echo(f"written: {out / 'isochrones.gpkg'}")
+    click.echo(language.text("written: ", "已写出：") + str(out / "isochrones.gpkg"))
     for mode in nets:
-        click.echo(f"         {out / f'traveltime_{mode}.tif'}")
+        click.echo(language.text(" " * 9, " " * 8) + str(out / f"traveltime_{mode}.tif"))
     click.echo(reach.OSM_ATTRIBUTION)
 
 
@@ -332,10 +399,16 @@ def demo_command(
     found = _find_sample_config()
     if found is None:
         target = (out_dir or Path("maps") / "sample-county") / "sample-data"
-        log.info("bundled sample not found; generating it in %s …", target)
+        log.info(
+            language.text(
+                "bundled sample not found; generating it in %s …",
+                "没有找到自带的样例，正在 %s 中生成 …",
+            ),
+            target,
+        )
         found = sample.make_sample_county(target).config
-    log.info("sample county: %s", found)
-    settings = config.load(found)
+    log.info(language.text("sample county: %s", "样例县：%s"), found)
+    settings = load_settings(found)
     out = out_dir or settings.output_dir
     _run_check(settings, out / "check")
     _run_coverage(settings, out / "coverage", modes or None)
@@ -400,5 +473,9 @@ def _tile_count(ctx: click.Context, param: click.Parameter, value: str) -> int:
 def sample_command(out_dir: Path, seed: int, tiles: int) -> None:
     """Generate the synthetic sample county's files into OUT_DIR."""
     files = sample.make_sample_county(out_dir, seed=seed, tiles=tiles)
+    if language.active() == "zh":
+        what = "样例县" if tiles == 1 else f"样例区域（{tiles} 块）"
+        click.echo(f"{what}已写出；请运行：geohealth check {files.config}")
+        return
     what = "sample county" if tiles == 1 else f"sample region ({tiles} tiles)"
     click.echo(f"{what} written; run: geohealth check {files.config}")

@@ -8,8 +8,9 @@ from pathlib import Path
 import click
 from matplotlib.figure import Figure
 
-from geohealth import config, coverage, coverage_files, reach, webmap
-from geohealth.cli.common import input_files, mode_option, out_option
+from geohealth import coverage, coverage_files, language, reach, webmap
+from geohealth.cli.common import input_files, load_settings, mode_option, out_option
+from geohealth.cli.localised import LocalisedCommand
 from geohealth.errors import ConfigError, InputError
 from geohealth.inputs import layers
 from geohealth.outputs import run_folder, staged_to_final, write_text
@@ -59,7 +60,7 @@ def _plan_page(plan: plans.LoadedPlan, loaded: layers.InputLayers, page: str) ->
     )
 
 
-@click.command("report")
+@click.command("report", cls=LocalisedCommand)
 @click.argument("config_file", metavar="CONFIG", type=click.Path(path_type=Path))
 @click.option(
     "--page",
@@ -105,7 +106,7 @@ def report_command(
     one-page summary (summary.html, summary.pdf). The offline map bundle web/: the coverage
     map and each plan's map, self-contained, with index.html.
     """
-    settings = config.load(config_file)
+    settings = load_settings(config_file)
     pages = pages or settings.report.pages
     goal = settings.report.goal if goal is None else goal
     if not 0 < goal <= 1:
@@ -165,5 +166,6 @@ def report_command(
         written.append(write_text(folder / "summary.html", summary.summary_html(brief)))
         written += page_layout.save_figure(summary.summary_figure(brief), folder / "summary")
         written = staged_to_final(written, folder, final)
-    click.echo("written: " + "\n         ".join(str(p) for p in written))
+    head, indent = language.text("written: ", "已写出："), language.text(" " * 9, " " * 8)
+    click.echo(head + ("\n" + indent).join(str(p) for p in written))
     click.echo(reach.OSM_ATTRIBUTION)

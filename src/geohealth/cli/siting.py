@@ -8,8 +8,9 @@ from pathlib import Path
 
 import click
 
-from geohealth import config, reach, whatif
-from geohealth.cli.common import input_files, mode_option, out_option
+from geohealth import config, language, reach, whatif
+from geohealth.cli.common import input_files, load_settings, mode_option, out_option
+from geohealth.cli.localised import LocalisedCommand
 from geohealth.errors import ConfigError
 from geohealth.inputs import layers
 from geohealth.outputs import run_folder, staged_to_final
@@ -39,11 +40,12 @@ def _check_add(add: int | None, p: int | None, problem: str | None, preset: str 
 
 
 def _echo_written(paths: list[Path]) -> None:
-    click.echo("written: " + "\n         ".join(str(p) for p in paths))
+    head, indent = language.text("written: ", "已写出："), language.text(" " * 9, " " * 8)
+    click.echo(head + ("\n" + indent).join(str(p) for p in paths))
     click.echo(reach.OSM_ATTRIBUTION)
 
 
-@click.command("site")
+@click.command("site", cls=LocalisedCommand)
 @click.argument("config_file", metavar="CONFIG", type=click.Path(path_type=Path))
 @click.option(
     "--problem",
@@ -213,7 +215,7 @@ def site_command(
     config.check_minutes(threshold, key="--threshold")
     config.check_minutes(max_minutes, key="--max-minutes")
     config.check_minutes(max_trip, key="--max-trip")
-    settings = config.load(config_file)
+    settings = load_settings(config_file)
     command = f"site --preset {preset}" if preset else f"site --problem {problem}"
     final = out_dir or settings.command_dir(f"site-{preset or problem}")
     options = models.SiteOptions(
@@ -247,14 +249,14 @@ def site_command(
         outcome = models.MODELS[preset or problem](loaded, options).solve()  # type: ignore[index]
         written = outcome.write(out)
         for line in outcome.lines:
-            click.echo(line)
+            click.echo(language.message(line))
         record = dataclasses.replace(outcome.record, region=settings.region.name)
         written.append(write_record(out, record))
         written = staged_to_final(written, out, final)
     _echo_written(written)
 
 
-@click.command("whatif")
+@click.command("whatif", cls=LocalisedCommand)
 @click.argument("config_file", metavar="CONFIG", type=click.Path(path_type=Path))
 @click.option(
     "--add",
@@ -311,7 +313,7 @@ def whatif_command(
     newly covered / no longer covered), whatif_map.html and referral.csv (township health
     centre → secondary care before and after).
     """
-    settings = config.load(config_file)
+    settings = load_settings(config_file)
     if threshold is not None:
         config.check_minutes(threshold, key="--threshold")
     declared = system or settings.facilities.coordinate_system or "wgs84"
@@ -339,5 +341,5 @@ def whatif_command(
         written.append(write_record(out, record))
         written = staged_to_final(written, out, final)
     for line in outcome.lines:
-        click.echo(line)
+        click.echo(language.message(line))
     _echo_written(written)
