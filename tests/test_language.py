@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import importlib
 import pkgutil
+import re
 from pathlib import Path
 
 import pytest
@@ -324,3 +325,56 @@ def test_use_speaks_a_language_within_a_block():
     assert language.active() == "en"
     with pytest.raises(ValueError, match="unknown language 'fr'"):
         language.activate("fr")
+
+
+def _logged_formats() -> dict[str, str]:
+    """The % format of every progress line the library logs (``log.info``/``log.warning``)."""
+    found = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if "cli" in path.relative_to(PACKAGE).parts:
+            continue  # the command line words its own lines in both languages
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("info", "warning")
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "log"
+                and node.args
+            ):
+                first = node.args[0]
+                assert isinstance(first, ast.Constant), f"{path}:{node.lineno}: not a literal"
+                found.setdefault(first.value, f"{path.relative_to(PACKAGE)}:{node.lineno}")
+    return found
+
+
+_CONVERSION = re.compile(r"%[-#0 +]*\d*(?:\.\d+)?[sdgfr%]")
+
+
+def test_every_progress_line_has_chinese_wording_with_the_same_fields():
+    found = _logged_formats()
+    assert len(found) > 30
+    missing = {f: where for f, where in found.items() if f not in messages_zh.LOG}
+    assert not missing, "no entry in messages_zh.LOG:\n" + "\n".join(
+        f"    {f!r}: ...,  # {where}" for f, where in missing.items()
+    )
+    stale = sorted(set(messages_zh.LOG) - set(found))
+    assert not stale, "entries no log line uses any more:\n" + "\n".join(map(repr, stale))
+    wrong = [
+        f for f, zh in messages_zh.LOG.items() if _CONVERSION.findall(f) != _CONVERSION.findall(zh)
+    ]
+    assert not wrong, "% fields differ (they must come in the same order):\n" + "\n".join(wrong)
+
+
+def test_progress_lines_are_chinese_only_while_chinese_is_spoken():
+    import logging
+
+    record = logging.LogRecord(
+        "geohealth.x", logging.INFO, "f", 1, "loaded %d townships from %s", (20, "a.gpkg"), None
+    )
+    keep = language.ChineseLogRecords()
+    assert keep.filter(record)
+    assert record.getMessage() == "loaded 20 townships from a.gpkg"
+    with language.use("zh"):
+        assert keep.filter(record)
+    assert record.getMessage() == "已读取 20 个乡镇，来自 a.gpkg"

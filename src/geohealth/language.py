@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import locale
+import logging
 import os
 import re
 from collections.abc import Iterator, Mapping
@@ -282,6 +283,16 @@ def to_chinese(english: str, *, depth: int = NESTED_DEPTH, nested: bool = False)
         _field_to_chinese(piece, values[piece], depth) if is_field else piece
         for piece, is_field in template_parts(template.chinese)
     )
+
+
+class ChineseLogRecords(logging.Filter):
+    """A logging filter that gives the library's progress lines their Chinese wording in zh."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Swap the record's format for its Chinese one while Chinese is spoken; keep all."""
+        if active() == "zh" and isinstance(record.msg, str):
+            record.msg = messages_zh.LOG.get(record.msg, record.msg)
+        return True
 
 
 def click_gettext(message: str) -> str:

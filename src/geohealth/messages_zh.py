@@ -10,7 +10,8 @@ entry here, or on an entry no message uses any more.
 ``FRAGMENTS`` are parts of messages made elsewhere and put into a field (a hint, a fix);
 ``FIELD_VALUES`` are the fixed words a named field takes (a unit, a care group). Both are
 translated only inside a message. ``SUMMARIES`` are the summary lines the planning models
-print; ``CLICK`` are click's own words (usage, headings, its usage errors).
+print; ``LOG`` the progress lines the library logs (``%`` formats); ``CLICK`` are click's own
+words (usage, headings, its usage errors).
 """
 
 from __future__ import annotations
@@ -529,4 +530,65 @@ CLICK: dict[str, str] = {
     "path": "路径",
     "integer": "整数",
     "float": "数",
+}
+
+#: Progress lines the library logs (``log.info``, ``log.warning``): %-format → Chinese
+#: %-format, its % fields in the same order.
+LOG: dict[str, str] = {
+    # coverage.py
+    "no %s facilities: skipped": "没有 %s 类医疗机构：跳过",
+    "%s: %.0f people farther than %g m from any road": "%s：%.0f 人离任何道路超过 %g 米",
+    # inputs/boundaries.py
+    "loaded %d townships from %s": "已读取 %d 个乡镇，来自 %s",
+    "%s: %d layers; using '%s', the only one with %ss (set %s.layer to choose)": "%s：有 %d 个图层；使用 '%s'，唯一含 %s 的图层（可设置 %s.layer 选择）",
+    "%s: township codes are stored as numbers; leading zeros may be lost — store them as text": "%s：乡镇代码存为数字，开头的 0 可能丢失 — 请存为文本",
+    "%s: no township code column; using row numbers as codes": "%s：没有乡镇代码列；用行号作为代码",
+    # inputs/encodings.py
+    "%s: read as %s, but many characters look garbled (%s) — if names are garbled, set %s to the file's encoding or save it as UTF-8": "%s：按 %s 读取，但很多字符像是乱码（%s）— 如果名称是乱码，请把 %s 设为文件的编码，或另存为 UTF-8",
+    # inputs/facilities.py
+    "loaded %d facilities from %s (%s, %s)": "已读取 %d 个医疗机构，来自 %s（%s，%s）",
+    "%s: no primary-care facility in the list (village clinic, township health centre, community health centre/station, clinic) — primary-care coverage will be zero": "%s：名单中没有基层医疗机构（村卫生室、乡镇卫生院、社区卫生服务中心/站、诊所）— 基层医疗覆盖率将为零",
+    "%s: no facility ID column; numbering facilities F0001…": "%s：没有机构编码列；按 F0001… 编号",
+    # inputs/facility_coords.py
+    "%s: longitude,latitude pairs read from column '%s'": "%s：从列“%s”读取“经度,纬度”",
+    # inputs/geometry.py
+    "%s: converted %s outlines to WGS-84": "%s：已把 %s 边界转换为 WGS-84",
+    "%s: the file's CRS %s does not fit its coordinates; using %s = %s instead": "%s：文件的坐标系 %s 与坐标不符；改用 %s = %s",
+    # inputs/population.py
+    "read %s: %d×%d cells, %.0f persons, %d nodata cells": "已读取 %s：%d×%d 个像元，%.0f 人，%d 个无数据像元",
+    "township %s is smaller than one %g m cell; its %g persons sit in one cell": "乡镇 %s 小于一个 %g 米的像元；其 %g 人计入一个像元",
+    # inputs/shapefile.py
+    "%s: field names cut mid-character by the Shapefile's 10-byte limit, read as %s": "%s：字段名被 Shapefile 的 10 字节限制从字符中间截断，按 %s 读取",
+    "%s: no .cpg file; attribute encoding detected as %s": "%s：没有 .cpg 文件；识别出属性编码为 %s",
+    # inputs/tables.py
+    "read %s: %d rows, encoding %s, header on row %d%s": "已读取 %s：%d 行，编码 %s，表头在第 %d 行%s",
+    "%s: reading sheet '%s', the first with the table's columns": "%s：读取工作表“%s”，第一个含有该表所需列的工作表",
+    # network/
+    "%s network: %d nodes, %d directed edges": "%s 路网：%d 个节点，%d 条有向边",
+    "reading roads from %s …": "正在从 %s 读取道路 …",
+    "road network of %s read from cache": "已从缓存读取 %s 的路网",
+    "could not cache the parsed network in %s (%s)": "无法把解析后的路网缓存到 %s（%s）",
+    "cache entry %s is unreadable; parsing %s again": "缓存 %s 无法读取；重新解析 %s",
+    "terrain (%s): %d pieces from %s": "地形（%s）：%d 段，来自 %s",
+    # sample/
+    "laying out the sample county (seed %d)": "正在生成样例县（随机数种子 %d）",
+    "sample county written to %s": "样例县已写入 %s",
+    "tiling it %d × %d into one region": "拼接为 %d × %d 的一个区域",
+    # siting/
+    "ambulance: %d existing, %d needed, %d placed; within %g min %.0f → %.0f of %.0f": "急救站：现有 %d 个，需要 %d 个，新配置 %d 个；%g 分钟内 %.0f → %.0f 人，共 %.0f 人",
+    "%d stations exist, more than the %d the population needs": "现有 %d 个急救站，多于人口所需的 %d 个",
+    "print map skipped: %s": "跳过打印地图：%s",
+    "%s: %.0f s, best %s, bound %s, gap %s": "%s：%.0f 秒，当前最优 %s，界 %s，差距 %s",
+    "--add %d: %d existing sites stay open, p = %d": "--add %d：%d 个现有选址保持开放，p = %d",
+    "%s: %d candidates (%d fixed), %d populated cells, %d pairs within %g min": "%s：%d 个候选（%d 个固定），%d 个有人口的格网，%d 对在 %g 分钟内",
+    "dropped %d of %d grid candidates farther than %s m from a %s road": "已去掉 %d 个（共 %d 个）离道路超过 %s 米的格网候选点（%s）",
+    "p-median: %d of %d sites still undecided; HiGHS on %s rows, %s nonzeros": "p-median：%d 个（共 %d 个）选址尚未确定；HiGHS 求解 %s 行、%s 个非零元",
+    "p-median: the exact model would be too large; the gap is left open": "p-median：精确模型过大；差距保持未定",
+    "%s %s: %.0f s, best %s person-min, bound %s, gap %s": "%s %s：%.0f 秒，当前最优 %s 人·分钟，界 %s，差距 %s",
+    "%s people (%d demand cells) can reach no candidate site within the longest trip allowed (--max-minutes): left out of the plan — raise --max-minutes or add candidates near them": "%s 人（%d 个需求格网）在允许的最长行程（--max-minutes）内到不了任何候选选址：不计入方案 — 请调大 --max-minutes 或在附近增加候选",
+    "the best plan with p = %d leaves %s people beyond --max-minutes of every open site (counted at 10 × the longest trip each) — raise p or --max-minutes": "p = %d 时最优方案仍有 %s 人到任何开设选址都超过 --max-minutes（每人按最长行程的 10 倍计）— 请调大 p 或 --max-minutes",
+    "regional centres: %d chosen, %s of %s people covered within %g min": "区域医疗中心：选出 %d 个，%s 人（共 %s 人）在 %g 分钟内可到达",
+    "%d candidates lie outside every township and are left out": "%d 个候选不在任何乡镇内，已排除",
+    # whatif.py
+    "scenario: %d added, %d closed, %d upgraded": "情景：新增 %d 个，关闭 %d 个，升级 %d 个",
 }

@@ -52,6 +52,7 @@ def _configure_logging(verbose: int, quiet: int) -> None:
     handler.setFormatter(
         logging.Formatter("%(levelname)s: %(message)s" if level <= logging.DEBUG else "%(message)s")
     )
+    handler.addFilter(language.ChineseLogRecords())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING)
