@@ -378,3 +378,21 @@ def test_progress_lines_are_chinese_only_while_chinese_is_spoken():
     with language.use("zh"):
         assert keep.filter(record)
     assert record.getMessage() == "已读取 20 个乡镇，来自 a.gpkg"
+
+
+def test_planning_summary_lines_in_chinese():
+    from types import SimpleNamespace
+
+    from geohealth.siting.models import solver_line
+
+    solved = SimpleNamespace(
+        objective=395949.0, bound=395949.0, gap=0.0, status="Optimal", seconds=1.25
+    )
+    line = solver_line("mclp", solved, "people covered")
+    assert language.to_chinese(line) == (
+        "mclp：目标值 395,949.00 覆盖人数，界 395,949.00，差距 0.00%（Optimal，1.2 秒）"
+    )
+    whatif = "primary   drive        ≤15 min: 1,200 → 1,500 (+300; newly covered 310, no longer 10)"
+    assert language.to_chinese(whatif) == (
+        "基层医疗 驾车 ≤15 分钟：1,200 → 1,500（+300；新覆盖 310，不再覆盖 10）"
+    )
