@@ -296,7 +296,7 @@ ERRORS: dict[str, str] = {
     "no candidate can be a regional centre under the rule ({rule.describe()}): no combination of a candidate's township and its neighbours falls inside both ranges (too few neighbours, or every combination holds too many people) — widen the ranges": "按规则（{rule.describe()}）没有候选可以成为区域医疗中心：候选所在乡镇与相邻乡镇的任何组合都不能同时落在两个范围内（相邻乡镇太少，或每种组合人口都过多）— 请放宽范围",
     "no candidate can be a regional centre under the rule ({rule.describe()}): the largest catchment of at most {rule.max_townships} neighbouring townships within {rule.max_trip_min:g} min is {most:,.0f} people ({sites['name'].iloc[j]}: {names}), {rule.min_population - most:,.0f} short of {rule.min_population:,.0f} — lower --min-population, raise --max-townships or --max-trip": "按规则（{rule.describe()}）没有候选可以成为区域医疗中心：由至多 {rule.max_townships} 个 {rule.max_trip_min:g} 分钟内相邻乡镇组成的最大服务范围只有 {most:,.0f} 人（{sites['name'].iloc[j]}：{names}），距 {rule.min_population:,.0f} 人还差 {rule.min_population - most:,.0f} 人 — 请调低 --min-population，或调高 --max-townships 或 --max-trip",
     "no candidate lies in a township that needs a regional centre (every township with a candidate already reaches a secondary hospital) — add candidates": "没有候选位于需要区域医疗中心的乡镇（有候选的乡镇都已能到达二级医院）— 请增加候选",
-    "p = {p} but only {int(viable.sum())} candidates can each gather {rule.describe()} — lower p or widen the rule": "p = {p}，但只有 {int(viable.sum())} 个候选能各自聚集 {rule.describe()} — 请降低 p 或放宽规则",
+    "p = {p} but only {int(viable.sum())} candidates can each gather {rule.describe()} — lower p or widen the rule": "p = {p}，但只有 {int(viable.sum())} 个候选能各自满足规则（{rule.describe()}）— 请降低 p 或放宽规则",
     "at most {round(most.objective)} regional centres can meet the rule together ({rule.describe()}, no township shared), asked for p = {p} — lower p or widen the rule": "最多只有 {round(most.objective)} 个区域医疗中心能同时满足规则（{rule.describe()}，乡镇不共用），而要求 p = {p} — 请降低 p 或放宽规则",
     # webmap/basemaps.py
     "unknown output.basemap '{key}' — use {', '.join([*BASEMAPS, 'none'])}": "未知底图 output.basemap '{key}' — 请用 {', '.join([*BASEMAPS, 'none'])}",
@@ -330,6 +330,10 @@ FRAGMENTS: dict[str, str] = {
     # inputs/facilities.py
     "{n} rows have": "有 {n} 行",
     "1 row has": "有 1 行",
+    'map each in [facilities.levels], e.g. "{example}" = "{key}"': (
+        '请在 [facilities.levels] 中为每个指定级别，例如 "{example}" = "{key}"'
+    ),
+    "fill in '{column}'": "请填写“{column}”",
     # inputs/facility_coords.py
     "the layer's x and y look swapped — export it again with longitude as x": (
         "图层的 x 和 y 看起来反了 — 请以经度为 x 重新导出"
