@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import numpy as np
 import osmium
@@ -35,6 +36,17 @@ def test_sample_summary(sample_layers):
     assert "村卫生室" in text
     assert "encoding gbk, coordinates GCJ02 → WGS-84" in text
     assert "© OpenStreetMap contributors, ODbL" in text
+    zh = check.format_text(summary, language="zh")
+    assert zh.startswith("输入检查 — 样例县")
+    assert "乡镇        20 个，来自 sample_townships.gpkg (CRS EPSG:4490 → EPSG:4326)" in zh
+    assert "（编码 gbk，坐标 GCJ02 → WGS-84）" in zh
+    assert "各乡镇" in zh
+    assert "Townships" not in zh
+    assert "per township" not in zh.lower()
+    # the same numbers and names in both
+    assert re.findall(r"\d[\d,]*", zh.split("各乡镇")[1]) == re.findall(
+        r"\d[\d,]*", text.split("Per township")[1]
+    )
     csv_table = check.township_table(summary)
     assert csv_table["code"].str.len().eq(12).all()
 

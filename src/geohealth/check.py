@@ -190,49 +190,82 @@ def _persons(value: float) -> str:
     return "—" if not np.isfinite(value) else f"{value:,.0f}"
 
 
-def format_text(summary: CheckSummary) -> str:
+def format_text(summary: CheckSummary, *, language: str = "en") -> str:
     """Render a check summary as the plain-text report a planner reads.
 
     Parameters
     ----------
     summary
         A check summary.
+    language
+        ``"en"`` or ``"zh"`` (``output.language``): the report's words; names, file names and
+        numbers are the same in both.
 
     Returns
     -------
     str
         Several lines of text (no trailing newline).
     """
+
+    def t(en: str, zh: str) -> str:
+        return zh if language == "zh" else en
+
     layers = summary.layers
     s = layers.settings
     region = layers.region
     west, south, east, north = region.bounds
     lines = [
-        f"Input check — {s.region.title}" + (f" ({s.source})" if s.source else ""),
+        t("Input check — ", "输入检查 — ")
+        + s.region.title
+        + (f" ({s.source})" if s.source else ""),
         "",
-        f"Townships   {len(layers.townships)} from {s.boundaries.path.name} "
+        t("Townships   ", "乡镇        ")
+        + t(f"{len(layers.townships)} from ", f"{len(layers.townships)} 个，来自 ")
+        + f"{s.boundaries.path.name} "
         f"(CRS {layers.townships.attrs.get('source_crs', 'EPSG:4326')} → EPSG:4326)",
-        f"            area {region.area_km2:,.0f} km² (measured in {region.metric_crs.name})",
-        f"            extent {west:.3f}–{east:.3f}°E, {south:.3f}–{north:.3f}°N",
-        f"Facilities  {len(layers.facilities)} from {s.facilities.path.name} "
-        f"(encoding {layers.facilities.attrs.get('encoding', '?')}, coordinates "
-        f"{layers.facilities.attrs.get('coordinate_system', '?').upper()} → WGS-84)",
+        "            "
+        + t(
+            f"area {region.area_km2:,.0f} km² (measured in {region.metric_crs.name})",
+            f"面积 {region.area_km2:,.0f} km²（在 {region.metric_crs.name} 中量算）",
+        ),
+        "            "
+        + t("extent ", "范围 ")
+        + f"{west:.3f}–{east:.3f}°E, {south:.3f}–{north:.3f}°N",
+        t("Facilities  ", "医疗机构    ")
+        + t(f"{len(layers.facilities)} from ", f"{len(layers.facilities)} 个，来自 ")
+        + f"{s.facilities.path.name} "
+        + t("(encoding ", "（编码 ")
+        + f"{layers.facilities.attrs.get('encoding', '?')}"
+        + t(", coordinates ", "，坐标 ")
+        + f"{layers.facilities.attrs.get('coordinate_system', '?').upper()} → WGS-84"
+        + t(")", "）"),
     ]
     for key, n in summary.facilities_by_level.items():
         level = levels.BY_KEY[key]
         lines.append(f"            {n:5d}  {_pad(level.label_zh, 24)}{level.label_en}")
     outside = summary.facilities_outside
     lines.append(
-        f"            outside every township: {len(outside)}"
-        + (": " + ", ".join(outside["name"].astype(str).head(8)) if len(outside) else "")
+        "            "
+        + t("outside every township: ", "不在任何乡镇内：")
+        + str(len(outside))
+        + (
+            t(": ", "：") + t(", ", "、").join(outside["name"].astype(str).head(8))
+            if len(outside)
+            else ""
+        )
     )
     misplaced = summary.misplaced
     lines.append(
-        f"            stated township (所属乡镇) differs from location: {len(misplaced)}"
+        "            "
+        + t("stated township (所属乡镇) differs from location: ", "所属乡镇与位置不符：")
+        + str(len(misplaced))
         + (
-            ": "
-            + ", ".join(
-                f"{r.name} (says {r.stated}, lies in {r.located})"
+            t(": ", "：")
+            + t(", ", "、").join(
+                t(
+                    f"{r.name} (says {r.stated}, lies in {r.located})",
+                    f"{r.name}（填写 {r.stated}，位于 {r.located}）",
+                )
                 for r in misplaced.head(5).itertuples()
             )
             if len(misplaced)
@@ -244,33 +277,62 @@ def format_text(summary: CheckSummary) -> str:
     diff = summary.raster_inside - census
     pct = f" ({100 * diff / census:+.1f} %)" if np.isfinite(census) and census else ""
     lines += [
-        f"Population  source: {grid.source}, {grid.shape[0]}×{grid.shape[1]} cells, "
-        f"{grid.nodata_cells:,} nodata",
-        f"            grid total inside townships {_persons(summary.raster_inside)}, "
-        f"outside {_persons(summary.raster_outside)}",
-        f"            township totals (census)    {_persons(census)}",
-        f"            difference grid − census     {_persons(diff)}{pct}",
+        t("Population  source: ", "人口        来源：")
+        + f"{grid.source}, {grid.shape[0]}×{grid.shape[1]} "
+        + t("cells, ", "个格网，")
+        + f"{grid.nodata_cells:,} "
+        + t("nodata", "个无数据"),
+        "            "
+        + t("grid total inside townships ", "格网人口：乡镇内 ")
+        + _persons(summary.raster_inside)
+        + t(", outside ", "，乡镇外 ")
+        + _persons(summary.raster_outside),
+        "            "
+        + t("township totals (census)    ", "乡镇统计人口合计            ")
+        + _persons(census),
+        "            "
+        + t("difference grid − census     ", "差值（格网 − 统计）          ")
+        + f"{_persons(diff)}{pct}",
     ]
     if summary.mismatched_townships:
         share = s.population.mismatch_warn_share
         lines.append(
-            f"            townships differing by more than {share:.0%}: "
-            + ", ".join(summary.mismatched_townships)
+            "            "
+            + t(
+                f"townships differing by more than {share:.0%}: ",
+                f"相差超过 {share:.0%} 的乡镇：",
+            )
+            + t(", ", "、").join(summary.mismatched_townships)
         )
     if summary.roads is not None:
         r = summary.roads
         classes = ", ".join(f"{c} {r.km[c]:,.0f}" for c in r.ways)
         lines += [
-            f"Roads       {r.path.name}: {sum(r.ways.values()):,} ways, {r.total_km:,.0f} km "
-            f"(km by class: {classes})",
-            f"            one-way ways {r.oneway_ways}, ferry routes {r.ferry_routes}; "
-            "road data © OpenStreetMap contributors, ODbL (or the file's own licence)",
+            t("Roads       ", "路网        ")
+            + f"{r.path.name}: "
+            + t(
+                f"{sum(r.ways.values()):,} ways, {r.total_km:,.0f} km (km by class: {classes})",
+                f"{sum(r.ways.values()):,} 条道路，{r.total_km:,.0f} km（按等级 km：{classes}）",
+            ),
+            "            "
+            + t(
+                f"one-way ways {r.oneway_ways}, ferry routes {r.ferry_routes}; "
+                "road data © OpenStreetMap contributors, ODbL (or the file's own licence)",
+                f"单行道 {r.oneway_ways} 条，轮渡航线 {r.ferry_routes} 条；"
+                "路网数据 © OpenStreetMap contributors, ODbL（或文件自身的许可）",
+            ),
         ]
     else:
-        lines.append("Roads       none configured ([network] osm)")
-    lines += ["", "Per township"]
+        lines.append(
+            t("Roads       none configured ([network] osm)", "路网        未配置（[network] osm）")
+        )
+    lines += ["", t("Per township", "各乡镇")]
     table = township_table(summary)
-    header = ["code", "name", "census", "grid", "diff %", "facilities"]
+    header = (
+        ["code", "name", "census", "grid", "diff %", "facilities"]
+        if language != "zh"
+        else ["代码", "名称", "统计人口", "格网人口", "差值 %", "机构数"]
+    )
     rows = [
         [
             str(r.code),

@@ -174,7 +174,7 @@ def _run_check(settings: config.Settings, out_dir: Path | None) -> check.CheckSu
     log.info(language.text("loading and validating the inputs …", "正在读取并检查输入 …"))
     loaded = layers.load(settings)
     summary = check.summarise(loaded)
-    text = check.format_text(summary)
+    text = check.format_text(summary, language=language.active())
     click.echo(text)
     if out_dir is not None:
         with run_folder(
