@@ -20,7 +20,7 @@ import shapely.geometry
 
 from geohealth.errors import ConfigError
 from geohealth.inputs import coords
-from geohealth.webmap.text_layers import CircleMarkersLayer, GeometryLayer, IconMarkersLayer
+from geohealth.webmap.text_layers import TextLayer
 
 
 @dataclass(frozen=True)
@@ -180,7 +180,7 @@ def align(fmap: folium.Map, system: str) -> None:
                 if geometry and geometry.get("coordinates") is not None:
                     moved = _shift_geometry(geometry, system)
                     geometry["coordinates"] = moved["coordinates"]
-        elif isinstance(child, GeometryLayer | CircleMarkersLayer | IconMarkersLayer):
+        elif isinstance(child, TextLayer):
             child.move(_mover(system))
         elif isinstance(child, folium.Marker) and child.location is not None:
             child.location = _shift_latlon_pairs([child.location], system)[0]

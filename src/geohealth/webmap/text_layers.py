@@ -1,11 +1,12 @@
-"""Map layers written into the page as GeoJSON text: a geometry, or many circle markers.
+"""Map layers written into the page as compact JSON text: polygons, circle markers, icons.
 
 :class:`folium.GeoJson` parses its data into Python objects to style every feature and writes
 them out again, and every folium marker is an element of its own, whose script branca
 compiles as a Jinja template when the page is rendered. A province's service circle has
 millions of vertices and its map thousands of hotspots, so these layers keep their data as
-arrays, write its GeoJSON text as it is when the page is rendered, and style it in the
-browser.
+arrays, write it as text when the page is rendered — polygons as encoded polylines
+(:mod:`geohealth.webmap.polylines`, a fifth of GeoJSON's size), points as columns of
+numbers, not one GeoJSON feature each — and build the Leaflet layers in the browser.
 """
 
 from __future__ import annotations
@@ -20,19 +21,35 @@ from branca.element import Element
 from folium.elements import ElementAddToElement
 from folium.template import Template
 
+from geohealth.webmap import polylines
+
 #: A coordinate shift: an (n, 2) array of lon, lat to another.
 Shift = Callable[[np.ndarray], np.ndarray]
 
 
-class _TextLayer(folium.map.Layer):
-    """A layer of the layer control whose script holds its data as GeoJSON text."""
+class TextLayer(folium.map.Layer):
+    """A layer of the layer control whose script holds its data as JSON text.
 
-    def __init__(self, *, name: str, style: dict[str, object], show: bool) -> None:
-        super().__init__(name=name, overlay=True, control=True, show=show)
+    Parameters
+    ----------
+    name
+        Its name in the layer control.
+    style
+        Leaflet path options shared by its shapes.
+    show
+        Drawn when the page opens.
+    control
+        Listed in the layer control (False for a part of a :class:`folium.FeatureGroup`).
+    """
+
+    def __init__(
+        self, *, name: str, style: dict[str, object], show: bool, control: bool = True
+    ) -> None:
+        super().__init__(name=name, overlay=True, control=control, show=show)
         self.style = _script_json(style)
         self.text = ""
 
-    def _geojson(self) -> str:
+    def _data(self) -> str:
         raise NotImplementedError
 
     def move(self, shift: Shift) -> None:
@@ -40,7 +57,7 @@ class _TextLayer(folium.map.Layer):
         raise NotImplementedError
 
     def render(self, **kwargs: object) -> None:
-        """Write the layer's script, with its GeoJSON text, into the page as it is.
+        """Write the layer's script, with its data, into the page as it is.
 
         Not through :meth:`branca.element.MacroElement.render`, which compiles every
         rendered script as a Jinja template of its own (seconds and hundreds of MB for a
@@ -53,7 +70,7 @@ class _TextLayer(folium.map.Layer):
                 ),
                 name=self.get_name() + "_add",
             )
-        self.text = self._geojson().replace("<", "\\u003c")  # no "</script>" in a script
+        self.text = self._data().replace("<", "\\u003c")  # no "</script>" in a script
         try:
             script = self._template.module.__dict__["script"](self, kwargs)
         finally:
@@ -63,8 +80,96 @@ class _TextLayer(folium.map.Layer):
             child.render(**kwargs)
 
 
-class GeometryLayer(_TextLayer):
-    """One geometry drawn alike.
+class ShapesLayer(TextLayer):
+    """Polygons, each with its tooltip and, optionally, its own style (fill, outline …).
+
+    Parameters
+    ----------
+    geometries
+        Polygons or multipolygons in WGS 84 degrees (coordinates rounded to 1e-5°).
+    tooltips
+        HTML shown on hovering each (already escaped), or None for none.
+    styles
+        Path options of each, over ``style`` (``{"fillColor": …}``), or None.
+    name
+        The layer's name in the layer control.
+    style
+        Leaflet path options shared by all (``interactive: False``: no hover, no click —
+        for outlines drawn over the layer a reader hovers).
+    highlight
+        Path options while the pointer is over a shape, or None.
+    show
+        Drawn when the page opens.
+    control
+        Listed in the layer control.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.featureGroup();
+        (function (data, style, highlight, group) {
+          data.g.forEach(function (packed, i) {
+            var own = data.s ? Object.assign({}, style, data.s[i]) : style;
+            var shape = L.polygon(geohealthUnpack(packed), own);
+            if (data.t) { shape.bindTooltip(data.t[i], {sticky: true}); }
+            if (highlight) {
+              shape.on('mouseover', function () { shape.setStyle(highlight); });
+              shape.on('mouseout', function () { shape.setStyle(own); });
+            }
+            group.addLayer(shape);
+          });
+        })({{ this.text }}, {{ this.style }}, {{ this.highlight }}, {{ this.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self,
+        geometries: Sequence[shapely.Geometry] | np.ndarray,
+        *,
+        tooltips: Sequence[str] | None = None,
+        styles: Sequence[dict[str, object]] | None = None,
+        name: str,
+        style: dict[str, object],
+        highlight: dict[str, object] | None = None,
+        show: bool = True,
+        control: bool = True,
+    ) -> None:
+        super().__init__(name=name, style=style, show=show, control=control)
+        self._name = "ShapesLayer"
+        self.geometries = np.asarray(geometries, dtype=object)
+        for values in (tooltips, styles):
+            if values is not None and len(values) != len(self.geometries):
+                msg = f"{len(values)} tooltips or styles for {len(self.geometries)} shapes"
+                raise ValueError(msg)
+        self.tooltips = None if tooltips is None else list(tooltips)
+        self.styles = None if styles is None else list(styles)
+        self.highlight = _script_json(highlight)
+
+    def _data(self) -> str:
+        drawn = ~shapely.is_empty(self.geometries)
+        pick = np.flatnonzero(drawn).tolist()
+        data = {
+            "g": [polylines.pack(self.geometries[k]) for k in pick],
+            "t": None if self.tooltips is None else [self.tooltips[k] for k in pick],
+            "s": None if self.styles is None else [self.styles[k] for k in pick],
+        }
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+    def move(self, shift: Shift) -> None:
+        """Shift every coordinate: ``shift`` maps an (n, 2) array of lon, lat to another."""
+        self.geometries = shapely.transform(self.geometries, shift)
+
+    def render(self, **kwargs: object) -> None:
+        """Write the decoder of packed polygons into the page head (once), then the layer."""
+        unpack = Element(f"<script>{polylines.UNPACK_JS}</script>")
+        self.get_root().header.add_child(unpack, name="geohealth_unpack")
+        super().render(**kwargs)
+
+
+class GeometryLayer(ShapesLayer):
+    """One geometry drawn alike (a service circle).
 
     Parameters
     ----------
@@ -80,15 +185,6 @@ class GeometryLayer(_TextLayer):
         Drawn when the page opens.
     """
 
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.geoJson({{ this.text }}, {style: {{ this.style }}});
-        {{ this.get_name() }}.bindTooltip({{ this.tooltip }}, {sticky: true});
-        {% endmacro %}
-        """
-    )
-
     def __init__(
         self,
         geometry: shapely.Geometry,
@@ -98,21 +194,17 @@ class GeometryLayer(_TextLayer):
         tooltip: str,
         show: bool = True,
     ) -> None:
-        super().__init__(name=name, style=style, show=show)
+        super().__init__([geometry], tooltips=[tooltip], name=name, style=style, show=show)
         self._name = "GeometryLayer"
-        self.geometry = geometry
-        self.tooltip = _script_json(tooltip)
 
-    def _geojson(self) -> str:
-        return str(shapely.to_geojson(self.geometry))
-
-    def move(self, shift: Shift) -> None:
-        """Shift every coordinate: ``shift`` maps an (n, 2) array of lon, lat to another."""
-        self.geometry = shapely.transform(self.geometry, shift)
+    @property
+    def geometry(self) -> shapely.Geometry:
+        """The geometry drawn."""
+        return self.geometries[0]
 
 
-class _PointsLayer(_TextLayer):
-    """A layer of points (``lonlat``, WGS 84 degrees), each with its own properties."""
+class _PointsLayer(TextLayer):
+    """A layer of points (``lonlat``, WGS 84 degrees), each with its own values."""
 
     def __init__(
         self, lon: np.ndarray, lat: np.ndarray, *, name: str, style: dict[str, object], show: bool
@@ -120,19 +212,13 @@ class _PointsLayer(_TextLayer):
         super().__init__(name=name, style=style, show=show)
         self.lonlat = np.column_stack([np.asarray(lon, float), np.asarray(lat, float)])
 
-    def _properties(self) -> list[dict[str, object]]:
+    def _columns(self) -> dict[str, list[object]]:
         raise NotImplementedError
 
-    def _geojson(self) -> str:
-        features = [
-            {
-                "type": "Feature",
-                "properties": properties,
-                "geometry": {"type": "Point", "coordinates": [round(x, 6), round(y, 6)]},
-            }
-            for (x, y), properties in zip(self.lonlat.tolist(), self._properties(), strict=True)
-        ]
-        return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
+    def _data(self) -> str:
+        xy = np.round(self.lonlat, 6)
+        data = {"x": xy[:, 0].tolist(), "y": xy[:, 1].tolist(), **self._columns()}
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     def move(self, shift: Shift) -> None:
         """Shift every point: ``shift`` maps an (n, 2) array of lon, lat to another."""
@@ -149,7 +235,7 @@ class CircleMarkersLayer(_PointsLayer):
     radius
         Radii (screen pixels).
     tooltips
-        Text shown on hovering each.
+        HTML shown on hovering each (already escaped).
     name
         The layer's name in the layer control.
     style
@@ -161,14 +247,13 @@ class CircleMarkersLayer(_PointsLayer):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.geoJson({{ this.text }}, {
-            pointToLayer: function(feature, latlng) {
-                return L.circleMarker(
-                    latlng, Object.assign({radius: feature.properties.r}, {{ this.style }})
-                );
-            },
-            onEachFeature: function(feature, layer) { layer.bindTooltip(feature.properties.t); }
-        });
+        var {{ this.get_name() }} = L.featureGroup();
+        (function (data, style, group) {
+          data.x.forEach(function (x, i) {
+            L.circleMarker([data.y[i], x], Object.assign({radius: data.r[i]}, style))
+              .bindTooltip(data.t[i]).addTo(group);
+          });
+        })({{ this.text }}, {{ this.style }}, {{ this.get_name() }});
         {% endmacro %}
         """
     )
@@ -189,11 +274,8 @@ class CircleMarkersLayer(_PointsLayer):
         self.radius = np.asarray(radius, dtype=float)
         self.tooltips = list(tooltips)
 
-    def _properties(self) -> list[dict[str, object]]:
-        return [
-            {"r": round(float(r), 1), "t": t}
-            for r, t in zip(self.radius, self.tooltips, strict=True)
-        ]
+    def _columns(self) -> dict[str, list[object]]:
+        return {"r": np.round(self.radius, 1).tolist(), "t": self.tooltips}
 
 
 class IconMarkersLayer(_PointsLayer):
@@ -222,18 +304,20 @@ class IconMarkersLayer(_PointsLayer):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.geoJson({{ this.text }}, {
-            pointToLayer: function(feature, latlng) {
-                var icon = L.divIcon({
-                    html: {{ this.icon }}, className: {{ this.class_name }},
-                    iconSize: [{{ this.size }}, {{ this.size }}],
-                    iconAnchor: [{{ this.size / 2 }}, {{ this.size / 2 }}]
-                });
-                return L.marker(latlng, {icon: icon})
-                    .bindTooltip(feature.properties.t)
-                    .bindPopup(feature.properties.p, {maxWidth: 320});
-            }
-        });
+        var {{ this.get_name() }} = L.featureGroup();
+        (function (data, group) {
+          var icon = L.divIcon({
+            html: {{ this.icon }}, className: {{ this.class_name }},
+            iconSize: [{{ this.size }}, {{ this.size }}],
+            iconAnchor: [{{ this.size / 2 }}, {{ this.size / 2 }}]
+          });
+          data.x.forEach(function (x, i) {
+            L.marker([data.y[i], x], {icon: icon})
+              .bindTooltip(data.t[i])
+              .bindPopup(data.p[i], {maxWidth: 320})
+              .addTo(group);
+          });
+        })({{ this.text }}, {{ this.get_name() }});
         {% endmacro %}
         """
     )
@@ -259,8 +343,8 @@ class IconMarkersLayer(_PointsLayer):
         self.class_name = _script_json(class_name)
         self.size = int(size)
 
-    def _properties(self) -> list[dict[str, object]]:
-        return [{"t": t, "p": p} for t, p in zip(self.tooltips, self.popups, strict=True)]
+    def _columns(self) -> dict[str, list[object]]:
+        return {"t": self.tooltips, "p": self.popups}
 
 
 class _Text(Element):
