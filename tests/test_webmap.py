@@ -227,3 +227,132 @@ window.addEventListener('load', function () {
     clashes = int(re.search(r'data-clashes="(\d+)"', dom).group(1))
     assert clashes == 0
     assert 10 < shown < 40  # most names shown; those with no room hidden, not overlapping
+
+
+def test_coverage_map_fits_in_2_mb_and_is_titled(demo_run):
+    """The sample county's coverage map: every layer (checked above) in at most 2 MB."""
+    out, _ = demo_run
+    page = out / "coverage_map.html"
+    assert page.stat().st_size <= 2_000_000, page.stat().st_size
+    text = page.read_text(encoding="utf-8")
+    assert "<title>样例县 · 15分钟医疗卫生服务圈</title>" in text
+    assert text.index('charset=UTF-8"') < text.index("<title>")  # the charset comes first
+
+
+def test_packed_polygons_come_back_as_drawn():
+    """Encoded polylines (the page's polygons) decode to the same vertices, holes included;
+    collections give their polygons, points and lines are left out."""
+    import shapely
+
+    from geohealth.webmap import polylines
+
+    outer = shapely.Point(127.3, 45.9).buffer(0.2, quad_segs=40)
+    hole = shapely.Point(127.32, 45.88).buffer(0.03)
+    far = shapely.box(-179.99999, -89.5, -179.9, -89.4)  # large magnitudes, negative values
+    shape = shapely.MultiPolygon([outer.difference(hole), far])
+    shape = shapely.transform(shape, lambda xy: xy.round(5))
+    packed = polylines.pack(
+        shapely.GeometryCollection([shape, shapely.LineString([(0, 0), (1, 1)])])
+    )
+    assert [len(p) for p in packed] == [2, 1]
+    for polygon, rings in zip(shape.geoms, polylines.unpack(packed), strict=True):
+        expected = [polygon.exterior, *polygon.interiors]
+        for ring, back in zip(expected, rings, strict=True):
+            np.testing.assert_allclose(np.asarray(ring.coords)[:-1], back, atol=1e-9)
+    assert polylines.pack(shapely.Polygon()) == []
+    text = "".join(r for p in packed for r in p)
+    assert min(text) >= "?"  # printable, nothing a script must escape
+    assert max(text) <= "~"
+    assert len(text) < 0.3 * len(shapely.to_geojson(shape))
+
+
+def test_surface_classes_leave_uninhabited_ground_out_of_the_minutes():
+    from geohealth import palettes
+    from geohealth.webmap import symbols
+
+    minutes = np.array([[3.0, 15.0, 16.0, np.inf], [70.0, 3.0, np.nan, 40.0]])
+    people = np.array([[5.0, 1.0, 2.0, 9.0], [1.0, 0.0, 4.0, np.nan]])
+    classes = symbols.surface_classes(minutes, people)
+    assert classes.tolist() == [[0, 2, 3, 5], [5, symbols.NO_RESIDENTS_CLASS, 255, 255]]
+    rgba = symbols.surface_rgba(classes)
+    grey = palettes.NO_RESIDENTS
+    assert rgba[1, 1, :3].tolist() == [int(grey[i : i + 2], 16) for i in (1, 3, 5)]
+    assert rgba[1, 2, 3] == 0  # nothing to show: transparent
+    assert rgba[1, 3, 3] == 0
+    assert rgba[0, 0, 3] > rgba[1, 1, 3] > 0  # uninhabited: lighter
+
+
+def test_change_classes_are_diverging_around_no_change():
+    from geohealth.webmap import symbols
+
+    colours = [symbols.change_colour(v) for v in (-30, -5, -1, 0.0, 1, 5, 30)]
+    assert colours == list(symbols.CHANGE_COLOURS)
+    assert symbols.change_colour(float("nan")) != symbols.CHANGE_COLOURS[3]
+
+
+def test_sites_never_share_a_style():
+    """45 proposed sites: 20 colours, then the same colours with other outlines; the kept
+    sites share one tan style apart from all of them."""
+    import geopandas as gpd
+
+    from geohealth import palettes
+    from geohealth.webmap import plan_maps
+
+    proposed = gpd.GeoDataFrame({"site_id": [f"p{k}" for k in range(45)]})
+    kept = gpd.GeoDataFrame({"site_id": ["k1", "k2"]})
+    styles = plan_maps.site_styles(proposed, kept)
+    drawn = [styles[f"p{k}"] for k in range(45)]
+    assert len({(s.fill, s.edge, s.dash) for s in drawn}) == 45
+    assert len({s.fill for s in drawn[:20]}) == 20
+    assert drawn[20].fill == drawn[0].fill
+    assert drawn[20].dash != drawn[0].dash
+    assert styles["k1"] == styles["k2"] == plan_maps.KEPT_STYLE
+    assert plan_maps.KEPT_STYLE.fill not in palettes.SITE_FILLS
+
+
+def test_every_reason_a_regional_plan_gives_is_said_in_chinese(planning_runs):
+    import pandas as pd
+
+    from geohealth.webmap import plan_maps
+
+    folder, run = planning_runs["regional"]
+    assert run.exit_code == 0, run.output
+    notes = pd.read_csv(folder / "townships.csv")["note"].dropna().unique()
+    assert len(notes)  # the sample leaves townships out, for a reason
+    for note in notes:
+        said = plan_maps.reason_zh(note)
+        assert not re.search("[A-Za-z]", said), (note, said)
+    assert "≥50%" in plan_maps.reason_zh("≥50% already within 15 min of a secondary hospital")
+    assert plan_maps.reason_zh("no centre within the rule").startswith("规则内没有")
+
+
+def test_unserved_cells_are_drawn_as_clean_shapes(sample_layers):
+    """Cells no site serves, joined per township: no seams between cells whose edges differ
+    in the last bits, no zero-width spikes (both drawn as lines across the areas)."""
+    import geopandas as gpd
+    import shapely
+
+    from geohealth.webmap import plan_maps, polylines
+
+    step = 1 / 1200
+    west, south = 127.5, 45.95
+    # each cell's far edges computed from its near ones, as a grid's cells often are: a
+    # neighbour's near edge (west + (c + 1)·step) differs from them in the last bits
+    cells = []
+    for c in range(30):
+        for r in range(30):
+            x0, y0 = west + c * step, south + r * step
+            cells.append(shapely.box(x0, y0, x0 + step, y0 + step))
+    edges = shapely.get_coordinates(np.array(cells))[:, 0]
+    assert len(np.unique(edges)) > 31  # seams: some edges differ in the last bits
+    frame = gpd.GeoDataFrame({"population": np.ones(len(cells))}, geometry=cells, crs=4326)
+    layer, total = plan_maps._unserved(frame, sample_layers)
+    assert total == 900
+    shapes = [
+        shapely.Polygon(rings[0], rings[1:])
+        for g in layer.geometries
+        for rings in polylines.unpack(polylines.pack(g))
+    ]
+    assert all(s.is_valid for s in shapes)
+    assert len(shapes) == 1  # one square, not seams of cells
+    assert shapely.get_num_coordinates(shapes[0]) <= 5

@@ -17,6 +17,7 @@ from geohealth.coverage_files import VALUES
 from geohealth.inputs.layers import InputLayers
 from geohealth.outputs import write_text
 from geohealth.webmap import basemaps, offline
+from geohealth.webmap.text_layers import ShapesLayer
 
 log = logging.getLogger(__name__)
 
@@ -34,15 +35,59 @@ def fmt(value: float | None, spec: str = ",.0f") -> str:
     return "—" if value is None or not np.isfinite(value) else format(value, spec)
 
 
-def simplified(frame: gpd.GeoDataFrame, metric: CRS, tolerance_m: float) -> gpd.GeoDataFrame:
-    """Geometries simplified in metres (for the page's size), back in EPSG:4326.
+def polygon_parts(geometries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the polygons in each geometry (multi-parts and collections opened).
 
-    Coordinates are rounded to 1e-5° (about a metre): GeoJSON writes every digit it has,
-    and a page's outlines need no more.
+    Parameters
+    ----------
+    geometries
+        Any geometries.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The polygons (non-empty), and the index of the geometry each came from, increasing.
+    """
+    parts, row = shapely.get_parts(geometries, return_index=True)
+    while (nested := shapely.get_type_id(parts) >= shapely.GeometryType.MULTIPOINT).any():
+        inner, at = shapely.get_parts(parts[nested], return_index=True)
+        parts = np.concatenate([parts[~nested], inner])
+        row = np.concatenate([row[~nested], row[nested][at]])
+    keep = (shapely.get_type_id(parts) == shapely.GeometryType.POLYGON) & ~shapely.is_empty(parts)
+    order = np.argsort(row[keep], kind="stable")
+    return parts[keep][order], row[keep][order]
+
+
+def simplified(frame: gpd.GeoDataFrame, metric: CRS, tolerance_m: float) -> gpd.GeoDataFrame:
+    """Return a frame's polygons simplified in metres for the screen, in EPSG:4326.
+
+    Each polygon is simplified on its own, keeping its topology, so it stays valid. Not the
+    whole multipolygon at once: the simplifier may make its parts overlap, and repairing
+    that (``make_valid``) leaves zero-width spikes, drawn as lines across the shapes. Parts
+    of neighbouring polygons may overlap by a few metres; nobody sees it. Points and lines
+    are left out. Coordinates are rounded to 1e-5° (about a metre): a page's outlines need
+    no more digits.
+
+    Parameters
+    ----------
+    frame
+        Any CRS; polygons, multipolygons or collections holding them.
+    metric
+        A metric CRS for the region.
+    tolerance_m
+        Douglas–Peucker tolerance (metres); 1 m drops the points a staircase of grid cells
+        gains on its straight edges when projected, and keeps its steps.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A copy, in EPSG:4326, one (possibly empty) multipolygon per row.
     """
     out = frame.to_crs(metric)
-    out["geometry"] = shapely.make_valid(out.geometry.simplify(tolerance_m).to_numpy())
-    out = out.to_crs(4326)
+    parts, row = polygon_parts(out.geometry.to_numpy())
+    empty = np.array([shapely.MultiPolygon()] * len(out), dtype=object)
+    shapes = shapely.multipolygons(shapely.simplify(parts, tolerance_m), indices=row, out=empty)
+    out = out.set_geometry(gpd.GeoSeries(shapes, index=out.index, crs=metric)).to_crs(4326)
     out["geometry"] = shapely.transform(out.geometry.to_numpy(), lambda xy: np.round(xy, 5))
     return out
 
@@ -96,26 +141,76 @@ def finish(fmap: folium.Map, layers: InputLayers) -> folium.Map:
     return fmap
 
 
-def township_outlines(layers: InputLayers) -> folium.GeoJson:
-    """Township boundaries as thin lines with the name on hover."""
-    towns = simplified(layers.townships[["code", "name", "geometry"]], layers.region.metric_crs, 10)
-    return folium.GeoJson(
-        towns.to_json(drop_id=True),
+def township_outlines(layers: InputLayers) -> ShapesLayer:
+    """Township boundaries as thin lines that take no hover, so the layer below them does.
+
+    The layers a reader hovers (catchments, assignment areas) name their township
+    themselves; outlines drawn over them must not take their tooltips away.
+    """
+    towns = simplified(layers.townships[["geometry"]], layers.region.metric_crs, 10)
+    return ShapesLayer(
+        towns.geometry.to_numpy(),
         name="乡镇界线",
-        style_function=lambda f: {"fillOpacity": 0.0, "color": "#555555", "weight": 1},
-        tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=["乡镇"]),
+        style={"fill": False, "color": "#555555", "weight": 1, "interactive": False},
     )
 
 
+def township_of(layers: InputLayers, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Return the township row each point lies in (-1 outside every township).
+
+    Parameters
+    ----------
+    layers
+        The run's inputs (townships).
+    lon, lat
+        Points in WGS 84 degrees.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 township rows (of ``layers.townships``), one per point.
+    """
+    towns = layers.townships.geometry.to_crs(4326).to_numpy()
+    points = shapely.points(np.asarray(lon, float), np.asarray(lat, float))
+    inside, town = shapely.STRtree(towns).query(points, predicate="within")
+    rows = np.full(len(points), -1, dtype=np.int64)
+    rows[inside] = town
+    return rows
+
+
+def township_names(layers: InputLayers, lon: np.ndarray, lat: np.ndarray) -> list[str]:
+    """Return the name of the township each point lies in (``—`` outside every township).
+
+    Parameters
+    ----------
+    layers
+        The run's inputs (townships).
+    lon, lat
+        Points in WGS 84 degrees.
+
+    Returns
+    -------
+    list of str
+        One name per point.
+    """
+    names = np.append(layers.townships["name"].astype(str).to_numpy(), "—")
+    return names[township_of(layers, lon, lat)].tolist()  # -1: the last, "—"
+
+
+def lines(*parts: str) -> str:
+    """Join a tooltip's or popup's lines (HTML, already escaped)."""
+    return "<br>".join(parts)
+
+
 def add_panel(fmap: folium.Map, title: str, subtitle: str, body: str, attribution: str) -> None:
-    """Fix a title box and a legend panel (HTML ``body``) onto the map.
+    """Fix a title box and a legend panel (HTML ``body``) onto the map; title the page.
 
     Parameters
     ----------
     fmap
         The map.
     title, subtitle
-        Headline and its second line.
+        Headline (also the page's ``<title>``) and its second line.
     body
         Legend HTML (already escaped).
     attribution
@@ -134,6 +229,8 @@ def add_panel(fmap: folium.Map, title: str, subtitle: str, body: str, attributio
 </div>
 """
     fmap.get_root().html.add_child(Element(panel), name="legend")
+    # after the charset line (branca's own title would come before it)
+    fmap.get_root().header.add_child(Element(f"<title>{html.escape(title)}</title>"), name="title")
 
 
 def write_map(path: Path, fmap: folium.Map) -> Path:

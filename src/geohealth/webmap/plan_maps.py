@@ -1,16 +1,18 @@
 """Maps of plans: chosen sites with their catchments, and a scenario's before/after.
 
 - :func:`siting_map` — the proposed sites (a named star each) and the existing ones kept
-  (small grey dots), their catchments coloured by site, the areas no site serves (joined),
-  the candidates not chosen (hidden at first), township lines; a legend of bounded size.
-- :func:`whatif_map` — the changed facilities (added, upgraded, closed), cells newly covered
-  and no longer covered per group and mode, townships with coverage before and after.
+  (small tan dots), their catchments coloured by site, the areas no site serves, the
+  candidates not chosen (hidden at first), township lines; a legend of bounded size. The
+  catchments and unserved areas are cut along township lines, so hovering anywhere names
+  both the site and the township; the township lines over them take no hover.
+- :func:`whatif_map` (from :mod:`geohealth.webmap.whatif_map`) — a scenario's changes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import html
+import re
 
 import folium
 import geopandas as gpd
@@ -20,24 +22,21 @@ import shapely
 from branca.element import MacroElement
 from jinja2 import Template
 
+from geohealth import palettes
 from geohealth.inputs.layers import InputLayers
 from geohealth.inputs.levels import BY_KEY
 from geohealth.reach import OSM_ATTRIBUTION
 from geohealth.webmap import base, symbols
+from geohealth.webmap.text_layers import ShapesLayer
+from geohealth.webmap.whatif_map import whatif_map
 
-#: Qualitative colours for catchments (ColorBrewer Paired, 12 classes), reused in turn.
-PALETTE = (
-    "#1f78b4", "#33a02c", "#e31a1c", "#ff7f00", "#6a3d9a", "#b15928",
-    "#a6cee3", "#b2df8a", "#fb9a99", "#fdbf6f", "#cab2d6", "#ffff99",
-)  # fmt: skip
+__all__ = ["site_roles", "site_styles", "siting_map", "whatif_map"]
 
-_STAR = (
-    '<svg xmlns="http://www.w3.org/2000/svg" width="22" height="22" viewBox="0 0 24 24">'
-    '<path d="M12 1.5l3.1 6.6 7.2.9-5.3 5 1.4 7.1L12 17.6l-6.4 3.5 1.4-7.1-5.3-5 7.2-.9z" '
-    'fill="{}" stroke="#000" stroke-width="1.3"/></svg>'
-)
 _UNASSIGNED = "#595959"
-_CHANGE = {"added": "#1a9850", "closed": "#d73027", "upgraded": "#4575b4"}
+#: Areas no site serves: dark grey, outlined in dashes (apart from any site's grey).
+_UNASSIGNED_STYLE = {"fillColor": _UNASSIGNED, "color": "#000000", "weight": 1, "dashArray": "4,3"}
+#: Pieces of a catchment smaller than this (m²) are slivers of the cut along township lines.
+_SLIVER_M2 = 2500.0
 
 
 def _level_zh(level: object) -> str:
@@ -45,11 +44,15 @@ def _level_zh(level: object) -> str:
     return found.label_zh if found else "新址"
 
 
-def _star_marker(row: pd.Series, colour: str, popup: str) -> folium.Marker:
+def _star_marker(row: pd.Series, style: palettes.SiteStyle, popup: str) -> folium.Marker:
     """Mark a proposed site: a star, named beside it (right of the symbol, never over it)."""
     return folium.Marker(
         location=[row.geometry.y, row.geometry.x],
-        icon=folium.DivIcon(html=_STAR.format(colour), icon_size=(22, 22), icon_anchor=(11, 11)),
+        icon=folium.DivIcon(
+            html=symbols.star(style.fill, style.edge, style.dash),
+            icon_size=(22, 22),
+            icon_anchor=(11, 11),
+        ),
         tooltip=folium.Tooltip(
             html.escape(str(row["name"])),
             permanent=True,
@@ -109,6 +112,10 @@ FEW_KEPT = 8
 KEPT_COLOUR = "#bfa77a"
 
 
+#: How an existing site kept open, and its catchment, are drawn.
+KEPT_STYLE = palettes.SiteStyle(KEPT_COLOUR, "#404040", "")
+
+
 def site_roles(
     sites: gpd.GeoDataFrame,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame, dict[object, str]]:
@@ -123,8 +130,7 @@ def site_roles(
     -------
     tuple
         The chosen sites, the proposed ones (not fixed), the kept ones (fixed), and each
-        chosen site's colour: the palette in turn for the proposed, ``KEPT_COLOUR`` for the
-        kept.
+        chosen site's fill colour (:func:`site_styles`).
     """
     chosen = sites[sites["chosen"]].reset_index(drop=True)
     fixed = (
@@ -133,9 +139,30 @@ def site_roles(
         else np.zeros(len(chosen), dtype=bool)
     )
     proposed, kept = chosen[~fixed], chosen[fixed]
-    colour = {sid: PALETTE[k % len(PALETTE)] for k, sid in enumerate(proposed["site_id"])}
-    colour.update(dict.fromkeys(kept["site_id"], KEPT_COLOUR))
-    return chosen, proposed, kept, colour
+    styles = site_styles(proposed, kept)
+    return chosen, proposed, kept, {sid: style.fill for sid, style in styles.items()}
+
+
+def site_styles(proposed: pd.DataFrame, kept: pd.DataFrame) -> dict[object, palettes.SiteStyle]:
+    """Return each chosen site's style: the proposed ones by :func:`palettes.site_styles`.
+
+    Parameters
+    ----------
+    proposed, kept
+        From :func:`site_roles` (``site_id``).
+
+    Returns
+    -------
+    dict
+        ``site_id`` → fill, outline and dashes: 20 proposed sites in 20 colours, then the
+        colours again with other outlines; every kept site :data:`KEPT_STYLE`.
+    """
+    ids = list(proposed["site_id"])
+    styles: dict[object, palettes.SiteStyle] = dict(
+        zip(ids, palettes.site_styles(len(ids)), strict=True)
+    )
+    styles.update(dict.fromkeys(kept["site_id"], KEPT_STYLE))
+    return styles
 
 
 def _dot(row: pd.Series, edge: str, fill: str, tooltip: folium.Tooltip) -> folium.CircleMarker:
@@ -152,20 +179,151 @@ def _dot(row: pd.Series, edge: str, fill: str, tooltip: folium.Tooltip) -> foliu
     )
 
 
-def _dissolved(cells: gpd.GeoDataFrame, metric: object) -> gpd.GeoDataFrame:
-    """Join cells that touch into areas, with the people in each, simplified for the screen.
+def _pieces(
+    catchments: gpd.GeoDataFrame, layers: InputLayers
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Cut the catchments along township lines; return (pieces, whole catchments) for display.
 
-    The web map draws a few areas, not every cell (the GeoPackage keeps the cells).
+    Cut exactly in the region's metric CRS, then simplified for the screen (25 m); each piece
+    has its catchment's ``site_id`` and ``population`` and its township's ``town`` name
+    (``—`` outside every township). Slivers the cut leaves (< ``_SLIVER_M2``) are dropped,
+    unless one is all there is of its catchment.
     """
-    union = shapely.coverage_union_all(cells.geometry.to_numpy())
-    parts = shapely.get_parts(union)
-    inside = shapely.STRtree(parts).query(
-        shapely.point_on_surface(cells.geometry.to_numpy()), predicate="within"
+    metric = layers.region.metric_crs
+    whole = catchments[["site_id", "population", "geometry"]].to_crs(metric)
+    towns = layers.townships[["name", "geometry"]].to_crs(metric)
+    towns = towns.rename(columns={"name": "town"})
+    pieces = gpd.overlay(whole, towns, how="identity", keep_geom_type=True)
+    pieces["town"] = pieces["town"].fillna("—").astype(str)
+    area = pieces.geometry.area
+    largest = area.groupby(pieces["site_id"]).transform("max")
+    pieces = pieces[(area >= _SLIVER_M2) | (area == largest)]
+    return base.simplified(pieces, metric, 25.0), base.simplified(whole, metric, 25.0)
+
+
+#: Why a regional-centre plan leaves a township without a centre (its ``note``), in Chinese.
+_REASONS = (
+    (
+        re.compile(r"≥\s*([\d.]+)% already within ([\d.]+) min of a secondary hospital"),
+        "已有 ≥{0}% 的居民在 {1} 分钟内可到现有二级医院，不需要区域中心",
+    ),
+    (
+        re.compile(r"no centre within the rule"),
+        "规则内没有可服务它的区域中心（乡镇数、人口或车程不满足）",
+    ),
+)
+
+
+def reason_zh(note: object) -> str:
+    """Say in Chinese why a township has no regional centre (the plan's ``note``).
+
+    Parameters
+    ----------
+    note
+        The ``note`` of :class:`geohealth.siting.regional.RegionalPlan`'s township table.
+
+    Returns
+    -------
+    str
+        The reason in Chinese; a note not recognised is given as it is (escaped).
+    """
+    text = "" if note is None or (isinstance(note, float) and np.isnan(note)) else str(note)
+    for pattern, zh in _REASONS:
+        found = pattern.search(text)
+        if found:
+            return html.escape(zh.format(*found.groups()))
+    return html.escape(text) if text else "未说明"
+
+
+def _unserved(unassigned: gpd.GeoDataFrame, layers: InputLayers) -> tuple[ShapesLayer, float]:
+    """Areas with people no site serves, one shape per township, each naming its township.
+
+    A regional-centre plan leaves whole townships (``name``, ``note``): each is drawn with
+    its name and the reason. Other plans leave cells: they are joined per township (the
+    GeoPackage keeps the cells) and named with the people in them; their outlines keep the
+    cells' steps.
+    """
+    metric = layers.region.metric_crs
+    total = float(unassigned["population"].sum())
+    if "name" in unassigned:
+        drawn = base.simplified(unassigned, metric, 25.0)
+        tooltips = [
+            base.lines(
+                f"<b>{html.escape(str(row['name']))}</b>：未分配区域中心",
+                f"原因：{reason_zh(row.get('note'))}",
+                f"常住人口：{base.fmt(row['population'])} 人",
+            )
+            for _, row in unassigned.iterrows()
+        ]
+    else:
+        # cells of a row may not share their edges to the last bit: to 1e-7° (1 cm) they do
+        cells = shapely.transform(unassigned.geometry.to_numpy(), lambda xy: np.round(xy, 7))
+        centres = shapely.point_on_surface(cells)
+        town = base.township_of(layers, shapely.get_x(centres), shapely.get_y(centres))
+        names = np.append(layers.townships["name"].astype(str).to_numpy(), "—")
+        people = unassigned["population"].to_numpy()
+        parts, tooltips = [], []
+        for k in np.unique(town):  # one per township: a bounded loop
+            mine = town == k
+            parts.append(shapely.coverage_union_all(cells[mine]))
+            tooltips.append(
+                base.lines(
+                    f"<b>{html.escape(str(names[k]))}</b>：未分配/未覆盖区域",
+                    f"其中人口：{base.fmt(people[mine].sum())} 人",
+                )
+            )
+        frame = gpd.GeoDataFrame(geometry=parts, crs=unassigned.crs)
+        drawn = base.simplified(frame, metric, 1.0)  # steps of cells kept: they are the data
+    layer = ShapesLayer(
+        drawn.geometry.to_numpy(),
+        tooltips=tooltips,
+        name="未分配/未覆盖区域",
+        style={**_UNASSIGNED_STYLE, "fillOpacity": 0.55},
+        highlight={"weight": 2.5, "color": "#000000"},
     )
-    people = np.zeros(len(parts))
-    np.add.at(people, inside[1], cells["population"].to_numpy()[inside[0]])
-    areas = gpd.GeoDataFrame({"population": people}, geometry=parts, crs=cells.crs)
-    return base.simplified(areas, metric, 25.0)
+    return layer, total
+
+
+def _catchment_group(
+    catchments: gpd.GeoDataFrame,
+    layers: InputLayers,
+    names: dict[object, str],
+    styles: dict[object, palettes.SiteStyle],
+) -> folium.FeatureGroup:
+    """Draw the catchments: filled pieces that take the hover, outlines of each whole one."""
+    pieces, whole = _pieces(catchments, layers)
+    group = folium.FeatureGroup(name="服务范围（按选址着色）")
+    fallback = palettes.SiteStyle(_UNASSIGNED, _UNASSIGNED, "")
+    tooltips = [
+        base.lines(
+            f"<b>{html.escape(str(names.get(sid, sid)))}</b> 的服务范围",
+            f"乡镇：{html.escape(town)}",
+            f"该选址服务人口：{base.fmt(people)} 人",
+        )
+        for sid, town, people in zip(
+            pieces["site_id"], pieces["town"], pieces["population"], strict=True
+        )
+    ]
+    ShapesLayer(
+        pieces.geometry.to_numpy(),
+        tooltips=tooltips,
+        styles=[{"fillColor": styles.get(s, fallback).fill} for s in pieces["site_id"]],
+        name="服务范围",
+        style={"stroke": False, "fillOpacity": 0.45},
+        highlight={"stroke": True, "weight": 2, "color": "#000000"},
+        control=False,
+    ).add_to(group)
+    ShapesLayer(
+        whole.geometry.to_numpy(),
+        styles=[
+            {"color": styles.get(s, fallback).edge, "dashArray": styles.get(s, fallback).dash}
+            for s in whole["site_id"]
+        ],
+        name="服务范围边界",
+        style={"fill": False, "weight": 1.5, "interactive": False},
+        control=False,
+    ).add_to(group)
+    return group
 
 
 def siting_map(
@@ -180,11 +338,12 @@ def siting_map(
 ) -> folium.Map:
     """Build the map of a siting plan: what it proposes stands out.
 
-    Proposed sites (new, or existing ones the plan chooses) are stars in their own colours,
-    named on the map and in the legend (the first ``LEGEND_SITES``; the rest counted), with
-    their catchments in the same colours. Existing sites the plan keeps open (``fixed``) are
-    small grey dots with grey catchments, named only when there are few. Areas no site
-    serves are drawn joined, not cell by cell.
+    Proposed sites (new, or existing ones the plan chooses) are stars in their own styles
+    (:func:`site_styles`), named on the map and in the legend (the first ``LEGEND_SITES``;
+    the rest counted), with their catchments in the same colours and outlines. Existing
+    sites the plan keeps open (``fixed``) are small tan dots with tan catchments, named only
+    when there are few. Catchments and areas no site serves take the hover and name their
+    township as well as their site; township lines are drawn over them without taking it.
 
     Parameters
     ----------
@@ -196,9 +355,10 @@ def siting_map(
     catchments
         One polygon per chosen site: ``site_id`` and ``population``.
     unassigned
-        Areas with people no chosen site serves (``population``), or None.
+        Areas with people no chosen site serves (``population``; for whole townships also
+        ``name`` and ``note``, the reason), or None.
     title, subtitle
-        Headline and its second line.
+        Headline (and the page's title) and its second line.
     details
         Per chosen site (``site_id`` index): extra popup lines (column → value).
 
@@ -208,48 +368,19 @@ def siting_map(
         Offline (Leaflet inlined).
     """
     fmap = base.base_map(layers, canvas=True)  # redraws in < 0.1 s (bench_webmap.py)
-    chosen, proposed, kept, colour = site_roles(sites)
+    chosen, proposed, kept, _ = site_roles(sites)
+    styles = site_styles(proposed, kept)
     names = dict(zip(chosen["site_id"], chosen["name"], strict=True))
-    catch = catchments[["site_id", "population", "geometry"]].copy()
-    catch["centre"] = catch["site_id"].map(names)
-    catch["people"] = catch["population"].map(base.fmt)
-    catch["fill"] = catch["site_id"].map(colour).fillna(_UNASSIGNED)
-    catch = base.simplified(catch, layers.region.metric_crs, 25.0)
-    folium.GeoJson(
-        catch.drop(columns="population").to_json(drop_id=True),
-        name="服务范围（按选址着色）",
-        style_function=lambda f: {
-            "fillColor": f["properties"]["fill"],
-            "color": f["properties"]["fill"],
-            "weight": 1,
-            "fillOpacity": 0.45,
-        },
-        tooltip=folium.GeoJsonTooltip(
-            fields=["centre", "people"], aliases=["选址", "服务人口（人）"]
-        ),
-    ).add_to(fmap)
+    _catchment_group(catchments, layers, names, styles).add_to(fmap)
     total_gap = 0.0
     if unassigned is not None and len(unassigned):
-        gaps = _dissolved(unassigned, layers.region.metric_crs)
-        total_gap = float(gaps["population"].sum())
-        gaps["people"] = gaps["population"].map(base.fmt)
-        folium.GeoJson(
-            gaps.drop(columns="population").to_json(drop_id=True),
-            name="未分配/未覆盖区域",
-            style_function=lambda f: {
-                "fillColor": _UNASSIGNED,
-                "color": _UNASSIGNED,
-                "weight": 0.5,
-                "fillOpacity": 0.55,
-            },
-            tooltip=folium.GeoJsonTooltip(fields=["people"], aliases=["人口（人）"]),
-        ).add_to(fmap)
+        gaps, total_gap = _unserved(unassigned, layers)
+        gaps.add_to(fmap)
     base.township_outlines(layers).add_to(fmap)
     others = folium.FeatureGroup(name="未选中的候选点", show=False)
     for _, row in sites[~sites["chosen"]].iterrows():
-        _dot(row, "#333333", "#ffffff", folium.Tooltip(html.escape(str(row["name"])))).add_to(
-            others
-        )
+        name = folium.Tooltip(f"未选中的候选点：{html.escape(str(row['name']))}")
+        _dot(row, "#333333", "#ffffff", name).add_to(others)
     others.add_to(fmap)
     extra = details if details is not None else pd.DataFrame()
 
@@ -258,27 +389,40 @@ def siting_map(
         if row["site_id"] in extra.index:
             for label, value in extra.loc[row["site_id"]].items():
                 lines.append(f"{html.escape(str(label))}：{html.escape(str(value))}")
-        return "<br>".join(lines)
+        return base.lines(*lines)
 
     if len(kept):
         existing = folium.FeatureGroup(name=f"现有机构（保留，{len(kept)} 个）")
         label = len(kept) <= FEW_KEPT
         for _, row in kept.iterrows():
             name = folium.Tooltip(html.escape(str(row["name"])), permanent=label)
-            dot = _dot(row, "#404040", KEPT_COLOUR, name)
+            dot = _dot(row, KEPT_STYLE.edge, KEPT_STYLE.fill, name)
             folium.Popup(popup(row), max_width=320).add_to(dot)
             dot.add_to(existing)
         existing.add_to(fmap)
     group = folium.FeatureGroup(name="选址结果")
     for _, row in proposed.iterrows():
-        _star_marker(row, colour[row["site_id"]], popup(row)).add_to(group)
+        _star_marker(row, styles[row["site_id"]], popup(row)).add_to(group)
     group.add_to(fmap)
     folium.LayerControl(collapsed=True).add_to(fmap)
     _Declutter().add_to(fmap)
+    body = _legend(proposed, kept, names, styles, total_gap)
+    base.add_panel(fmap, title, f"{subtitle} · {dt.date.today():%Y-%m-%d}", body, OSM_ATTRIBUTION)
+    return base.finish(fmap, layers)
+
+
+def _legend(
+    proposed: pd.DataFrame,
+    kept: pd.DataFrame,
+    names: dict[object, str],
+    styles: dict[object, palettes.SiteStyle],
+    total_gap: float,
+) -> str:
+    """Write the siting map's legend: the first sites named, the rest counted; kept; unserved."""
     shown = list(proposed["site_id"])[:LEGEND_SITES]
     entries = [
-        f'{_STAR.format(colour[s])} <span style="vertical-align:top">'
-        f"{html.escape(str(names[s]))}</span>"
+        f"{symbols.star(styles[s].fill, styles[s].edge, styles[s].dash)} "
+        f'<span style="vertical-align:top">{html.escape(str(names[s]))}</span>'
         for s in shown
     ]
     if len(proposed) > len(shown):
@@ -289,112 +433,4 @@ def siting_map(
         f"未分配/未覆盖区域（{base.fmt(total_gap)} 人）" if total_gap else "未分配/未覆盖区域"
     )
     body = "<b>选址及其服务范围</b><br>" + "<br>".join(entries) + "<br>"
-    body += symbols.swatch(_UNASSIGNED, gap_text)
-    base.add_panel(fmap, title, f"{subtitle} · {dt.date.today():%Y-%m-%d}", body, OSM_ATTRIBUTION)
-    return base.finish(fmap, layers)
-
-
-def whatif_map(
-    layers: InputLayers,
-    comparison: pd.DataFrame,
-    change_layers: dict[str, gpd.GeoDataFrame],
-    *,
-    threshold_min: float,
-    title: str,
-) -> folium.Map:
-    """Build the before/after map of a scenario.
-
-    Parameters
-    ----------
-    layers
-        The run's inputs.
-    comparison
-        From :func:`geohealth.whatif.compare`.
-    change_layers
-        From :func:`geohealth.whatif.change_layers` at ``threshold_min``.
-    threshold_min
-        The threshold drawn.
-    title
-        Headline.
-
-    Returns
-    -------
-    folium.Map
-        Offline (Leaflet inlined).
-    """
-    fmap = base.base_map(layers)
-    rows = comparison[comparison["threshold_min"] == threshold_min]
-    towns = layers.townships[["code", "name", "geometry"]].copy()
-    fields, aliases = ["name"], ["乡镇"]
-    for (group, mode), part in rows.groupby(["group", "mode"], sort=False):
-        part = part.set_index("code")
-        key = f"{group}_{mode}"
-        before = towns["code"].map(part["share_before"]).astype(float)
-        after = towns["code"].map(part["share_after"]).astype(float)
-        towns[key] = [
-            f"{base.fmt(b * 100, '.1f')}% → {base.fmt(a * 100, '.1f')}%"
-            for b, a in zip(before, after, strict=True)
-        ]
-        fields.append(key)
-        aliases.append(f"{base.mode_label(group)} · {base.mode_label(mode)}")
-    towns = base.simplified(towns, layers.region.metric_crs, 10.0)
-    folium.GeoJson(
-        towns.to_json(drop_id=True),
-        name=f"乡镇{threshold_min:g}分钟覆盖率（前→后）",
-        style_function=lambda f: {"fillOpacity": 0.05, "color": "#555555", "weight": 1},
-        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases),
-    ).add_to(fmap)
-    cells_layers = {k: v for k, v in change_layers.items() if k != "changes"}
-    modes = [str(f["mode"].iloc[0]) for f in cells_layers.values()]
-    shown = "drive" if "drive" in modes else (modes[0] if modes else None)
-    for name, frame in cells_layers.items():
-        gained = name.startswith("newly_covered")
-        group, mode = str(frame["group"].iloc[0]), str(frame["mode"].iloc[0])
-        colour = _CHANGE["added"] if gained else _CHANGE["closed"]
-        cells = frame.copy()
-        cells["people"] = cells["population"].map(lambda v: base.fmt(v, ",.1f"))
-        folium.GeoJson(
-            cells[["people", "geometry"]].to_json(drop_id=True),
-            name=f"{'新增覆盖' if gained else '失去覆盖'} · {base.mode_label(group)}"
-            f" · {base.mode_label(mode)}",
-            show=mode == shown,
-            style_function=lambda f, c=colour: {
-                "fillColor": c,
-                "color": c,
-                "weight": 0.3,
-                "fillOpacity": 0.6,
-            },
-            tooltip=folium.GeoJsonTooltip(fields=["people"], aliases=["人口（人）"]),
-        ).add_to(fmap)
-    marks = folium.FeatureGroup(name="方案变动的机构")
-    for row in change_layers["changes"].itertuples():
-        kind = "upgraded" if str(row.change).startswith("upgraded") else str(row.change)
-        label = {"added": "新增", "closed": "关闭", "upgraded": "升级为"}[kind]
-        folium.Marker(
-            location=[row.geometry.y, row.geometry.x],
-            icon=folium.DivIcon(
-                html=_STAR.format(_CHANGE[kind]), icon_size=(22, 22), icon_anchor=(11, 11)
-            ),
-            tooltip=html.escape(
-                f"{label}{'' if kind == 'closed' else _level_zh(row.level)}：{row.name}"
-            ),
-        ).add_to(marks)
-    marks.add_to(fmap)
-    folium.LayerControl(collapsed=True).add_to(fmap)
-    body = (
-        "<b>方案变动</b><br>"
-        + "<br>".join(
-            f'{_STAR.format(c)} <span style="vertical-align:top">{t}</span>'
-            for c, t in (
-                (_CHANGE["added"], "新增机构"),
-                (_CHANGE["upgraded"], "升级机构"),
-                (_CHANGE["closed"], "关闭机构"),
-            )
-        )
-        + f"<br><b>{threshold_min:g}分钟覆盖变化</b><br>"
-        + symbols.swatch(_CHANGE["added"], "新增覆盖人口所在格网")
-        + "<br>"
-        + symbols.swatch(_CHANGE["closed"], "失去覆盖人口所在格网")
-    )
-    base.add_panel(fmap, title, f"方案前后对比 · {dt.date.today():%Y-%m-%d}", body, OSM_ATTRIBUTION)
-    return base.finish(fmap, layers)
+    return body + symbols.swatch(_UNASSIGNED, gap_text, border="#000000", dash="4,3")

@@ -1,9 +1,10 @@
-"""How the map draws things: colour classes, facility symbols and the legend.
+"""How the maps draw things: colour classes, facility and site symbols, legend lines.
 
-Colour classes come from ColorBrewer's diverging RdYlGn (coverage) and a sequential scheme
-for minutes, chosen so that neighbouring classes also differ in lightness (readable when
-printed in grey). Facility levels get distinct shapes as well as colours, drawn as inline SVG
-so the map needs no icon font from the internet.
+Breaks and colours of the share covered and of minutes come from :mod:`geohealth.palettes`,
+shared with the print pages, so a class has one colour wherever a planner reads it. Ground
+where nobody lives is drawn as "no residents", never as a travel-time class. Facility levels
+get distinct shapes as well as colours, drawn as inline SVG so the map needs no icon font
+from the internet.
 """
 
 from __future__ import annotations
@@ -13,74 +14,98 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from geohealth import palettes
 from geohealth.inputs.levels import BY_KEY
 
-#: Coverage share classes: (lower bound, colour, label).
-SHARE_CLASSES = (
-    (0.0, "#d7191c", "< 50%"),
-    (0.5, "#fdae61", "50–70%"),
-    (0.7, "#ffffbf", "70–85%"),
-    (0.85, "#a6d96a", "85–95%"),
-    (0.95, "#1a9641", "≥ 95%"),
-)
-NO_DATA = "#bdbdbd"
-
-#: Travel-time classes: (upper bound in minutes, RGB, label); beyond the last: unreachable.
-MINUTE_CLASSES = (
-    (5.0, (0, 104, 55), "≤ 5"),
-    (10.0, (102, 189, 99), "5–10"),
-    (15.0, (217, 239, 139), "10–15"),
-    (30.0, (253, 174, 97), "15–30"),
-    (60.0, (215, 48, 39), "30–60"),
-    (np.inf, (103, 0, 13), "> 60"),
-)
+#: Class of a surface cell where nobody lives (after the minute classes).
+NO_RESIDENTS_CLASS = len(palettes.MINUTE_COLOURS)
+#: Class of a surface cell with nothing to show (outside the grid's data): transparent.
+NOTHING = 255
 
 
-def share_colour(share: float | None) -> str:
-    """Fill colour of a coverage share (grey when missing).
+def surface_classes(minutes: np.ndarray, people: np.ndarray) -> np.ndarray:
+    """Class every cell of a travel-time grid: a minute class, no residents, or nothing.
 
     Parameters
     ----------
-    share
-        Share covered, 0–1.
+    minutes
+        Minutes to the nearest facility (NaN: nothing to show, ``inf``: unreachable).
+    people
+        Persons per cell, same shape (NaN: no data).
+
+    Returns
+    -------
+    numpy.ndarray
+        uint8 classes: ``0 … len(MINUTE_COLOURS) - 1`` (see :func:`palettes.minute_class`),
+        :data:`NO_RESIDENTS_CLASS` where the cell holds nobody, :data:`NOTHING` where either
+        grid has no data.
+    """
+    k = palettes.minute_class(minutes)
+    k = np.where(people == 0, NO_RESIDENTS_CLASS, k)
+    return np.where(np.isnan(minutes) | np.isnan(people), NOTHING, k).astype(np.uint8)
+
+
+def surface_rgba(classes: np.ndarray, alpha: int = 190, alpha_empty: int = 110) -> np.ndarray:
+    """Colour a classed surface (:func:`surface_classes`) for the map.
+
+    Parameters
+    ----------
+    classes
+        uint8 classes.
+    alpha
+        Opacity of the minute classes (0–255).
+    alpha_empty
+        Opacity of the no-residents grey, lighter, so the basemap shows through.
+
+    Returns
+    -------
+    numpy.ndarray
+        uint8 RGBA image, shape (rows, cols, 4); transparent where :data:`NOTHING`.
+    """
+    colours = [*palettes.MINUTE_COLOURS, palettes.NO_RESIDENTS]
+    table = np.zeros((256, 4), dtype=np.uint8)
+    for k, colour in enumerate(colours):
+        table[k, :3] = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
+        table[k, 3] = alpha_empty if k == NO_RESIDENTS_CLASS else alpha
+    return table[classes]
+
+
+#: Change in the share covered (percentage points): lower bounds of the classes.
+CHANGE_BREAKS_PP = (-np.inf, -10.0, -2.0, -0.1, 0.1, 2.0, 10.0)
+#: Labels of the change classes (percentage points).
+CHANGE_LABELS = (
+    "下降 10 以上",
+    "下降 2–10",
+    "下降 0.1–2",
+    "基本不变（±0.1 以内）",
+    "上升 0.1–2",
+    "上升 2–10",
+    "上升 10 以上",
+)
+#: Colours of the change classes (ColorBrewer RdBu, 7 classes): red = fewer covered, blue =
+#: more, white = unchanged; darker = a larger change.
+CHANGE_COLOURS = ("#b2182b", "#ef8a62", "#fddbc7", "#f7f7f7", "#d1e5f0", "#67a9cf", "#2166ac")
+#: What the colours of a change legend mean.
+CHANGE_READING = "蓝色：覆盖率上升；红色：下降；颜色越深，变化越大"
+
+
+def change_colour(points: float) -> str:
+    """Return the fill colour of a change in the share covered.
+
+    Parameters
+    ----------
+    points
+        After minus before, in percentage points (NaN: no data, grey).
 
     Returns
     -------
     str
         Hex colour.
     """
-    if share is None or not np.isfinite(share):
-        return NO_DATA
-    colour = SHARE_CLASSES[0][1]
-    for lower, c, _ in SHARE_CLASSES:
-        if share >= lower - 1e-12:
-            colour = c
-    return colour
-
-
-def minutes_rgba(minutes: np.ndarray, alpha: int = 190) -> np.ndarray:
-    """Colour every cell of a travel-time grid by class; transparent where NaN.
-
-    Parameters
-    ----------
-    minutes
-        Minutes (NaN: nothing to show, ``inf``: unreachable, drawn as the last class).
-    alpha
-        Opacity of coloured cells (0–255).
-
-    Returns
-    -------
-    numpy.ndarray
-        uint8 RGBA image, shape (rows, cols, 4).
-    """
-    upper = np.array([u for u, _, _ in MINUTE_CLASSES])
-    rgb = np.array([c for _, c, _ in MINUTE_CLASSES], dtype=np.uint8)
-    valid = ~np.isnan(minutes)
-    k = np.searchsorted(upper, np.where(valid, minutes, 0.0), side="left")
-    image = np.zeros((*minutes.shape, 4), dtype=np.uint8)
-    image[..., :3] = rgb[np.minimum(k, len(upper) - 1)]
-    image[..., 3] = np.where(valid, alpha, 0)
-    return image
+    if not np.isfinite(points):
+        return palettes.NO_DATA
+    k = int(np.searchsorted(CHANGE_BREAKS_PP, points, side="right")) - 1
+    return CHANGE_COLOURS[k]
 
 
 @dataclass(frozen=True)
@@ -153,8 +178,8 @@ def svg(level: str) -> str:
     )
 
 
-def legend_body(levels: list[str], target_min: float) -> str:
-    """Write the coverage map's legend: colour classes, facility symbols, hotspots.
+def legend_body(levels: list[str], target_min: float, circle_colour: str) -> str:
+    """Write the coverage map's legend: colour classes and what they mean, symbols, hotspots.
 
     Parameters
     ----------
@@ -162,31 +187,78 @@ def legend_body(levels: list[str], target_min: float) -> str:
         Facility levels present, in display order.
     target_min
         The service-circle target (minutes).
+    circle_colour
+        Fill of the target's service circle.
 
     Returns
     -------
     str
         HTML for :func:`geohealth.webmap.base.add_panel`.
     """
-    shares = "<br>".join(swatch(c, label) for _, c, label in SHARE_CLASSES)
-    minutes = "<br>".join(
-        swatch("rgb({},{},{})".format(*rgb), f"{label} 分钟") for _, rgb, label in MINUTE_CLASSES
+    shares = "<br>".join(
+        swatch(c, label)
+        for c, label in zip(palettes.SHARE_COLOURS, palettes.SHARE_LABELS, strict=True)
     )
+    minutes = "<br>".join(
+        swatch(c, f"{label} 分钟" if k < len(palettes.MINUTE_BREAKS) else label)
+        for k, (c, label) in enumerate(
+            zip(palettes.MINUTE_COLOURS, palettes.MINUTE_LABELS, strict=True)
+        )
+    )
+    empty = swatch(palettes.NO_RESIDENTS, palettes.NO_RESIDENTS_LABEL)
     marks = "<br>".join(
         f'{svg(k)} <span style="vertical-align:top">{html.escape(BY_KEY[k].label_zh)}</span>'
         for k in levels
         if k in BY_KEY
     )
-    return f"""<b>{target_min:g}分钟覆盖率（乡镇）</b><br>{shares}<br>
- <b>到最近基层医疗机构用时</b><br>{minutes}<br>
+    return f"""<b>{target_min:g}分钟覆盖率（乡镇）</b><br>{reading(palettes.SHARE_READING)}
+ {shares}<br>
+ <b>到最近基层医疗机构用时</b>（图层中打开）<br>{reading(palettes.MINUTE_READING)}
+ {minutes}<br>{empty}<br>
+ {swatch(circle_colour, f"{target_min:g}分钟服务圈（各时间、出行方式见图层）")}<br>
  <b>医疗机构</b><br>{marks}<br>
  <span style="display:inline-block;width:12px;height:12px;border-radius:6px;
  background:#7a0177;opacity:.6;margin-right:4px"></span>{target_min:g}分钟外人口（约1 km格网）"""
 
 
-def swatch(colour: str, label: str, *, border: str = "#777") -> str:
+def reading(text: str) -> str:
+    """Write a legend's note on what its colours mean (small, grey, escaped), with a break."""
+    return f'<span style="font-size:11px;color:#444">{html.escape(text)}</span><br>'
+
+
+def swatch(colour: str, label: str, *, border: str = "#777", dash: str = "") -> str:
     """Write one legend line: a colour box and its (escaped) label."""
+    style = "dashed" if dash else "solid"
     return (
         '<span style="display:inline-block;width:14px;height:10px;margin-right:4px;'
-        f'border:1px solid {border};background:{colour}"></span>{html.escape(label)}'
+        f'border:1px {style} {border};background:{colour}"></span>{html.escape(label)}'
     )
+
+
+#: A star (a proposed site): fill, outline colour, outline dashes.
+_STAR = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="22" height="22" viewBox="0 0 24 24">'
+    '<path d="M12 1.5l3.1 6.6 7.2.9-5.3 5 1.4 7.1L12 17.6l-6.4 3.5 1.4-7.1-5.3-5 7.2-.9z" '
+    'fill="{}" stroke="{}" stroke-width="1.6"{}/></svg>'
+)
+
+
+def star(fill: str, edge: str = "#000000", dash: str = "") -> str:
+    """Inline SVG of a proposed site's star (22 px).
+
+    Parameters
+    ----------
+    fill
+        Fill colour.
+    edge
+        Outline colour.
+    dash
+        SVG dash pattern of the outline (``"4,3"``), or ``""`` for solid.
+
+    Returns
+    -------
+    str
+        An ``<svg>`` element.
+    """
+    dashes = f' stroke-dasharray="{dash}"' if dash else ""
+    return _STAR.format(fill, edge, dashes)
