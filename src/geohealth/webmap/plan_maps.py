@@ -19,14 +19,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import MacroElement
-from jinja2 import Template
 
 from geohealth import palettes
 from geohealth.inputs.layers import InputLayers
 from geohealth.inputs.levels import BY_KEY
 from geohealth.reach import OSM_ATTRIBUTION
-from geohealth.webmap import base, symbols
+from geohealth.webmap import base, labels, symbols
 from geohealth.webmap.text_layers import ShapesLayer
 from geohealth.webmap.whatif_map import whatif_map
 
@@ -58,49 +56,9 @@ def _star_marker(row: pd.Series, style: palettes.SiteStyle, popup: str) -> foliu
             permanent=True,
             direction="right",
             offset=(14, 0),
-            class_name=_LABEL,
+            class_name=labels.LABEL,
         ),
         popup=folium.Popup(popup, max_width=320),
-    )
-
-
-#: Class of the names written beside sites; :data:`_DECLUTTER` keeps them apart.
-_LABEL = "geohealth-label"
-
-#: After every zoom and pan, hide each site name that would overlap a name already shown or
-#: any site's symbol (names come in legend order, so the first sites keep theirs; hovering a
-#: star still shows its name).
-_DECLUTTER = """
-(function (map) {
-  function apart(a, b) {
-    return a.right <= b.left || a.left >= b.right || a.bottom <= b.top || a.top >= b.bottom;
-  }
-  function declutter() {
-    var box = map.getContainer();
-    var icons = Array.prototype.map.call(
-      box.querySelectorAll('.leaflet-marker-icon'),
-      function (e) { return e.getBoundingClientRect(); });
-    var shown = [];
-    Array.prototype.forEach.call(box.querySelectorAll('.%s'), function (el) {
-      el.style.visibility = '';
-      var r = el.getBoundingClientRect();
-      var clear = shown.concat(icons).every(function (o) { return apart(r, o); });
-      if (clear) { shown.push(r); } else { el.style.visibility = 'hidden'; }
-    });
-  }
-  map.on('zoomend moveend', declutter);
-  declutter();
-})(%s);
-"""
-
-
-class _Declutter(MacroElement):
-    """The script that keeps site names apart, run after the map's layers are added."""
-
-    _template = Template(
-        "{% macro script(this, kwargs) %}"
-        + _DECLUTTER.replace("%s);", "{{ this._parent.get_name() }});").replace("%s", _LABEL)
-        + "{% endmacro %}"
     )
 
 
@@ -405,7 +363,7 @@ def siting_map(
         _star_marker(row, styles[row["site_id"]], popup(row)).add_to(group)
     group.add_to(fmap)
     folium.LayerControl(collapsed=True).add_to(fmap)
-    _Declutter().add_to(fmap)
+    labels.Declutter().add_to(fmap)
     body = _legend(proposed, kept, names, styles, total_gap)
     base.add_panel(fmap, title, f"{subtitle} · {dt.date.today():%Y-%m-%d}", body, OSM_ATTRIBUTION)
     return base.finish(fmap, layers)
