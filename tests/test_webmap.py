@@ -270,10 +270,11 @@ def test_surface_classes_leave_uninhabited_ground_out_of_the_minutes():
     from geohealth import palettes
     from geohealth.webmap import symbols
 
-    minutes = np.array([[3.0, 15.0, 16.0, np.inf], [70.0, 3.0, np.nan, 40.0]])
-    people = np.array([[5.0, 1.0, 2.0, 9.0], [1.0, 0.0, 4.0, np.nan]])
+    minutes = np.array([[3.0, 15.0, 16.0, np.inf, np.nan], [70.0, 3.0, np.nan, 40.0, np.nan]])
+    people = np.array([[5.0, 1.0, 2.0, 9.0, 0.0], [1.0, 0.0, 4.0, np.nan, np.nan]])
     classes = symbols.surface_classes(minutes, people)
-    assert classes.tolist() == [[0, 2, 3, 5], [5, symbols.NO_RESIDENTS_CLASS, 255, 255]]
+    empty = symbols.NO_RESIDENTS_CLASS
+    assert classes.tolist() == [[0, 2, 3, 5, empty], [5, empty, 255, 255, 255]]
     rgba = symbols.surface_rgba(classes)
     grey = palettes.NO_RESIDENTS
     assert rgba[1, 1, :3].tolist() == [int(grey[i : i + 2], 16) for i in (1, 3, 5)]

@@ -37,12 +37,12 @@ def surface_classes(minutes: np.ndarray, people: np.ndarray) -> np.ndarray:
     -------
     numpy.ndarray
         uint8 classes: ``0 … len(MINUTE_COLOURS) - 1`` (see :func:`palettes.minute_class`),
-        :data:`NO_RESIDENTS_CLASS` where the cell holds nobody, :data:`NOTHING` where either
-        grid has no data.
+        :data:`NO_RESIDENTS_CLASS` where the cell holds nobody, :data:`NOTHING` where the
+        population has no data or a populated cell has no time.
     """
-    k = palettes.minute_class(minutes)
-    k = np.where(people == 0, NO_RESIDENTS_CLASS, k)
-    return np.where(np.isnan(minutes) | np.isnan(people), NOTHING, k).astype(np.uint8)
+    k = np.where(np.isnan(minutes), NOTHING, palettes.minute_class(minutes))
+    k = np.where(people == 0, NO_RESIDENTS_CLASS, k)  # whatever the time (often not computed)
+    return np.where(np.isnan(people), NOTHING, k).astype(np.uint8)
 
 
 def surface_rgba(classes: np.ndarray, alpha: int = 190, alpha_empty: int = 110) -> np.ndarray:
