@@ -357,3 +357,18 @@ def test_unserved_cells_are_drawn_as_clean_shapes(sample_layers):
     assert all(s.is_valid for s in shapes)
     assert len(shapes) == 1  # one square, not seams of cells
     assert shapely.get_num_coordinates(shapes[0]) <= 5
+
+
+def test_a_plan_whose_sites_serve_nobody_still_gets_its_map(sample_layers):
+    import geopandas as gpd
+
+    from geohealth.webmap import plan_maps
+
+    from .conftest import facility_sites
+
+    sites = facility_sites(sample_layers, 3)
+    nobody = gpd.GeoDataFrame({"site_id": [], "population": []}, geometry=[], crs=4326)
+    fmap = plan_maps.siting_map(sample_layers, sites, nobody, None, title="无服务", subtitle="s")
+    page = fmap.get_root().render()
+    assert "<title>无服务</title>" in page
+    assert "服务范围（按选址着色）" in overlay_names(page)

@@ -151,6 +151,8 @@ def _pieces(
     whole = catchments[["site_id", "population", "geometry"]].to_crs(metric)
     towns = layers.townships[["name", "geometry"]].to_crs(metric)
     towns = towns.rename(columns={"name": "town"})
+    if whole.empty:  # nothing to cut (overlay would warn)
+        return base.simplified(whole.assign(town=""), metric, 25.0), whole.to_crs(4326)
     pieces = gpd.overlay(whole, towns, how="identity", keep_geom_type=True)
     pieces["town"] = pieces["town"].fillna("—").astype(str)
     area = pieces.geometry.area
