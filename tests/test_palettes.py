@@ -40,3 +40,16 @@ def test_site_styles_never_repeat_and_colours_not_below_twenty():
     assert len({(s.fill, s.edge, s.dash) for s in styles}) == 60
     assert styles[20].fill == styles[0].fill
     assert styles[20].dash != styles[0].dash
+
+
+def test_site_colours_are_neither_grey_nor_the_kept_sites_tan():
+    """Grey reads as "unassigned" and tan as "existing site kept": no site may look like them."""
+    from geohealth.webmap.plan_maps import KEPT_COLOUR
+
+    def rgb(colour: str) -> np.ndarray:
+        return np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)], dtype=float)
+
+    for fill in palettes.SITE_FILLS:
+        r, g, b = rgb(fill)
+        assert max(r, g, b) - min(r, g, b) > 30, f"{fill} is nearly grey"
+        assert np.abs(rgb(fill) - rgb(KEPT_COLOUR)).sum() > 80, f"{fill} looks like kept sites"

@@ -46,12 +46,14 @@ NO_RESIDENTS_LABEL = "无常住人口"
 #: A township or value with no data.
 NO_DATA = "#bdbdbd"
 
-#: 20 qualitative site colours: Tableau 20 with the strong colours first, then their light pairs.
+#: 20 qualitative site colours: Tableau 20, strong colours first, then their light pairs; its
+#: two greys (read as "unassigned") and its tan (the kept sites' dots) swapped for three
+#: colours of Tableau 20b.
 SITE_FILLS = (
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+    "#8c564b", "#e377c2", "#393b79", "#bcbd22", "#17becf",
     "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5",
-    "#c49c94", "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5",
+    "#637939", "#f7b6d2", "#a55194", "#dbdb8d", "#9edae5",
 )  # fmt: skip
 #: Outlines that tell repeated colours apart: one per round of :data:`SITE_FILLS`.
 SITE_OUTLINES = (
