@@ -99,4 +99,5 @@ def test_workbook_cells_keep_names_as_text(tmp_path):
     assert [c.value for c in cells] == names
     assert all(c.data_type == "s" and c.hyperlink is None for c in cells)
     assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == "A1:B4"  # every sheet filterable
     assert sheet.cell(row=3, column=2).value is None  # NaN: an empty cell

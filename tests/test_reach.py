@@ -96,8 +96,11 @@ def test_unknown_group_and_missing_network(loaded):
 
 def test_merged_circles_hold_the_covered_people_of_each_township(demo_run, loaded):
     """On the sample county: the people in cells whose centre is inside the merged T circle
-    are the township table's covered people, township by township (within one cell)."""
+    are the township table's covered people, township by township (within one cell). The
+    GeoPackage's circles are display copies, outlines moved by at most ``simplified_m``: the
+    covered people lie between those inside the circle shrunk and grown by that much."""
     import pandas as pd
+    from pyproj import Transformer
 
     out, _ = demo_run
     table = pd.read_csv(out / "townships.csv", dtype={"code": str})
@@ -107,18 +110,27 @@ def test_merged_circles_hold_the_covered_people_of_each_township(demo_run, loade
     rows, cols = np.nonzero(people > 0)
     x = grid.transform.c + (cols + 0.5) * grid.transform.a
     y = grid.transform.f + (rows + 0.5) * grid.transform.e
+    metric = loaded.region.metric_crs
+    mx, my = Transformer.from_crs(grid.crs, metric, always_xy=True).transform(x, y)
     codes = loaded.townships["code"].astype(str).to_numpy()
+    biggest = people.max()
+
+    def per_town(area: shapely.Geometry) -> np.ndarray:
+        shapely.prepare(area)
+        inside = shapely.intersects_xy(area, mx, my)
+        return np.bincount(
+            zones[rows, cols][inside], weights=people[rows, cols][inside], minlength=len(codes)
+        )
+
     for mode in ("walk", "drive"):
         circles = pyogrio.read_dataframe(out / "coverage.gpkg", layer=f"circles_primary_{mode}")
         assert circles.crs.to_epsg() == 4326 == grid.crs.to_epsg()
+        moved = float(circles["simplified_m"].max())
+        assert 0 < moved <= 20
+        circles = circles.to_crs(metric)
         rows_mode = table[(table["group"] == "primary") & (table["mode"] == mode)]
         for limit, circle in zip(circles["threshold_min"], circles.geometry, strict=True):
-            shapely.prepare(circle)
-            inside = shapely.intersects_xy(circle, x, y)
-            per_town = np.bincount(
-                zones[rows, cols][inside], weights=people[rows, cols][inside], minlength=len(codes)
-            )
+            least, most = per_town(circle.buffer(-moved)), per_town(circle.buffer(moved))
             covered = rows_mode[rows_mode["threshold_min"] == limit].set_index("code")["covered"]
-            biggest = people.max()
             for k, code in enumerate(codes):
-                assert per_town[k] == pytest.approx(covered[code], abs=biggest), (mode, limit, code)
+                assert least[k] - biggest <= covered[code] <= most[k] + biggest, (mode, limit, code)

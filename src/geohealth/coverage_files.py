@@ -12,11 +12,14 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from geohealth import catchments
 from geohealth.coverage import AREA_CODE, CoverageResult
 from geohealth.inputs.layers import InputLayers
 from geohealth.inputs.levels import BY_KEY
+from geohealth.inputs.population import PopulationGrid
+from geohealth.isochrones import _simplified_parts
 from geohealth.outputs import atomic_path, workbook_writer, write_geotiff, write_sheet, write_text
 from geohealth.reach import OSM_ATTRIBUTION
 
@@ -31,7 +34,7 @@ HEADERS: dict[str, dict[str, str]] = {
         "population": "常住人口（人）",
         "covered": "阈值内人口（人）",
         "uncovered": "阈值外人口（人）",
-        "share_covered": "覆盖率",
+        "share_covered": "覆盖率（%）",
         "mean_min": "平均用时（分钟）",
         "median_min": "用时中位数（分钟）",
         "p95_min": "95%分位用时（分钟）",
@@ -53,7 +56,7 @@ HEADERS: dict[str, dict[str, str]] = {
         "population": "Population (persons)",
         "covered": "Covered (persons)",
         "uncovered": "Uncovered (persons)",
-        "share_covered": "Share covered",
+        "share_covered": "Share covered (%)",
         "mean_min": "Mean time (min)",
         "median_min": "Median time (min)",
         "p95_min": "95th percentile time (min)",
@@ -86,8 +89,45 @@ VALUES: dict[str, dict[str, str]] = {
 SHEETS = {"zh": ("乡镇覆盖", "机构服务", "说明"), "en": ("Townships", "Facilities", "About")}
 
 
+#: The notes sheet, by language: (item, note) rows after the region's.
+NOTES: dict[str, tuple[tuple[str, str], ...]] = {
+    "zh": (
+        ("人口", "常住人口，单位：人；用时为经道路到同类最近机构的分钟数。"),
+        ("阈值外人口", "含无法到达任何机构的人口（其用时为空）。"),
+        ("覆盖率", "阈值内人口占常住人口的百分比。"),
+        (
+            "E2SFCA",
+            "Luo & Qi（2009）增强型两步移动搜索法：可达范围内每千人床位数（按距离衰减加权）。",
+        ),
+        ("CSV 文件", "townships.csv、facilities.csv 保留全部精度与英文列名，供程序读取。"),
+        ("道路数据", OSM_ATTRIBUTION),
+    ),
+    "en": (
+        (
+            "Population",
+            "Residents, persons; times: minutes by road to the nearest facility of the group.",
+        ),
+        (
+            "Uncovered",
+            "Includes people who cannot reach any facility (their time is blank).",
+        ),
+        ("Share covered", "People within the threshold as a percentage of the population."),
+        ("E2SFCA", "Luo & Qi (2009) enhanced two-step floating catchment: beds per 1 000."),
+        (
+            "CSV files",
+            "townships.csv and facilities.csv keep full precision and the English column "
+            "names, for programs.",
+        ),
+        ("Road data", OSM_ATTRIBUTION),
+    ),
+}
+
+#: Headers of the notes sheet and the label of its region row, by language.
+NOTE_HEADERS = {"zh": ("项目", "说明", "地区"), "en": ("Item", "Note", "Region")}
+
+
 def _for_people(table: pd.DataFrame, language: str) -> pd.DataFrame:
-    """Translate a table's headers and its mode, group and level values."""
+    """Translate a table's mode, group and level values (its columns keep their names)."""
     values = VALUES[language]
     out = table.copy()
     for column in ("mode", "group"):
@@ -98,13 +138,38 @@ def _for_people(table: pd.DataFrame, language: str) -> pd.DataFrame:
     if "level" in out:
         label = "label_zh" if language == "zh" else "label_en"
         out["level"] = out["level"].map(lambda k: getattr(BY_KEY[k], label) if k in BY_KEY else k)
-    return out.rename(columns=HEADERS[language])
+    return out
+
+
+def notes_table(language: str, region: str) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Make the notes sheet in the table language: the region, units, methods, data sources.
+
+    Parameters
+    ----------
+    language
+        ``"zh"`` or ``"en"``.
+    region
+        The region as the plan names it (``region.title``).
+
+    Returns
+    -------
+    tuple
+        The table (columns ``item``, ``note``) and its headers.
+    """
+    item, note, region_label = NOTE_HEADERS[language]
+    rows = [(region_label, region), *NOTES[language]]
+    return pd.DataFrame(rows, columns=["item", "note"]), {"item": item, "note": note}
 
 
 def write_tables(
     out_dir: Path, result: CoverageResult, *, language: str = "zh", region: str = ""
 ) -> list[Path]:
     """Write ``townships.csv``, ``facilities.csv`` and ``coverage.xlsx``.
+
+    The CSV files keep full precision and the English contract names (for programs); the
+    workbook is for people: translated headers with units, codes as text, persons as whole
+    numbers, shares as percentages, minutes with one decimal
+    (:mod:`geohealth.workbook_formats`), and a notes sheet in the same language.
 
     Parameters
     ----------
@@ -113,9 +178,9 @@ def write_tables(
     result
         A coverage run.
     language
-        ``"zh"`` or ``"en"``: the workbook's headers and labels.
+        ``"zh"`` or ``"en"``: the workbook's headers, labels and notes.
     region
-        Region name for the workbook's notes sheet.
+        The region as the plan names it (``region.title``), on the notes sheet.
 
     Returns
     -------
@@ -128,22 +193,12 @@ def write_tables(
     # BOM: Excel reads the Chinese names right
     write_text(towns, result.townships.to_csv(index=False), encoding="utf-8-sig")
     write_text(facilities, result.facilities.to_csv(index=False), encoding="utf-8-sig")
-    notes = pd.DataFrame(
-        {
-            "": [
-                region,
-                "Population: persons; times: minutes by road to the nearest facility of the group.",
-                "Uncovered includes people who cannot reach any facility (their time is blank).",
-                "E2SFCA: Luo & Qi (2009) enhanced two-step floating catchment, beds per 1 000.",
-                OSM_ATTRIBUTION,
-            ]
-        }
-    )
+    notes, note_headers = notes_table(language, region)
     sheets = SHEETS[language]
     with atomic_path(workbook) as tmp, workbook_writer(tmp) as xlsx:
         for sheet, table in zip(sheets, (result.townships, result.facilities), strict=False):
-            write_sheet(xlsx, sheet, _for_people(table, language))
-        notes.to_excel(xlsx, sheet_name=sheets[2], index=False, header=False)
+            write_sheet(xlsx, sheet, _for_people(table, language), headers=HEADERS[language])
+        write_sheet(xlsx, sheets[2], notes, headers=note_headers)
     return [towns, facilities, workbook]
 
 
@@ -161,16 +216,50 @@ def _wide_townships(table: pd.DataFrame, group: str, mode: str) -> pd.DataFrame:
     return out
 
 
+#: Largest move of a service circle's outline in ``coverage.gpkg`` (metres): a display copy;
+#: the tables count the exact contours, and ``traveltime_<mode>.tif`` keeps every cell.
+CIRCLE_DISPLAY_M = 15.0
+
+
+def outline_tolerance_m(grid: PopulationGrid) -> float:
+    """Return how far the outlines of merged population cells may move: half a cell's diagonal.
+
+    Catchments and uncovered areas are unions of population cells, so their outlines are
+    staircases of cell edges; moving them by up to half a cell's diagonal turns a staircase
+    into its slope and keeps each area on its own cells (the tables count the cells).
+
+    Parameters
+    ----------
+    grid
+        The population grid.
+
+    Returns
+    -------
+    float
+        Metres, whole (for cells of 3″ at 46° N, 64 m × 93 m: 55 m).
+    """
+    area = np.asarray(grid.cell_area_km2(), dtype=float)
+    side_m = np.sqrt(float(np.nanmedian(area)) * 1e6)
+    return float(round(side_m * np.sqrt(2.0) / 2.0))
+
+
 def geopackage_layers(result: CoverageResult, layers: InputLayers) -> dict[str, gpd.GeoDataFrame]:
     """Build the GeoPackage's layers, by name.
 
     ``townships_<group>_<mode>`` (polygons, coverage per threshold side by side),
     ``facilities`` (points), ``catchments_<group>_<mode>``, ``uncovered_<mode>`` (where
-    people live beyond ``analysis.target_min`` of primary care, merged by township and time
-    band), ``circles_<group>_<mode>`` (the group's merged service circle per threshold, with
-    the people inside — the ``covered`` of the whole area) and, when the run drew them,
-    ``isochrones_primary_<mode>`` (one service circle per primary-care facility and
-    threshold), all EPSG:4326.
+    people live beyond ``analysis.target_min`` of primary care, one area per township with
+    its people per band of time), ``circles_<group>_<mode>`` (the group's merged service
+    circle per threshold, with the people inside — the ``covered`` of the whole area) and,
+    when the run drew them, ``isochrones_primary_<mode>`` (one service circle per
+    primary-care facility and threshold), all EPSG:4326.
+
+    Catchments, uncovered areas and circles are display copies: their outlines are
+    simplified (topology kept: neighbours still meet edge to edge, circles still nest) by at
+    most the metres in their ``simplified_m`` column and layer description
+    (:data:`CIRCLE_DISPLAY_M` for circles, :func:`outline_tolerance_m` for merged cells); their
+    people, areas and counts are the exact ones of the tables, and the exact surfaces are
+    ``traveltime_<mode>.tif``. Each frame's ``attrs["description"]`` says so.
 
     Parameters
     ----------
@@ -186,6 +275,8 @@ def geopackage_layers(result: CoverageResult, layers: InputLayers) -> dict[str, 
     """
     target = layers.settings.analysis.target_min
     zones = layers.township_index()
+    metric = layers.region.metric_crs
+    cells_m = outline_tolerance_m(layers.population)
     polygons = layers.townships[["code", "geometry"]].set_index(layers.townships["code"])
     out: dict[str, gpd.GeoDataFrame] = {}
     for group, mode in result.groups:
@@ -205,12 +296,21 @@ def geopackage_layers(result: CoverageResult, layers: InputLayers) -> dict[str, 
     out["facilities"] = points.to_crs(4326)
     for (group, mode), cells in result.groups.items():
         facilities = cells.network.facilities
-        out[f"catchments_{group}_{mode}"] = catchments.catchment_polygons(
-            layers.population, cells.nearest, facilities
+        catchment = catchments.catchment_polygons(layers.population, cells.nearest, facilities)
+        out[f"catchments_{group}_{mode}"] = _described(
+            display_tiles(catchment, cells_m, metric),
+            f"Catchments of {group} care by {mode}: the populated cells each facility is "
+            f"nearest to. {_SIMPLIFIED.format(m=cells_m)}",
         )
         if group == "primary":  # the service-circle target is a primary-care target
-            out[f"uncovered_{mode}"] = catchments.uncovered_areas(
+            bands = catchments.uncovered_areas(
                 layers.population, cells.minutes, target, layers.townships, zones
+            )
+            out[f"uncovered_{mode}"] = _described(
+                display_tiles(uncovered_by_township(bands), cells_m, metric),
+                f"Where people live beyond {target:g} min of primary care by {mode}, one "
+                f"area per township; population_* columns split its people by band of "
+                f"time. {_SIMPLIFIED.format(m=cells_m)}",
             )
     area = result.townships[result.townships["code"] == AREA_CODE]
     for (group, mode), cells in result.groups.items():
@@ -218,14 +318,217 @@ def geopackage_layers(result: CoverageResult, layers: InputLayers) -> dict[str, 
         covered = rows.set_index("threshold_min")["covered"]
         circles = cells.circles.copy()
         circles.insert(4, "population", circles["threshold_min"].map(covered).to_numpy())
-        out[f"circles_{group}_{mode}"] = circles
+        out[f"circles_{group}_{mode}"] = _described(
+            display_nested(circles, CIRCLE_DISPLAY_M, metric),
+            f"Service circles of {group} care by {mode}, one per threshold; population: the "
+            f"whole area's covered. {_SIMPLIFIED.format(m=CIRCLE_DISPLAY_M)}",
+        )
     for mode, frame in result.isochrones.items():
-        out[f"isochrones_primary_{mode}"] = frame
+        out[f"isochrones_primary_{mode}"] = _described(
+            display_nested(frame, CIRCLE_DISPLAY_M, metric, by="facility_id"),
+            f"Each primary-care facility's service circle by {mode}, one per threshold. "
+            f"{_SIMPLIFIED.format(m=CIRCLE_DISPLAY_M)}",
+        )
+    return out
+
+
+#: The sentence every display copy's layer description ends with.
+_SIMPLIFIED = (
+    "Display copy: outlines simplified by at most {m:g} m (column simplified_m), topology "
+    "kept; populations, areas and counts are the exact values of the tables. Full detail: "
+    "traveltime_<mode>.tif (minutes to primary care per population cell)."
+)
+
+
+def _described(frame: gpd.GeoDataFrame, description: str) -> gpd.GeoDataFrame:
+    frame.attrs["description"] = description
+    return frame
+
+
+def uncovered_by_township(bands: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Dissolve uncovered areas by band into one area per township, people per band kept.
+
+    Parameters
+    ----------
+    bands
+        :func:`geohealth.catchments.uncovered_areas`: areas by township and band of time.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per township (code ``""``: cells outside every township): ``code, name,
+        population, cells`` and one ``population_<band>`` column per band
+        (``population_15_30min``, ``population_30_60min``, ``population_over_60min``,
+        ``population_no_care`` for a 15-minute target), in the frame's CRS.
+    """
+    frame = pd.DataFrame(bands.drop(columns="geometry"))
+    frame["key"] = [
+        "population_no_care"
+        if text == "no care reachable"
+        else f"population_over_{lo:g}min"
+        if not np.isfinite(hi)
+        else f"population_{lo:g}_{hi:g}min"
+        for text, lo, hi in zip(frame["band"], frame["from_min"], frame["to_min"], strict=True)
+    ]
+    order = list(dict.fromkeys(frame.sort_values(["from_min", "to_min"])["key"]))
+    if "population_no_care" in order:  # last, after the longest times
+        order = [k for k in order if k != "population_no_care"] + ["population_no_care"]
+    by_band = frame.pivot_table(
+        index="code", columns="key", values="population", aggfunc="sum", fill_value=0.0
+    )
+    codes = list(dict.fromkeys(frame["code"]))
+    table = frame.groupby("code", sort=False).agg(
+        name=("name", "first"), population=("population", "sum"), cells=("cells", "sum")
+    )
+    table = table.loc[codes].join(by_band.reindex(columns=order, fill_value=0.0))
+    geoms = [
+        shapely.union_all(bands.geometry.to_numpy()[(frame["code"] == c).to_numpy()]) for c in codes
+    ]
+    return gpd.GeoDataFrame(table.reset_index(), geometry=geoms, crs=bands.crs)
+
+
+def display_tiles(frame: gpd.GeoDataFrame, tolerance_m: float, metric: object) -> gpd.GeoDataFrame:
+    """Simplify areas that do not overlap, each shared edge once: neighbours still meet.
+
+    The outlines are cut into edges between the points where three areas (or an area and
+    the outside) meet; each edge is simplified once, Douglas–Peucker with its topology kept
+    (GEOS: no edge comes to cross another), and the areas are made again from the simplified
+    edges. An area made of no face (a sliver) keeps its exact outline.
+
+    Parameters
+    ----------
+    frame
+        Areas that touch at most along edges (catchments, uncovered areas), any CRS.
+    tolerance_m
+        Largest move of an outline (metres).
+    metric
+        A metric CRS to simplify in.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The same rows and columns, plus ``simplified_m``; geometries as multipolygons, in the
+        frame's CRS.
+    """
+    out = frame.copy()
+    out["simplified_m"] = tolerance_m
+    if len(frame) == 0 or tolerance_m <= 0:
+        return out
+    exact = frame.to_crs(metric).geometry.to_numpy()
+    lines = shapely.line_merge(shapely.union_all(shapely.boundary(exact)))
+    simple = shapely.simplify(lines, tolerance_m, preserve_topology=True)
+    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(simple)))
+    face, owner = _owners(faces, exact, tolerance_m)
+    order = np.lexsort((face, owner))
+    face, owner = face[order], owner[order]
+    made = np.array(exact, dtype=object)
+    if len(face):
+        taken = np.unique(owner)
+        made[taken] = shapely.multipolygons(faces[face], indices=np.searchsorted(taken, owner))
+    invalid = ~shapely.is_valid(made)  # faces of one area meeting along an edge: merged
+    made[invalid] = [shapely.coverage_union_all(shapely.get_parts(g)) for g in made[invalid]]
+    made = _multi(made)
+    out["geometry"] = gpd.GeoSeries(made, index=frame.index, crs=metric).to_crs(frame.crs)
+    return out
+
+
+def _owners(
+    faces: np.ndarray, exact: np.ndarray, tolerance_m: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which area each simplified face belongs to (faces of gaps belong to none).
+
+    A point of a face farther than the tolerance from its outline lies in the same exact
+    area as the face (the outline moved less than that); a thin face goes to the area
+    holding most of it.
+    """
+    parts, part_of = shapely.get_parts(exact, return_index=True)
+    tree = shapely.STRtree(parts)
+    points = shapely.point_on_surface(faces)
+    deep = shapely.distance(points, shapely.boundary(faces)) > tolerance_m
+    sure = np.flatnonzero(deep)
+    hit, part = tree.query(points[sure], predicate="within")
+    face, owner = [sure[hit]], [part_of[part]]
+    thin = np.flatnonzero(~deep)
+    hit, part = tree.query(faces[thin], predicate="intersects")
+    share = shapely.area(shapely.intersection(faces[thin[hit]], parts[part])) / shapely.area(
+        faces[thin[hit]]
+    )
+    keep = share > 0.5  # mostly in one area, or in none (a gap)
+    face.append(thin[hit[keep]])
+    owner.append(part_of[part[keep]])
+    return np.concatenate(face), np.concatenate(owner)
+
+
+def display_nested(
+    frame: gpd.GeoDataFrame, tolerance_m: float, metric: object, *, by: str | None = None
+) -> gpd.GeoDataFrame:
+    """Simplify service circles, keeping each inside the next larger (of the same ``by``).
+
+    Every ring is simplified as a line (Douglas–Peucker, at most ``tolerance_m``); a part
+    whose simplified rings would cross keeps its exact outline; a circle that then reaches
+    out of the next larger one is cut back to it.
+
+    Parameters
+    ----------
+    frame
+        Circles with ``threshold_min`` (each inside the next larger), any CRS.
+    tolerance_m
+        Largest move of an outline (metres).
+    metric
+        A metric CRS to simplify in.
+    by
+        A column whose rows nest separately (``facility_id``); None: all rows nest.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The same rows and columns, plus ``simplified_m``; in the frame's CRS.
+    """
+    out = frame.copy()
+    out["simplified_m"] = tolerance_m
+    if len(frame) == 0 or tolerance_m <= 0:
+        return out
+    exact = frame.to_crs(metric).geometry.to_numpy()
+    parts, whose = shapely.get_parts(exact, return_index=True)
+    made = np.array(exact, dtype=object)
+    if len(parts):
+        taken = np.unique(whose)
+        made[taken] = shapely.multipolygons(
+            _simplified_parts(parts, tolerance_m), indices=np.searchsorted(taken, whose)
+        )
+    invalid = ~shapely.is_valid(made)
+    made[invalid] = shapely.simplify(exact[invalid], tolerance_m, preserve_topology=True)
+    keys = frame[by].to_numpy() if by else np.zeros(len(frame))
+    limits = frame["threshold_min"].to_numpy(dtype=float)
+    for key in dict.fromkeys(keys):
+        rows = np.flatnonzero(keys == key)
+        rows = rows[np.argsort(limits[rows], kind="stable")]
+        for small, big in zip(rows[-2::-1], rows[:0:-1], strict=True):
+            if not shapely.covers(made[big], made[small]):
+                made[small] = _polygonal(shapely.intersection(made[small], made[big]))
+    made = _multi(made)
+    out["geometry"] = gpd.GeoSeries(made, index=frame.index, crs=metric).to_crs(frame.crs)
+    return out
+
+
+def _polygonal(geometry: shapely.Geometry) -> shapely.Geometry:
+    """Keep the polygons of an intersection (dropping the lines and points it may hold)."""
+    parts = shapely.get_parts(shapely.get_parts(geometry))  # members, then their parts
+    return shapely.multipolygons(parts[shapely.get_type_id(parts) == 3])
+
+
+def _multi(geoms: np.ndarray) -> np.ndarray:
+    """Every polygon as a multipolygon: one geometry type per layer."""
+    single = shapely.get_type_id(geoms) == 3
+    out = np.array(geoms, dtype=object)
+    out[single] = [shapely.MultiPolygon([g]) for g in geoms[single]]
     return out
 
 
 def write_geopackage(path: Path, frames: dict[str, gpd.GeoDataFrame]) -> Path:
-    """Write layers into one GeoPackage, atomically.
+    """Write layers into one GeoPackage, atomically, each with its spatial index.
+
+    A frame's ``attrs["description"]`` becomes its layer's description (shown by QGIS).
 
     Parameters
     ----------
@@ -241,7 +544,10 @@ def write_geopackage(path: Path, frames: dict[str, gpd.GeoDataFrame]) -> Path:
     """
     with atomic_path(path) as tmp:
         for name, frame in frames.items():
-            frame.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+            options = {"SPATIAL_INDEX": "YES"}
+            if frame.attrs.get("description"):
+                options["DESCRIPTION"] = str(frame.attrs["description"])
+            frame.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio", layer_options=options)
     return path
 
 

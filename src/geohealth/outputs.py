@@ -16,14 +16,16 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import rasterio
 from affine import Affine
 
+from geohealth import workbook_formats
 from geohealth.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -188,22 +190,100 @@ def workbook_writer(path: Path) -> pd.ExcelWriter:
     return pd.ExcelWriter(path, engine="xlsxwriter", engine_kwargs={"options": options})
 
 
-def write_sheet(writer: pd.ExcelWriter, sheet: str, table: pd.DataFrame) -> None:
-    """Add a table as a workbook sheet: frozen header row, columns as wide as their headers.
+def write_sheet(
+    writer: pd.ExcelWriter,
+    sheet: str,
+    table: pd.DataFrame,
+    *,
+    headers: Mapping[str, str] | None = None,
+    cell_formats: Mapping[str, Sequence[str | None]] | None = None,
+) -> None:
+    """Add a table as a workbook sheet that reads right as it is.
+
+    Each column gets the number format of its contract name
+    (:func:`geohealth.workbook_formats.number_format`): codes as text, persons as whole
+    numbers with thousands separators, shares as percentages, minutes with one decimal, each
+    number rounded to what it shows (the CSV files keep every digit). The header row is bold
+    and frozen, an autofilter covers the table, and every column is as
+    wide as its longest cell or header (CJK characters count twice; capped, longer text
+    wraps). Missing values are empty cells. Printed, a sheet is landscape, one page wide, with
+    the header row repeated on every page.
 
     Parameters
     ----------
     writer
-        An open ``pandas.ExcelWriter`` (xlsxwriter engine).
+        An open ``pandas.ExcelWriter`` (xlsxwriter engine, :func:`workbook_writer`).
     sheet
         Sheet name (at most 31 characters).
     table
-        The table (its column names are the header row).
+        The table, its columns named by their contract names (which choose the formats).
+    headers
+        Header shown for a column (e.g. its Chinese name with units); a column not in it
+        shows its own name.
+    cell_formats
+        Column → one number format per row, for a column whose rows differ (an indicator
+        column mixing persons and minutes); None in it keeps the column's format.
     """
-    table.to_excel(writer, sheet_name=sheet, index=False, freeze_panes=(1, 0))
-    ws = writer.sheets[sheet]
-    for k, column in enumerate(table.columns):
-        ws.set_column(k, k, max(10, min(40, 2 * len(str(column)) + 2)))
+    book = writer.book
+    ws = book.add_worksheet(sheet)
+    names = [str(c) for c in table.columns]
+    shown_headers = [str((headers or {}).get(c, c)) for c in names]
+    bold = _cell_format(book, bold=True)
+    for k, header in enumerate(shown_headers):
+        ws.write_string(0, k, header, bold)
+    overrides = cell_formats or {}
+    for k, column in enumerate(names):
+        fmt = workbook_formats.number_format(column)
+        per_row = overrides.get(column)
+        values = table.iloc[:, k].tolist()
+        texts = []
+        for r, value in enumerate(values):
+            code = per_row[r] if per_row is not None and per_row[r] else fmt
+            texts.append(_write_cell(ws, book, r + 1, k, value, code))
+        width = workbook_formats.column_width(shown_headers[k], texts)
+        ws.set_column(k, k, width)
+        if any(workbook_formats.display_width(t) > workbook_formats.MAX_WIDTH for t in texts):
+            for r, (value, text) in enumerate(zip(values, texts, strict=True)):
+                if workbook_formats.display_width(text) > workbook_formats.MAX_WIDTH:
+                    ws.write_string(r + 1, k, str(value), _cell_format(book, text_wrap=True))
+    ws.freeze_panes(1, 0)
+    ws.autofilter(0, 0, max(len(table), 1), max(len(names) - 1, 0))
+    # printed: landscape, all columns on the page's width, the header row on every page
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
+
+
+def _write_cell(ws: Any, book: Any, row: int, col: int, value: object, fmt: str) -> str:
+    """Write one cell with its number format; return the text a spreadsheet shows."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return ""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if (
+        fmt == workbook_formats.TEXT
+        or isinstance(value, str | bool)
+        or not isinstance(value, int | float)
+    ):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # a code read as a number: its digits, not 2.39901E+11
+        text = str(value)
+        ws.write_string(row, col, text, _cell_format(book, num_format=workbook_formats.TEXT))
+        return text
+    if not np.isfinite(value):
+        return ""
+    value = workbook_formats.stored(value, fmt)
+    ws.write_number(row, col, value, _cell_format(book, num_format=fmt))
+    return workbook_formats.shown(value, fmt)
+
+
+def _cell_format(book: Any, **properties: object) -> Any:
+    """One xlsxwriter format per set of properties and workbook (formats are per workbook)."""
+    cache = book.__dict__.setdefault("_geohealth_formats", {})
+    key = tuple(sorted(properties.items()))
+    if key not in cache:
+        cache[key] = book.add_format(dict(properties))
+    return cache[key]
 
 
 @contextlib.contextmanager

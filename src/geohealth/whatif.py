@@ -423,6 +423,8 @@ def scenario_record(
             f"（人，{zh.get(r.mode, r.mode)}）",
             float(r.covered_before),
             float(r.covered_after),
+            mode=str(r.mode),
+            group=str(r.group),
         )
         for r in moved.itertuples()
     ]
@@ -434,6 +436,8 @@ def scenario_record(
                 "乡镇卫生院到最近二级医疗机构驾车用时中位数（分钟）",
                 median_minutes(before),
                 median_minutes(after),
+                mode="drive",
+                group="secondary",
             )
         )
     top = moved.loc[moved["difference"].abs().idxmax()] if len(moved) else None

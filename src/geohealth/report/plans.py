@@ -136,7 +136,8 @@ def _siting(folder: Path) -> tuple[pd.DataFrame, dict[str, gpd.GeoDataFrame | No
     if layers["sites"] is None or layers["catchments"] is None:
         msg = f"{gpkg} lacks its 'sites' or 'catchments' layer — run 'geohealth site' again"
         raise ConfigError(msg)
-    sites = pd.read_csv(folder / "sites.csv", encoding="utf-8-sig", dtype={"site_id": str})
+    codes = {c: str for c in ("site_id", "township_code", "facility_id", "centre_id")}
+    sites = pd.read_csv(folder / "sites.csv", encoding="utf-8-sig", dtype=codes)
     return sites, layers
 
 

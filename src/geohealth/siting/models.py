@@ -258,6 +258,8 @@ class RegionalCentre(PlanningModel):
                     "乡镇卫生院到最近二级医疗机构驾车用时中位数（分钟）",
                     referral.median_minutes(table["secondary_before_min"]),
                     referral.median_minutes(table["secondary_after_min"]),
+                    mode="drive",  # regional.referral's mode
+                    group="secondary",
                 ),
                 Effect("区域中心服务人口（人）", None, people),
                 Effect(

@@ -34,11 +34,16 @@ class Effect:
         Chinese label with its unit in brackets.
     before, after
         Values (None when the indicator has no value on that side).
+    mode, group
+        The travel mode and care group the indicator measures, where it names its own (a
+        what-if's walking indicator, a referral time by car); empty: the plan's.
     """
 
     indicator: str
     before: float | None
     after: float | None
+    mode: str = ""
+    group: str = ""
 
 
 @dataclass(frozen=True)
