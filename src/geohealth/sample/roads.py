@@ -196,11 +196,18 @@ def _county_seat(builder: RoadBuilder, layout: Layout) -> Hub:
     return _grid(builder, *layout.urban_centre, nx, ny, URBAN_SPACING_M, tags_for)
 
 
+#: Streets each way in a township seat's grid (250 m apart): a town (镇) spreads its people
+#: with σ = 450 m, a xiang (乡) with 300 m, so 9 and 7 streets (±1 000 m, ±750 m) leave each
+#: seat's people within ~3σ of a street and the walk to it (``network.max_walk_m``).
+SEAT_STREETS = {"镇": 9, "乡": 7}
+
+
 def _seats(builder: RoadBuilder, layout: Layout) -> dict[int, Hub]:
     hubs = {}
     for t, town in layout.townships.iloc[2:].iterrows():
         base = str(town["name"])[:-1]
-        size = 4 if town["kind"] == "镇" else 3
+        # streets wherever the seat's people live: its houses spread ~3σ (layout.spread_m)
+        size = SEAT_STREETS[town["kind"]]
 
         def tags_for(axis: str, index: int, base: str = base, size: int = size) -> dict[str, str]:
             main = index == size // 2
