@@ -150,7 +150,9 @@ def test_report_pages_per_map_type_render(report_run):
 
 def test_report_tables_for_people_and_for_excel(report_run, planning_runs):
     book = openpyxl.load_workbook(report_run / "plans.xlsx")
-    assert book.sheetnames == ["效果", *PLANS]
+    assert book.sheetnames == ["效果", *PLANS, "说明"]
+    notes = pd.read_excel(report_run / "plans.xlsx", sheet_name="说明")
+    assert notes.iloc[0].tolist() == ["地区", "样例县"]  # region.title, not the folder's slug
     for sheet in book:
         assert sheet.freeze_panes == "A2"  # the header row stays in view
     effects = pd.read_excel(report_run / "plans.xlsx", sheet_name="效果")

@@ -348,10 +348,12 @@ def test_libreoffice_reads_the_coverage_workbook(demo_run, tmp_path):
 def test_libreoffice_reads_the_report_workbooks(report_run, tmp_path):
     sheets = calc_csv(report_run / "plans.xlsx", tmp_path / "plans")
     assert next(iter(sheets)) == "效果"
-    assert len(sheets) == 1 + 3  # one sheet per plan
+    assert len(sheets) == 1 + 3 + 1  # one sheet per plan, then the notes
+    assert list(sheets)[-1] == "说明"
+    assert "样例县" in set(sheets["说明"]["说明"])
     effects = sheets["效果"]
     assert set(effects["出行方式"]) <= {"步行", "电动车/摩托车", "驾车"}
-    for sheet_name, sheet in list(sheets.items())[1:]:
+    for sheet_name, sheet in list(sheets.items())[1:-1]:
         for column in ("站点编码", "机构编码", "所在乡镇代码"):
             if column in sheet:
                 assert all(TWELVE.match(v) for v in sheet[column] if v), (sheet_name, column)

@@ -147,7 +147,7 @@ def report_command(
         written += coverage_files.write_tables(
             folder, result, language=settings.output.table_language, region=region
         )
-        written += tables.write_plan_tables(folder, proposed)
+        written += tables.write_plan_tables(folder, proposed, region=region)
         web = folder / bundle.FOLDER
         shown = [
             bundle.BundledMap("coverage_map.html", "医疗卫生服务圈：乡镇覆盖、机构、用时与服务圈")

@@ -178,7 +178,32 @@ def _sheet_name(name: str, used: set[str]) -> str:
     return out
 
 
-def write_plan_tables(folder: Path, plans: list[LoadedPlan]) -> list[Path]:
+def plan_notes(plans: list[LoadedPlan], region: str) -> pd.DataFrame:
+    """Make the notes sheet of ``plans.xlsx``: the region, each plan's sheet and the columns.
+
+    Parameters
+    ----------
+    plans
+        The plans, in sheet order.
+    region
+        The region as the plan names it (``region.title``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns 项目, 说明.
+    """
+    rows = [("地区", region)]
+    rows += [(f"方案：{plan.name}", plan.record.title) for plan in plans]
+    rows += [
+        ("效果", "每个方案的指标：方案前、方案后与变化；每行注明其出行方式、服务类别与时间阈值"),
+        ("选址表", "每个方案一张：所选（或变动的）机构，其所在乡镇、坐标与服务人口"),
+        ("数值", "人数为整数，比例为百分数，分钟保留一位小数；完整精度见各方案文件夹的 CSV"),
+    ]
+    return pd.DataFrame(rows, columns=["项目", "说明"])
+
+
+def write_plan_tables(folder: Path, plans: list[LoadedPlan], *, region: str = "") -> list[Path]:
     """Write ``plans.xlsx`` and ``sites_<name>.csv`` per plan into the report folder.
 
     Parameters
@@ -187,6 +212,8 @@ def write_plan_tables(folder: Path, plans: list[LoadedPlan]) -> list[Path]:
         The report folder.
     plans
         The plans (none: nothing is written).
+    region
+        The region as the plan names it (``region.title``), for the notes sheet 说明.
 
     Returns
     -------
@@ -200,7 +227,7 @@ def write_plan_tables(folder: Path, plans: list[LoadedPlan]) -> list[Path]:
         path = folder / f"sites_{plan.name}.csv"
         written.append(write_text(path, plan.sites.to_csv(index=False), encoding="utf-8-sig"))
     workbook = folder / "plans.xlsx"
-    used = {"效果"}
+    used = {"效果", "说明"}
     effects = effect_rows(plans)
     with atomic_path(workbook) as tmp, workbook_writer(tmp) as xlsx:
         write_sheet(
@@ -213,5 +240,6 @@ def write_plan_tables(folder: Path, plans: list[LoadedPlan]) -> list[Path]:
         for plan in plans:
             sheet = _sheet_name(plan.name, used)
             write_sheet(xlsx, sheet, _for_people(plan.sites), headers=SITE_HEADERS)
+        write_sheet(xlsx, "说明", plan_notes(plans, region))
     written.append(workbook)
     return written

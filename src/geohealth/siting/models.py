@@ -145,6 +145,8 @@ class _Candidates(PlanningModel):
     """Location–allocation among candidate sites (``problem`` of :func:`plan.solve_plan`)."""
 
     unit: ClassVar[str]
+    #: The problem as a plan names it, in titles.
+    title_zh: ClassVar[str]
 
     def solve(self) -> PlanOutcome:
         """Assemble the candidates and solve the problem among them."""
@@ -175,7 +177,7 @@ class _Candidates(PlanningModel):
         table = plan.site_table(solved, o.threshold, layers)
         record = PlanRecord(
             site_list=site_list(table),
-            title=f"选址方案（{self.name}）",
+            title=f"选址方案（{self.title_zh}）",
             kind=self.name,
             mode=o.mode,
             threshold_min=o.threshold,
@@ -192,7 +194,7 @@ class _Candidates(PlanningModel):
         line = f"{self.name}: {len(solved.result.sites)} sites; " + solver_line(
             "", solved.result, self.unit
         ).removeprefix(": ")
-        title = f"{layers.settings.region.title} · 选址方案（{self.name}）"
+        title = f"{layers.settings.region.title} · 选址方案（{self.title_zh}）"
         return PlanOutcome(
             record=record,
             lines=(line,),
@@ -206,6 +208,7 @@ class Mclp(_Candidates):
     """Maximal covering: the most people within the threshold of ``p`` sites."""
 
     name = "mclp"
+    title_zh = "最大覆盖，MCLP"
     unit = "people covered"
 
 
@@ -213,6 +216,7 @@ class Lscp(_Candidates):
     """Set covering: the fewest sites covering everyone (or a share) within the threshold."""
 
     name = "lscp"
+    title_zh = "集合覆盖，LSCP"
     unit = "sites"
 
 
@@ -220,6 +224,7 @@ class PMedian(_Candidates):
     """p-median: the least person-minutes to the nearest of ``p`` sites."""
 
     name = "pmedian"
+    title_zh = "P 中位，总出行时间最短"
     unit = "person-minutes"
 
 
