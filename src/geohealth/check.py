@@ -233,8 +233,8 @@ def format_text(summary: CheckSummary, *, language: str = "en") -> str:
         + f"{west:.3f}–{east:.3f}°E, {south:.3f}–{north:.3f}°N",
         t("Facilities  ", "医疗机构    ")
         + t(f"{len(layers.facilities)} from ", f"{len(layers.facilities)} 个，来自 ")
-        + f"{s.facilities.path.name} "
-        + t("(encoding ", "（编码 ")
+        + s.facilities.path.name
+        + t(" (encoding ", "（编码 ")
         + f"{layers.facilities.attrs.get('encoding', '?')}"
         + t(", coordinates ", "，坐标 ")
         + f"{layers.facilities.attrs.get('coordinate_system', '?').upper()} → WGS-84"
