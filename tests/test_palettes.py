@@ -53,3 +53,13 @@ def test_site_colours_are_neither_grey_nor_the_kept_sites_tan():
         r, g, b = rgb(fill)
         assert max(r, g, b) - min(r, g, b) > 30, f"{fill} is nearly grey"
         assert np.abs(rgb(fill) - rgb(KEPT_COLOUR)).sum() > 80, f"{fill} looks like kept sites"
+
+
+def test_limit_colours_never_repeat_and_match_the_classes_by_default():
+    assert palettes.limit_colours([5, 10, 15, 30]) == list(palettes.MINUTE_COLOURS[:4])
+    for limits in ([10, 20, 30], [20, 25, 30], [45, 60, 90], [30, 15, 20]):
+        colours = palettes.limit_colours(limits)
+        assert len(set(colours)) == len(limits), limits
+        light = [_lightness(c) for c in colours]
+        by_limit = [light[k] for k in np.argsort(limits)]
+        assert all(a > b for a, b in itertools.pairwise(by_limit)), limits  # longer = darker

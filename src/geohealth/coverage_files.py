@@ -7,6 +7,7 @@ header row and translated modes, groups and levels. Every file is written atomic
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import geopandas as gpd
@@ -239,7 +240,9 @@ def outline_tolerance_m(grid: PopulationGrid) -> float:
         Metres, whole (for cells of 3″ at 46° N, 64 m × 93 m: 55 m).
     """
     area = np.asarray(grid.cell_area_km2(), dtype=float)
-    side_m = np.sqrt(float(np.nanmedian(area)) * 1e6)
+    # cells of a north-up grid differ by row only: the median of one column, not a full copy
+    column = area[:, 0] if area.ndim == 2 else area.ravel()
+    side_m = np.sqrt(float(np.nanmedian(column)) * 1e6)
     return float(round(side_m * np.sqrt(2.0) / 2.0))
 
 
@@ -500,9 +503,11 @@ def display_nested(
     made[invalid] = shapely.simplify(exact[invalid], tolerance_m, preserve_topology=True)
     keys = frame[by].to_numpy() if by else np.zeros(len(frame))
     limits = frame["threshold_min"].to_numpy(dtype=float)
-    for key in dict.fromkeys(keys):
-        rows = np.flatnonzero(keys == key)
-        rows = rows[np.argsort(limits[rows], kind="stable")]
+    _, key = np.unique(keys.astype(str), return_inverse=True)
+    order = np.lexsort((limits, key))  # each key's rows together, smallest limit first
+    starts = np.flatnonzero(np.r_[True, np.diff(key[order]) != 0, True])
+    for a, b in itertools.pairwise(starts):
+        rows = order[a:b]
         for small, big in zip(rows[-2::-1], rows[:0:-1], strict=True):
             if not shapely.covers(made[big], made[small]):
                 made[small] = _polygonal(shapely.intersection(made[small], made[big]))

@@ -18,6 +18,7 @@ Sequential schemes keep monotonic lightness, so the classes stay apart in greysc
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -134,6 +135,35 @@ def minute_colour_of_limit(limit_min: float) -> str:
         Hex colour.
     """
     return MINUTE_COLOURS[int(minute_class(np.array([limit_min]))[0])]
+
+
+def limit_colours(limits: Sequence[float]) -> list[str]:
+    """Return one distinct colour per time limit (service circles, isochrone bands).
+
+    When every limit ends a different travel-time class (the default 5/10/15/30 do), each
+    gets its class's colour, so the bands match the travel-time surface. Otherwise (say
+    20/25/30, all in "15–30") the colours are spread along the same light-to-dark ramp by the
+    limits' rank, so no two bands share a colour.
+
+    Parameters
+    ----------
+    limits
+        Time limits (minutes).
+
+    Returns
+    -------
+    list of str
+        Hex colours, in the order of ``limits``.
+    """
+    values = np.asarray(limits, dtype=float)
+    classes = minute_class(values)
+    if len(np.unique(classes)) == len(values):
+        return [MINUTE_COLOURS[int(k)] for k in classes]
+    ramp = np.array([[int(c[i : i + 2], 16) for i in (1, 3, 5)] for c in MINUTE_COLOURS[:-1]])
+    rank = np.argsort(np.argsort(values, kind="stable"), kind="stable")
+    where = rank / max(len(values) - 1, 1) * (len(ramp) - 1)
+    rgb = np.column_stack([np.interp(where, np.arange(len(ramp)), ramp[:, i]) for i in range(3)])
+    return ["#{:02x}{:02x}{:02x}".format(*np.rint(c).astype(int)) for c in rgb]
 
 
 @dataclass(frozen=True)

@@ -35,8 +35,9 @@ SIMPLIFY_M = 15.0
 def band_colours(limits: Sequence[float]) -> list[tuple[float, float, float, float]]:
     """Return the colour of each band: the travel-time class its limit ends (one palette).
 
-    The bands take :data:`geohealth.palettes.MINUTE_COLOURS`, as the travel-time page and the
-    web maps do: light (shortest time) to dark (longest), monotonic in lightness.
+    The bands take :func:`geohealth.palettes.limit_colours`, as the web maps' service circles
+    do: the travel-time page's class colours for the default limits, light (shortest time) to
+    dark (longest), monotonic in lightness; never two bands alike.
 
     Parameters
     ----------
@@ -48,7 +49,7 @@ def band_colours(limits: Sequence[float]) -> list[tuple[float, float, float, flo
     list of tuple
         RGBA colours.
     """
-    return [to_rgba(palettes.minute_colour_of_limit(limit)) for limit in limits]
+    return [to_rgba(c) for c in palettes.limit_colours(limits)]
 
 
 def isochrone_bands(result: CoverageResult, layers: InputLayers, mode: str) -> gpd.GeoDataFrame:

@@ -199,13 +199,14 @@ def _circle_layers(
     projected = found.circles.to_crs(metric)
     target = layers.settings.analysis.target_min
     out = []
-    for row in projected.itertuples():
+    colours = palettes.limit_colours(projected["threshold_min"].tolist())
+    for row, colour in zip(projected.itertuples(), colours, strict=True):
         limit = row.threshold_min
         out.append(
             GeometryLayer(
                 screen_geometry(row.geometry, metric),
                 name=f"{limit:g}分钟服务圈 · {_mode(mode)}",
-                style={**CIRCLE_STYLE, "fillColor": palettes.minute_colour_of_limit(limit)},
+                style={**CIRCLE_STYLE, "fillColor": colour},
                 tooltip=f"{_mode(mode)} {limit:g} 分钟服务圈（基层医疗机构）",
                 show=show_target and limit == target,
             )
@@ -333,7 +334,8 @@ def coverage_map(result: CoverageResult, layers: InputLayers) -> folium.Map:
     title = f"{settings.region.title} · {target:g}分钟医疗卫生服务圈"
     shown = f"首个图层：{_mode(modes[0])}" if modes else "清单中没有基层医疗机构，覆盖图层从略"
     subtitle = f"覆盖率按乡镇（{shown}）· {dt.date.today():%Y-%m-%d}"
-    circle = palettes.minute_colour_of_limit(target)
+    limits = sorted({*settings.analysis.thresholds_min, target})
+    circle = palettes.limit_colours(limits)[limits.index(target)]
     legend = symbols.legend_body(levels, target, circle)
     base.add_panel(fmap, title, subtitle, legend, OSM_ATTRIBUTION)
     return base.finish(fmap, layers)
