@@ -200,10 +200,61 @@ def test_names_on_a_print_map_never_overlap(sample_layers):
     assert 0 < len(keyed) < 30
     # every name is either on the map or in the key, once
     assert sorted(shown + [k.text for k in keyed]) == sorted(names)
-    assert [k.number for k in keyed] == list(range(1, len(keyed) + 1))
+    numbered = [k.number for k in keyed if k.number is not None]
+    assert numbered == list(range(1, len(numbered) + 1))
     assert page_checks.assert_labels_clear(p.fig) >= 30 - len(keyed)
-    key = labels.key_text(keyed)
-    assert all(f"{k.number} {k.text}" in key for k in keyed)
+    key = labels.key_lines(keyed)
+    assert all(f"{k.number} {k.text}" in key for k in keyed if k.number is not None)
+
+
+def test_a_full_key_stays_on_the_page(sample_layers):
+    """More names than room: numbers stop where the key is full, and the key stays on the page."""
+    from geohealth.report import labels
+    from geohealth.report.page import finish_page, key_capacity, new_page
+
+    p = new_page("A4")
+    metric = sample_layers.region.metric_crs
+    towns = sample_layers.townships.to_crs(metric)
+    towns.plot(ax=p.ax, facecolor="none")
+    centre = towns.geometry.union_all().centroid
+    xy = np.column_stack([centre.x, centre.y]) + np.random.default_rng(1).normal(0, 6000, (200, 2))
+    p.ax.scatter(xy[:, 0], xy[:, 1], marker="*", s=140, gid=labels.SYMBOL)
+    names = [f"拟建站点{k:03d}" for k in range(200)]
+    keyed = labels.place_labels(p, [tuple(v) for v in xy], names, max_keyed=5)
+    numbered = [k.number for k in keyed if k.number is not None]
+    assert numbered == [1, 2, 3, 4, 5]  # the key is full …
+    assert any(k.number is None for k in keyed)  # … and the rest are counted, not numbered
+    on_map = [t for t in labels.placed_labels(p.ax) if t.get_gid() == labels.NUMBER]
+    assert len(on_map) == 5  # no number on the map without its line in the key
+    # a key filled to the page's capacity, plus names left off, fits the page
+    capacity = key_capacity(p)
+    full = [labels.Keyed(k + 1, f"某某县第{k + 1:02d}号拟建站点") for k in range(capacity)]
+    full += [labels.Keyed(None, "x")] * 37
+    fig = finish_page(
+        p,
+        sample_layers,
+        title="t",
+        handles=[],
+        legend_title="图例",
+        note="全域：1 / 2 人\n15分钟覆盖率 50.0%",
+        sources="",
+        keyed=full,
+    )
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    width, height = fig.canvas.get_width_height()
+    columns = [t for t in fig.texts if t.get_gid() == labels.KEY]
+    text = "\n".join(t.get_text() for t in columns)
+    assert all(f"{k.number} {k.text}" in text for k in full if k.number is not None)
+    assert "另 37 个名称无处标注（见表格）" in text
+    note = next(t for t in fig.texts if t.get_text().startswith("全域"))
+    note_box = note.get_window_extent(renderer)
+    for t in columns:
+        box = t.get_window_extent(renderer)
+        assert box.x0 >= 0, t.get_text()[:20]
+        assert box.x1 <= width, t.get_text()[:20]
+        assert box.y0 > 0.04 * height, "the key runs into the foot line or off the page"
+        assert not box.overlaps(note_box)
 
 
 def test_township_labels_stay_inside_and_clear_of_every_facility(sample_layers, coverage_run):
@@ -226,6 +277,6 @@ def test_township_labels_stay_inside_and_clear_of_every_facility(sample_layers, 
         town = towns.loc[towns["name"] == name].geometry.iloc[0]
         assert town.contains(shapely.Point(x, y)), name
         named.add(name)
-    keyed = {t.get_text() for t in fig.texts if "图中编号" in t.get_text()}
+    key = "\n".join(t.get_text() for t in fig.texts if t.get_gid() == labels.KEY)
     for name in set(towns["name"]) - named:  # a township without room is in the key
-        assert any(name in text for text in keyed), name
+        assert name in key, name

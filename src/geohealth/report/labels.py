@@ -29,6 +29,8 @@ SYMBOL = "symbol"
 #: ``gid`` of a placed label, and of the number standing in for a label with no room.
 LABEL = "label"
 NUMBER = "label-number"
+#: ``gid`` of the page key's columns.
+KEY = "label-key"
 
 #: Places around a point (offset in points, alignment), in order of preference.
 AROUND_POINT = (
@@ -61,9 +63,13 @@ _SYMBOL_MARGIN_PT = 1.0
 
 @dataclass(frozen=True)
 class Keyed:
-    """A label shown as a number on the map, with its text in the page's key."""
+    """A label without room for its text: a number on the map, its text in the page's key.
 
-    number: int
+    ``number`` is None when not even the number could be placed, or the key is full: the
+    key then counts it among the names left off (the tables carry every name).
+    """
+
+    number: int | None
     text: str
 
 
@@ -116,6 +122,7 @@ def place_labels(
     places: Sequence[tuple[tuple[float, float], str, str]] = AROUND_POINT,
     within: Sequence[shapely.Geometry] | None = None,
     first_number: int = 1,
+    max_keyed: int | None = None,
 ) -> list[Keyed]:
     """Place each text near its anchor, over no other label and no symbol.
 
@@ -133,11 +140,15 @@ def place_labels(
         For area labels: the area each label's anchor must stay inside (data coordinates).
     first_number
         Number given to the first label that has to be keyed.
+    max_keyed
+        Most numbers the page's key has room for (:func:`geohealth.report.page.key_capacity`);
+        labels beyond it are left off (counted in the key), never numbered without a key line.
 
     Returns
     -------
     list of Keyed
-        Labels shown as numbers (their text belongs in the page's key), in number order.
+        Labels without room for their text, in order: numbered ones (their text belongs in the
+        page's key), then those left off (``number`` None).
     """
     ax = p.ax
     ax.set_aspect("equal")
@@ -147,10 +158,14 @@ def place_labels(
     taken = np.zeros((0, 4))
     to_data = ax.transData.inverted()
     keyed: list[Keyed] = []
+    left_off: list[Keyed] = []
     for k, ((x, y), text) in enumerate(zip(anchors, texts, strict=True)):
         area = within[k] if within is not None else None
         placed = None
-        for shown, gid in ((str(text), LABEL), (str(first_number + len(keyed)), NUMBER)):
+        tries = [(str(text), LABEL)]
+        if max_keyed is None or len(keyed) < max_keyed:
+            tries.append((str(first_number + len(keyed)), NUMBER))
+        for shown, gid in tries:
             for offset, ha, va in places:
                 note = ax.annotate(
                     shown,
@@ -178,11 +193,11 @@ def place_labels(
                 if gid == NUMBER:
                     keyed.append(Keyed(first_number + len(keyed), str(text)))
                 break
-        if placed is None:  # not even a number fits: still listed in the key
-            keyed.append(Keyed(first_number + len(keyed), str(text)))
-    if keyed:
-        log.debug("%d labels keyed by number for want of room", len(keyed))
-    return keyed
+        if placed is None:  # not even a number fits, or the key is full: counted in the key
+            left_off.append(Keyed(None, str(text)))
+    if keyed or left_off:
+        log.debug("%d labels keyed by number, %d left off", len(keyed), len(left_off))
+    return keyed + left_off
 
 
 def _centre_inside(box: np.ndarray, area: shapely.Geometry, to_data: object) -> bool:
@@ -190,22 +205,25 @@ def _centre_inside(box: np.ndarray, area: shapely.Geometry, to_data: object) -> 
     return bool(area.contains(shapely.Point(cx, cy)))
 
 
-def key_text(keyed: Sequence[Keyed]) -> str:
-    r"""Return the page key of numbered labels, one per line (``""`` when none).
+def key_lines(keyed: Sequence[Keyed]) -> list[str]:
+    """Return the lines of the page's key: each number with its text, then the names left off.
 
     Parameters
     ----------
     keyed
-        Labels shown as numbers.
+        What :func:`place_labels` returned.
 
     Returns
     -------
-    str
-        E.g. ``"图中编号：\\n1 城西街道 100%"``.
+    list of str
+        E.g. ``["1 城西街道 100%", "2 城东街道 100%", "另 3 个名称无处标注（见表格）"]``; empty when
+        every label has its text on the map.
     """
-    if not keyed:
-        return ""
-    return "图中编号：\n" + "\n".join(f"{k.number} {k.text.replace(chr(10), ' ')}" for k in keyed)
+    lines = [f"{k.number} {k.text.replace(chr(10), ' ')}" for k in keyed if k.number is not None]
+    off = sum(k.number is None for k in keyed)
+    if off:
+        lines.append(f"另 {off} 个名称无处标注（见表格）")
+    return lines
 
 
 def placed_labels(ax: object) -> list[Annotation]:

@@ -250,9 +250,9 @@ def finish_page(
         title_fontproperties=p.font,
     )
     legend.get_frame().set_edgecolor("#999999")
-    below = "\n\n".join(part for part in (note, labels.key_text(keyed)) if part)
-    if below:
-        p.fig.text(0.73, 0.30, below, fontproperties=p.font, fontsize=p.size + 2, va="top")
+    if note:
+        p.fig.text(0.73, 0.30, note, fontproperties=p.font, fontsize=p.size + 2, va="top")
+    _draw_key(p, labels.key_lines(keyed))
     foot = "；".join(
         part
         for part in (
@@ -264,6 +264,50 @@ def finish_page(
     )
     p.fig.text(0.03, 0.025, foot, fontproperties=p.font, fontsize=7, color="#333333")
     return p.fig
+
+
+#: The key of numbered labels: top and bottom of its area (figure fractions), its columns.
+KEY_TOP, KEY_BOTTOM, KEY_COLUMNS, KEY_COLUMN_WIDTH = 0.20, 0.06, 2, 0.13
+
+
+def _key_lines_per_column(p: Page) -> int:
+    line = 1.3 * p.size / 72.0 / p.fig.get_size_inches()[1]  # one line, figure fraction
+    return max(int((KEY_TOP - KEY_BOTTOM) / line) - 1, 1)  # less the heading
+
+
+def key_capacity(p: Page) -> int:
+    """Return how many numbered labels the page's key holds (the last line may count the rest).
+
+    Parameters
+    ----------
+    p
+        The page.
+
+    Returns
+    -------
+    int
+        Numbers that fit in :data:`KEY_COLUMNS` columns below the note, above the foot line.
+    """
+    return _key_lines_per_column(p) * KEY_COLUMNS - 1
+
+
+def _draw_key(p: Page, lines: list[str]) -> None:
+    """Draw the key under the note, column by column, inside the page."""
+    if not lines:
+        return
+    per = _key_lines_per_column(p)
+    p.fig.text(0.73, KEY_TOP, "图中编号：", fontproperties=p.font, fontsize=p.size, va="bottom")
+    for c in range(0, len(lines), per):
+        p.fig.text(
+            0.73 + (c // per) * KEY_COLUMN_WIDTH,
+            KEY_TOP,
+            "\n".join(lines[c : c + per]),
+            fontproperties=p.font,
+            fontsize=p.size,
+            va="top",
+            linespacing=1.15,
+            gid=labels.KEY,
+        )
 
 
 def save_figure(fig: Figure, stem: Path, *, dpi: int = 300) -> list[Path]:

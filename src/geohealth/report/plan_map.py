@@ -10,7 +10,7 @@ from matplotlib.patches import Patch
 
 from geohealth.inputs.layers import InputLayers
 from geohealth.report import labels
-from geohealth.report.page import finish_page, new_page
+from geohealth.report.page import finish_page, key_capacity, new_page
 from geohealth.webmap.plan_maps import FEW_KEPT, KEPT_COLOUR, LEGEND_SITES, site_roles
 
 
@@ -103,7 +103,10 @@ def siting_figure(
     )
     named = proposed if len(kept) > FEW_KEPT else chosen
     keyed = labels.place_labels(
-        p, list(zip(named.geometry.x, named.geometry.y, strict=True)), list(named["name"])
+        p,
+        list(zip(named.geometry.x, named.geometry.y, strict=True)),
+        list(named["name"]),
+        max_keyed=key_capacity(p),
     )
     people = dict(zip(catch["site_id"], catch["population"], strict=True))
     shown = proposed.iloc[:LEGEND_SITES]
@@ -255,7 +258,10 @@ def whatif_figure(
             )
         )
     keyed = labels.place_labels(
-        p, list(zip(points.geometry.x, points.geometry.y, strict=True)), list(points["name"])
+        p,
+        list(zip(points.geometry.x, points.geometry.y, strict=True)),
+        list(points["name"]),
+        max_keyed=key_capacity(p),
     )
     return finish_page(
         p,

@@ -25,7 +25,13 @@ from geohealth.coverage_files import VALUES
 from geohealth.errors import ConfigError
 from geohealth.inputs.layers import InputLayers
 from geohealth.report import labels
-from geohealth.report.page import MARKERS, draw_facilities, finish_page, new_page
+from geohealth.report.page import (
+    MARKERS,
+    draw_facilities,
+    finish_page,
+    key_capacity,
+    new_page,
+)
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +124,7 @@ def coverage_figure(
         ],
         places=labels.AROUND_AREA,
         within=list(towns.geometry),
+        max_keyed=key_capacity(p),
     )
     return finish_page(
         p,
