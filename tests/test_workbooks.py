@@ -249,7 +249,10 @@ def test_effect_rows_carry_their_own_mode_and_group(tmp_path):
     persons, minutes = effects.cell(2, col["方案后"]), effects.cell(5, col["方案后"])
     assert (persons.value, persons.number_format) == (1501, "#,##0")
     assert (minutes.value, minutes.number_format) == (pytest.approx(24.0), "0.0")
-    assert effects.cell(5, col["变化"]).value == pytest.approx(-7.2)
+    before, after = effects.cell(5, col["方案前"]).value, minutes.value
+    # the change is between the numbers as shown (31.26 → 24.04 shows 31.3 → 24.0: −7.3)
+    assert effects.cell(5, col["变化"]).value == pytest.approx(after - before)
+    assert effects.cell(5, col["变化"]).value == pytest.approx(-7.3)
     # the plan and indicator columns fit their text
     assert width_of(effects, col["指标"]) >= workbook_formats.display_width(
         WHATIF.effects[3].indicator
@@ -421,3 +424,20 @@ def test_sample_geopackage_is_small_and_keeps_the_tables(demo_run):
         if "area_km2" in frame:
             drawn = frame.to_crs(metric).area.sum() / 1e6
             assert drawn == pytest.approx(frame["area_km2"].sum(), rel=AREA_TOLERANCE), name
+
+
+def test_covered_and_uncovered_add_up_as_shown(tmp_path):
+    """21.2 people, 10.6 covered: the sheet shows 21 = 11 + 10, not 21 = 11 + 11."""
+    result = coverage_result()
+    towns = result.townships
+    towns.loc[0, ["population", "covered", "uncovered"]] = [21.2, 10.6, 10.6]
+    coverage_files.write_tables(tmp_path, result, language="zh", region="样例县")
+    sheet = openpyxl.load_workbook(tmp_path / "coverage.xlsx").worksheets[0]
+    col = header_index(sheet)
+    shown = {
+        key: sheet.cell(2, col[coverage_files.HEADERS["zh"][key]]).value
+        for key in ("population", "covered", "uncovered")
+    }
+    assert shown == {"population": 21, "covered": 11, "uncovered": 10}
+    csv = pd.read_csv(tmp_path / "townships.csv", encoding="utf-8-sig")
+    assert csv.loc[0, "uncovered"] == pytest.approx(10.6)  # the CSV keeps every digit

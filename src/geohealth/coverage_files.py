@@ -139,6 +139,11 @@ def _for_people(table: pd.DataFrame, language: str) -> pd.DataFrame:
     if "level" in out:
         label = "label_zh" if language == "zh" else "label_en"
         out["level"] = out["level"].map(lambda k: getattr(BY_KEY[k], label) if k in BY_KEY else k)
+    if {"population", "covered", "uncovered"} <= set(out.columns):
+        # whole persons as the cells show them, so covered + uncovered = population on the sheet
+        out["population"] = out["population"].round()
+        out["covered"] = out["covered"].round()
+        out["uncovered"] = out["population"] - out["covered"]
     return out
 
 

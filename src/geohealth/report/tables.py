@@ -128,10 +128,23 @@ def effects_table(plans: list[LoadedPlan]) -> pd.DataFrame:
 
 
 def _effects_for_people(rows: pd.DataFrame) -> pd.DataFrame:
+    """Translate the effects' modes and groups; the change is after − before as shown.
+
+    Each number is rounded as its cell shows it, so the change is taken between the rounded
+    values: 31.3 → 24.0 shows −7.3, never −7.2.
+    """
     zh = VALUES["zh"]
     out = rows.copy()
     for column in ("mode", "group"):
         out[column] = out[column].map(lambda v: zh.get(v, v) if v else "")
+    formats = _effect_formats(rows)["change"]
+    for column in ("before", "after"):
+        out[column] = [
+            None if v is None or pd.isna(v) else workbook_formats.stored(float(v), fmt)
+            for v, fmt in zip(out[column], formats, strict=True)
+        ]
+    shown = out["before"].notna() & out["after"].notna()
+    out["change"] = (out["after"] - out["before"]).where(shown)
     return out
 
 
