@@ -20,7 +20,7 @@ def test_share_classes_start_at_their_lower_bound():
     shares = np.array([0.0, 0.4999, 0.5, 0.7, 0.9, 0.95, 1.0, np.nan])
     assert palettes.share_class(shares).tolist() == [0, 0, 1, 2, 4, 5, 5, -1]
     assert palettes.share_colour(0.96) == palettes.SHARE_COLOURS[-1]
-    assert palettes.share_colour(float("nan")) == palettes.NO_DATA
+    assert palettes.share_colour(float("nan")) == palettes.NO_RESIDENTS  # nobody lives there
 
 
 def _lightness(hex_colour: str) -> float:

@@ -325,7 +325,8 @@ def test_site_maps_show_the_decision_with_a_bounded_legend(sample_layers):
     key = "".join(t.get_text() for t in fig.texts)
     on_map = "".join(t.get_text() for t in fig.axes[0].texts)
     proposed = sites.loc[sites["chosen"], "name"].iloc[:20]
-    assert all(name in on_map or name in key for name in proposed)
+    missing = [name for name in proposed if name not in on_map and name not in key]
+    assert not missing or f"另 {len(missing)} 个名称无处标注" in key  # counted, not lost
     legend = fig.legends[0]
     labels = [t.get_text() for t in legend.get_texts()]
     assert len(labels) == plan_maps.LEGEND_SITES + 2
@@ -380,3 +381,34 @@ def test_every_planning_model_is_one_class_the_command_line_only_picks(tmp_path,
     assert "toy plan for 20 townships" in result.stdout
     assert (out / "toy.txt").read_text(encoding="utf-8") == "toy"
     assert json.loads((out / "plan.json").read_text(encoding="utf-8"))["kind"] == "toy"
+
+
+def test_print_site_map_tells_site_21_from_site_1_by_its_outline(sample_layers):
+    """Beyond 20 proposed sites the fills repeat: on paper the outline tells them apart."""
+    import geopandas as gpd
+    import numpy as np
+    from matplotlib.colors import to_hex
+
+    from geohealth.report import labels, plan_map
+
+    from .conftest import facility_sites
+
+    sites = facility_sites(sample_layers, 45)
+    catchments = gpd.GeoDataFrame(
+        {"site_id": sites["site_id"].iloc[:45], "population": np.ones(45)},
+        geometry=sites.geometry.iloc[:45].to_crs(sample_layers.region.metric_crs).buffer(300),
+        crs=sample_layers.region.metric_crs,
+    ).to_crs(4326)
+    fig = plan_map.siting_figure(sample_layers, sites, catchments, None, title="t")
+    stars = next(
+        c
+        for c in fig.axes[0].collections
+        if c.get_gid() == labels.SYMBOL and len(c.get_offsets()) == 45
+    )
+    fills = [to_hex(c) for c in stars.get_facecolors()]
+    looks = [
+        (fills[k], to_hex(stars.get_edgecolors()[k]), str(stars.get_linestyles()[k]))
+        for k in range(45)
+    ]
+    assert fills[20] == fills[0]
+    assert len(set(looks)) == 45  # no two stars alike

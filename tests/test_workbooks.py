@@ -441,3 +441,10 @@ def test_covered_and_uncovered_add_up_as_shown(tmp_path):
     assert shown == {"population": 21, "covered": 11, "uncovered": 10}
     csv = pd.read_csv(tmp_path / "townships.csv", encoding="utf-8-sig")
     assert csv.loc[0, "uncovered"] == pytest.approx(10.6)  # the CSV keeps every digit
+
+
+def test_plan_sheet_names_differing_by_case_do_not_collide():
+    """Excel refuses two sheets 'MCLP' and 'mclp': the second gets a number."""
+    used = {"效果", "说明"}
+    names = [tables._sheet_name(n, used) for n in ("MCLP", "mclp", "说明", "a/b")]
+    assert names == ["MCLP", "mclp_2", "说明_2", "a_b"]

@@ -47,6 +47,11 @@ NO_RESIDENTS_LABEL = "无常住人口"
 #: A township or value with no data.
 NO_DATA = "#bdbdbd"
 
+#: What-if: the changed facilities' colours, and the cells a change covers or uncovers (the
+#: darkest ends of the diverging RdBu scale the web map fills townships with).
+CHANGE_COLOURS = {"added": "#1a9850", "closed": "#969696", "upgraded": "#ff7f00"}
+CELL_CHANGE_COLOURS = {"newly_covered": "#053061", "no_longer_covered": "#67001f"}
+
 #: 20 qualitative site colours: Tableau 20, strong colours first, then their light pairs; its
 #: two greys (read as "unassigned") and its tan (the kept sites' dots) swapped for three
 #: colours of Tableau 20b.
@@ -84,20 +89,20 @@ def share_class(share: np.ndarray | float) -> np.ndarray:
 
 
 def share_colour(share: float | None) -> str:
-    """Return the fill colour of one share covered (grey when missing).
+    """Return the fill colour of one share covered (no share: nobody lives there).
 
     Parameters
     ----------
     share
-        Share covered, 0–1.
+        Share covered, 0–1; None or NaN for a township without residents.
 
     Returns
     -------
     str
-        Hex colour.
+        Hex colour; :data:`NO_RESIDENTS` without a share, as every page draws "no residents".
     """
     if share is None or not np.isfinite(share):
-        return NO_DATA
+        return NO_RESIDENTS
     return SHARE_COLOURS[int(share_class(share))]
 
 

@@ -8,10 +8,18 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from geohealth import palettes
 from geohealth.inputs.layers import InputLayers
 from geohealth.report import labels
 from geohealth.report.page import finish_page, key_capacity, new_page
-from geohealth.webmap.plan_maps import FEW_KEPT, KEPT_COLOUR, LEGEND_SITES, site_roles
+from geohealth.webmap.plan_maps import FEW_KEPT, KEPT_COLOUR, LEGEND_SITES, site_roles, site_styles
+
+
+def _dashes(style: palettes.SiteStyle | None) -> object:
+    """Return matplotlib's line style for a site's outline (its SVG dashes, or solid)."""
+    if style is None or not style.dash:
+        return "solid"
+    return (0, tuple(float(v) for v in style.dash.split(",")))
 
 
 def siting_figure(
@@ -56,15 +64,18 @@ def siting_figure(
     p = new_page(page)
     metric = layers.region.metric_crs
     chosen, proposed, kept, colour = site_roles(sites.to_crs(metric))
+    styles = site_styles(proposed, kept)  # beyond 20 sites, colours repeat with other outlines
     catch = catchments.to_crs(metric)
     catch["geometry"] = catch.geometry.simplify(25.0)
     catch.plot(
         ax=p.ax,
         color=[colour.get(s, "#dddddd") for s in catch["site_id"]],
         alpha=0.55,
-        edgecolor="white",
-        linewidth=0.3,
+        edgecolor=[styles[s].edge if s in styles else "white" for s in catch["site_id"]],
+        linewidth=0.4,
     )
+    if len(catch):
+        p.ax.collections[-1].set_linestyle([_dashes(styles.get(s)) for s in catch["site_id"]])
     handles: list = []
     if unassigned is not None and len(unassigned):
         # one simplified shape: thousands of hatched cells take a minute to draw
@@ -90,17 +101,18 @@ def siting_figure(
             zorder=4,
             gid=labels.SYMBOL,
         )
-    p.ax.scatter(
+    stars = p.ax.scatter(
         proposed.geometry.x,
         proposed.geometry.y,
         marker="*",
         s=140,
         c=[colour[s] for s in proposed["site_id"]],
-        edgecolors="black",
+        edgecolors=[styles[s].edge for s in proposed["site_id"]],
         linewidths=0.8,
         zorder=5,
         gid=labels.SYMBOL,
     )
+    stars.set_linestyle([_dashes(styles[s]) for s in proposed["site_id"]])
     named = proposed if len(kept) > FEW_KEPT else chosen
     keyed = labels.place_labels(
         p,
@@ -162,11 +174,14 @@ def siting_figure(
     )
 
 
+NEWLY = palettes.CELL_CHANGE_COLOURS["newly_covered"]
+LOST = palettes.CELL_CHANGE_COLOURS["no_longer_covered"]
+
 #: What-if changes on the print page: change → (marker, colour, legend label).
 CHANGE_MARKERS = {
-    "added": ("*", "#1a9850", "新增机构"),
-    "upgraded": ("^", "#2166ac", "升级机构"),
-    "closed": ("X", "#d73027", "关闭机构"),
+    "added": ("*", palettes.CHANGE_COLOURS["added"], "新增机构"),
+    "upgraded": ("^", palettes.CHANGE_COLOURS["upgraded"], "升级机构"),
+    "closed": ("X", palettes.CHANGE_COLOURS["closed"], "关闭机构"),
 }
 
 
@@ -219,8 +234,8 @@ def whatif_figure(
     )
     handles: list = []
     for cells, style, label in (
-        (newly, {"facecolor": "#1a9850", "edgecolor": "#1a9850"}, "新增覆盖"),
-        (gone, {"facecolor": "#fddbc7", "edgecolor": "#d73027", "hatch": "xxxx"}, "失去覆盖"),
+        (newly, {"facecolor": NEWLY, "edgecolor": NEWLY}, "新增覆盖"),
+        (gone, {"facecolor": "#fddbc7", "edgecolor": LOST, "hatch": "xxxx"}, "失去覆盖"),
     ):
         if cells is None or cells.empty:
             continue

@@ -104,14 +104,18 @@ def coverage_figure(
     p = new_page(page)
     towns = layers.townships.to_crs(layers.region.metric_crs).copy()
     share = towns["code"].astype(str).map(rows["share_covered"]).astype(float).to_numpy()
-    fill = [palettes.share_colour(v) for v in share]
+    fill = [palettes.share_colour(v) for v in share]  # no share: "no residents" grey
     towns.plot(ax=p.ax, color=fill, edgecolor="#333333", linewidth=0.6)
     handles: list = [
         Patch(facecolor=c, edgecolor="#333333", linewidth=0.5, label=label)
         for c, label in zip(palettes.SHARE_COLOURS, palettes.SHARE_LABELS, strict=True)
     ]
     if not np.isfinite(share).all():
-        no_people = Patch(facecolor=palettes.NO_DATA, edgecolor="#333333", label="无常住人口")
+        no_people = Patch(
+            facecolor=palettes.NO_RESIDENTS,
+            edgecolor="#333333",
+            label=palettes.NO_RESIDENTS_LABEL,
+        )
         handles.append(no_people)
     handles += draw_facilities(p, layers, tuple(MARKERS))
     inside = [geom.representative_point() for geom in towns.geometry]

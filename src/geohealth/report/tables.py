@@ -182,12 +182,15 @@ def _for_people(sites: pd.DataFrame) -> pd.DataFrame:
 
 
 def _sheet_name(name: str, used: set[str]) -> str:
-    """Make an Excel sheet name: at most 31 characters, no brackets, colons or slashes."""
+    """Make an Excel sheet name: at most 31 characters, no brackets, colons or slashes.
+
+    Excel compares sheet names without case, so ``used`` holds them lower-cased.
+    """
     base = "".join("_" if c in "[]:*?/\\" else c for c in name)[:28] or "plan"
     out, k = base, 2
-    while out in used:
+    while out.lower() in used:
         out, k = f"{base[:26]}_{k}", k + 1
-    used.add(out)
+    used.add(out.lower())
     return out
 
 

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geohealth import palettes
 from geohealth.coverage import AREA_CODE
 from geohealth.inputs.layers import InputLayers
 from geohealth.inputs.levels import BY_KEY
@@ -25,10 +26,10 @@ from geohealth.reach import OSM_ATTRIBUTION
 from geohealth.webmap import base, symbols
 from geohealth.webmap.text_layers import ShapesLayer
 
-#: Star colours of the changed facilities.
-CHANGE_STARS = {"added": "#1a9850", "closed": "#969696", "upgraded": "#ff7f00"}
+#: Star colours of the changed facilities (shared with the print page).
+CHANGE_STARS = palettes.CHANGE_COLOURS
 #: Cells newly covered and no longer covered: the darkest ends of the township scale.
-CELL_COLOURS = {"newly_covered": "#053061", "no_longer_covered": "#67001f"}
+CELL_COLOURS = palettes.CELL_CHANGE_COLOURS
 _KIND_ZH = {"added": "新增", "closed": "关闭", "upgraded": "升级"}
 
 
