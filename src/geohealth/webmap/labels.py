@@ -24,16 +24,21 @@ DECLUTTER = """
   }
   function declutter() {
     var box = map.getContainer();
+    var names = Array.prototype.slice.call(box.querySelectorAll('.%s'));
+    names.forEach(function (el) { el.style.visibility = ''; });
+    // every box read in one pass (one layout), then every name hidden or kept in another
     var icons = Array.prototype.map.call(
       box.querySelectorAll('.leaflet-marker-icon'),
       function (e) { return e.getBoundingClientRect(); });
+    var rects = names.map(function (el) { return el.getBoundingClientRect(); });
     var shown = [];
-    Array.prototype.forEach.call(box.querySelectorAll('.%s'), function (el) {
-      el.style.visibility = '';
-      var r = el.getBoundingClientRect();
-      var clear = shown.concat(icons).every(function (o) { return apart(r, o); });
-      if (clear) { shown.push(r); } else { el.style.visibility = 'hidden'; }
+    var hide = rects.map(function (r) {
+      var clear = icons.every(function (o) { return apart(r, o); }) &&
+        shown.every(function (o) { return apart(r, o); });
+      if (clear) { shown.push(r); }
+      return !clear;
     });
+    names.forEach(function (el, k) { if (hide[k]) { el.style.visibility = 'hidden'; } });
   }
   map.on('zoomend moveend', declutter);
   declutter();

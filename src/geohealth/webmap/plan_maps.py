@@ -355,7 +355,11 @@ def siting_map(
         existing = folium.FeatureGroup(name=f"现有机构（保留，{len(kept)} 个）")
         label = len(kept) <= FEW_KEPT
         for _, row in kept.iterrows():
-            name = folium.Tooltip(html.escape(str(row["name"])), permanent=label)
+            name = folium.Tooltip(
+                html.escape(str(row["name"])),
+                permanent=label,
+                **({"class_name": labels.LABEL} if label else {}),  # kept apart like the stars'
+            )
             dot = _dot(row, KEPT_STYLE.edge, KEPT_STYLE.fill, name)
             folium.Popup(popup(row), max_width=320).add_to(dot)
             dot.add_to(existing)
