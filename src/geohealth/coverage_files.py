@@ -263,9 +263,10 @@ def geopackage_layers(result: CoverageResult, layers: InputLayers) -> dict[str, 
     primary-care facility and threshold), all EPSG:4326.
 
     Catchments, uncovered areas and circles are display copies: their outlines are
-    simplified (topology kept: neighbours still meet edge to edge, circles still nest) by at
-    most the metres in their ``simplified_m`` column and layer description
-    (:data:`CIRCLE_DISPLAY_M` for circles, :func:`outline_tolerance_m` for merged cells); their
+    simplified (topology kept: neighbours still meet edge to edge, circles still nest) with
+    the tolerance in their ``simplified_m`` column and layer description — circles moved by at
+    most :data:`CIRCLE_DISPLAY_M`, merged cells by GEOS's coverage simplification at
+    :func:`outline_tolerance_m` (:func:`display_tiles`); their
     people, areas and counts are the exact ones of the tables, and the exact surfaces are
     ``traveltime_<mode>.tif``. Each frame's ``attrs["description"]`` says so.
 
@@ -342,8 +343,8 @@ def geopackage_layers(result: CoverageResult, layers: InputLayers) -> dict[str, 
 
 #: The sentence every display copy's layer description ends with.
 _SIMPLIFIED = (
-    "Display copy: outlines simplified by at most {m:g} m (column simplified_m), topology "
-    "kept; populations, areas and counts are the exact values of the tables. Full detail: "
+    "Display copy: outlines simplified with a tolerance of {m:g} m (column simplified_m), "
+    "topology kept; populations, areas and counts are the exact values of the tables. Full detail: "
     "traveltime_<mode>.tif (minutes to primary care per population cell)."
 )
 
@@ -396,21 +397,22 @@ def uncovered_by_township(bands: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def display_tiles(frame: gpd.GeoDataFrame, tolerance_m: float, metric: object) -> gpd.GeoDataFrame:
-    """Simplify areas that do not overlap, each shared edge once: neighbours still meet.
+    """Simplify areas that do not overlap as one coverage: neighbours still meet, no gaps.
 
-    The outlines are cut into edges between the points where three areas (or an area and
-    the outside) meet; each edge is simplified once, Douglas–Peucker with its topology kept
-    (GEOS: no edge comes to cross another), and the areas are made again from the simplified
-    edges. An area made of no face (a sliver) keeps its exact outline.
+    The outlines are noded and cut into faces (each face lies inside one area, or in a gap
+    between them), so the faces form an exact polygonal coverage; GEOS's coverage
+    simplification (Visvalingam–Whyatt, removing bends whose triangle is smaller than about
+    ``tolerance_m``²) simplifies each shared edge once and keeps the coverage valid, in time
+    linear in the vertices; the faces are then joined again by the area they lie in. An
+    area made of no face keeps its exact outline.
 
     Parameters
     ----------
     frame
         Areas that touch at most along edges (catchments, uncovered areas), any CRS.
     tolerance_m
-        Largest move of an outline (metres).
-    metric
-        A metric CRS to simplify in.
+        The simplification's tolerance (metres): the square root of the largest triangle a
+        removed vertex may make with its neighbours.
 
     Returns
     -------
@@ -423,48 +425,23 @@ def display_tiles(frame: gpd.GeoDataFrame, tolerance_m: float, metric: object) -
     if len(frame) == 0 or tolerance_m <= 0:
         return out
     exact = frame.to_crs(metric).geometry.to_numpy()
-    lines = shapely.line_merge(shapely.union_all(shapely.boundary(exact)))
-    simple = shapely.simplify(lines, tolerance_m, preserve_topology=True)
-    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(simple)))
-    face, owner = _owners(faces, exact, tolerance_m)
-    order = np.lexsort((face, owner))
-    face, owner = face[order], owner[order]
+    noded = shapely.union_all(shapely.boundary(exact))
+    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
     made = np.array(exact, dtype=object)
-    if len(face):
-        taken = np.unique(owner)
-        made[taken] = shapely.multipolygons(faces[face], indices=np.searchsorted(taken, owner))
-    invalid = ~shapely.is_valid(made)  # faces of one area meeting along an edge: merged
-    made[invalid] = [shapely.coverage_union_all(shapely.get_parts(g)) for g in made[invalid]]
+    if len(faces):
+        parts, part_of = shapely.get_parts(exact, return_index=True)
+        # a face is a piece of the exact areas: a point inside it lies in exactly one, or none
+        face, part = shapely.STRtree(parts).query(shapely.point_on_surface(faces), "within")
+        owner = part_of[part]
+        simple = shapely.coverage_simplify(faces, tolerance_m)
+        order = np.argsort(owner, kind="stable")
+        face, owner = face[order], owner[order]
+        starts = np.flatnonzero(np.r_[True, np.diff(owner) != 0, True])
+        for a, b in itertools.pairwise(starts):
+            made[owner[a]] = shapely.coverage_union_all(simple[face[a:b]])
     made = _multi(made)
     out["geometry"] = gpd.GeoSeries(made, index=frame.index, crs=metric).to_crs(frame.crs)
     return out
-
-
-def _owners(
-    faces: np.ndarray, exact: np.ndarray, tolerance_m: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Which area each simplified face belongs to (faces of gaps belong to none).
-
-    A point of a face farther than the tolerance from its outline lies in the same exact
-    area as the face (the outline moved less than that); a thin face goes to the area
-    holding most of it.
-    """
-    parts, part_of = shapely.get_parts(exact, return_index=True)
-    tree = shapely.STRtree(parts)
-    points = shapely.point_on_surface(faces)
-    deep = shapely.distance(points, shapely.boundary(faces)) > tolerance_m
-    sure = np.flatnonzero(deep)
-    hit, part = tree.query(points[sure], predicate="within")
-    face, owner = [sure[hit]], [part_of[part]]
-    thin = np.flatnonzero(~deep)
-    hit, part = tree.query(faces[thin], predicate="intersects")
-    share = shapely.area(shapely.intersection(faces[thin[hit]], parts[part])) / shapely.area(
-        faces[thin[hit]]
-    )
-    keep = share > 0.5  # mostly in one area, or in none (a gap)
-    face.append(thin[hit[keep]])
-    owner.append(part_of[part[keep]])
-    return np.concatenate(face), np.concatenate(owner)
 
 
 def display_nested(
