@@ -172,7 +172,8 @@ def test_report_tables_for_people_and_for_excel(report_run, planning_runs):
             assert pd.isna(row.变化)
         else:
             assert row.方案前 == pytest.approx(before, abs=0.5)
-            assert row.变化 == pytest.approx(after - before, abs=0.5)
+            assert row.变化 == pytest.approx(row.方案后 - row.方案前)  # as the cells show
+            assert row.变化 == pytest.approx(after - before, abs=1.0)
     centres = pd.read_excel(
         report_run / "plans.xlsx", sheet_name="regional", dtype={"站点编码": str}
     )
