@@ -180,20 +180,27 @@ def test_without_the_packaged_font_a_system_font_or_a_clear_error(monkeypatch):
         fonts.cjk_font.cache_clear()
 
 
-def test_names_on_a_print_map_never_overlap(sample_layers):
-    """Crowded points: every name clear of the others and of every symbol, or keyed by number."""
+def crowded_page(loaded, n: int, *, spread_m: float, seed: int, marker: str, size: float):
+    """An A4 page with the townships and ``n`` symbols scattered around the county's centre."""
     from geohealth.report import labels
     from geohealth.report.page import new_page
 
     p = new_page("A4")
-    metric = sample_layers.region.metric_crs
-    towns = sample_layers.townships.to_crs(metric)
+    towns = loaded.townships.to_crs(loaded.region.metric_crs)
     towns.plot(ax=p.ax, facecolor="none")
     centre = towns.geometry.union_all().centroid
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(seed)
+    xy = np.column_stack([centre.x, centre.y]) + rng.normal(0, spread_m, (n, 2))
+    p.ax.scatter(xy[:, 0], xy[:, 1], marker=marker, s=size, gid=labels.SYMBOL)
+    return p, xy
+
+
+def test_names_on_a_print_map_never_overlap(sample_layers):
+    """Crowded points: every name clear of the others and of every symbol, or keyed by number."""
+    from geohealth.report import labels
+
     # 30 points within 3 km: far more names than fit around them at print size
-    xy = np.column_stack([centre.x, centre.y]) + rng.normal(0, 1500, (30, 2))
-    p.ax.scatter(xy[:, 0], xy[:, 1], marker="^", s=28, gid=labels.SYMBOL)
+    p, xy = crowded_page(sample_layers, 30, spread_m=1500, seed=0, marker="^", size=28)
     names = [f"测试卫生院{k:02d}" for k in range(30)]
     keyed = labels.place_labels(p, [tuple(v) for v in xy], names)
     shown = [t.get_text() for t in labels.placed_labels(p.ax) if t.get_gid() == labels.LABEL]
@@ -210,15 +217,9 @@ def test_names_on_a_print_map_never_overlap(sample_layers):
 def test_a_full_key_stays_on_the_page(sample_layers):
     """More names than room: numbers stop where the key is full, and the key stays on the page."""
     from geohealth.report import labels
-    from geohealth.report.page import finish_page, key_capacity, new_page
+    from geohealth.report.page import finish_page, key_capacity
 
-    p = new_page("A4")
-    metric = sample_layers.region.metric_crs
-    towns = sample_layers.townships.to_crs(metric)
-    towns.plot(ax=p.ax, facecolor="none")
-    centre = towns.geometry.union_all().centroid
-    xy = np.column_stack([centre.x, centre.y]) + np.random.default_rng(1).normal(0, 6000, (200, 2))
-    p.ax.scatter(xy[:, 0], xy[:, 1], marker="*", s=140, gid=labels.SYMBOL)
+    p, xy = crowded_page(sample_layers, 200, spread_m=6000, seed=1, marker="*", size=140)
     names = [f"拟建站点{k:03d}" for k in range(200)]
     keyed = labels.place_labels(p, [tuple(v) for v in xy], names, max_keyed=5)
     numbered = [k.number for k in keyed if k.number is not None]
