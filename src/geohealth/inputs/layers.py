@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
+import shapely
+from pyproj import Transformer
 
 from geohealth.config import Settings
 from geohealth.errors import CoordinateSystemWarning
@@ -59,6 +61,29 @@ class InputLayers:
         if self.population_check is not None:
             return self.population_check.township_index
         return self.population.township_index(self.townships)
+
+    def township_of(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """Return the township row each WGS-84 point lies in (-1 outside every township).
+
+        Parameters
+        ----------
+        lon, lat
+            Points in WGS-84 degrees.
+
+        Returns
+        -------
+        numpy.ndarray
+            int64 rows of :attr:`townships`, one per point.
+        """
+        towns = self.townships
+        x, y = Transformer.from_crs(4326, towns.crs, always_xy=True).transform(
+            np.asarray(lon, float), np.asarray(lat, float)
+        )
+        points = shapely.points(x, y)
+        inside, town = shapely.STRtree(towns.geometry.to_numpy()).query(points, "within")
+        rows = np.full(len(points), -1, dtype=np.int64)
+        rows[inside] = town
+        return rows
 
 
 def population_source(settings: Settings) -> str:

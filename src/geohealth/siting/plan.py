@@ -524,15 +524,10 @@ def township_of(
         Township codes and names (object arrays; ``""`` for a point in none).
     """
     towns = layers.townships
-    x, y = Transformer.from_crs(4326, towns.crs, always_xy=True).transform(lon, lat)
-    point, town = shapely.STRtree(towns.geometry.to_numpy()).query(
-        shapely.points(x, y), predicate="within"
-    )
-    code = np.full(len(lon), "", dtype=object)
-    name = np.full(len(lon), "", dtype=object)
-    code[point] = towns["code"].astype(str).to_numpy(dtype=object)[town]
-    name[point] = towns["name"].astype(str).to_numpy(dtype=object)[town]
-    return code, name
+    row = layers.township_of(lon, lat)
+    codes = np.append(towns["code"].astype(str).to_numpy(dtype=object), "")
+    names = np.append(towns["name"].astype(str).to_numpy(dtype=object), "")
+    return codes[row], names[row]  # -1: the last, ""
 
 
 def assignment_layers(plan: Plan, layers: InputLayers) -> dict[str, gpd.GeoDataFrame]:

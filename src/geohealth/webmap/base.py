@@ -155,29 +155,6 @@ def township_outlines(layers: InputLayers) -> ShapesLayer:
     )
 
 
-def township_of(layers: InputLayers, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    """Return the township row each point lies in (-1 outside every township).
-
-    Parameters
-    ----------
-    layers
-        The run's inputs (townships).
-    lon, lat
-        Points in WGS 84 degrees.
-
-    Returns
-    -------
-    numpy.ndarray
-        int64 township rows (of ``layers.townships``), one per point.
-    """
-    towns = layers.townships.geometry.to_crs(4326).to_numpy()
-    points = shapely.points(np.asarray(lon, float), np.asarray(lat, float))
-    inside, town = shapely.STRtree(towns).query(points, predicate="within")
-    rows = np.full(len(points), -1, dtype=np.int64)
-    rows[inside] = town
-    return rows
-
-
 def township_names(layers: InputLayers, lon: np.ndarray, lat: np.ndarray) -> list[str]:
     """Return the name of the township each point lies in (``—`` outside every township).
 
@@ -194,7 +171,7 @@ def township_names(layers: InputLayers, lon: np.ndarray, lat: np.ndarray) -> lis
         One name per point.
     """
     names = np.append(layers.townships["name"].astype(str).to_numpy(), "—")
-    return names[township_of(layers, lon, lat)].tolist()  # -1: the last, "—"
+    return names[layers.township_of(lon, lat)].tolist()  # -1: the last, "—"
 
 
 def lines(*parts: str) -> str:

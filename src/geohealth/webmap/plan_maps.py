@@ -219,7 +219,7 @@ def _unserved(unassigned: gpd.GeoDataFrame, layers: InputLayers) -> tuple[Shapes
         # cells of a row may not share their edges to the last bit: to 1e-7° (1 cm) they do
         cells = shapely.transform(unassigned.geometry.to_numpy(), lambda xy: np.round(xy, 7))
         centres = shapely.point_on_surface(cells)
-        town = base.township_of(layers, shapely.get_x(centres), shapely.get_y(centres))
+        town = layers.township_of(shapely.get_x(centres), shapely.get_y(centres))
         names = np.append(layers.townships["name"].astype(str).to_numpy(), "—")
         people = unassigned["population"].to_numpy()
         parts, tooltips = [], []
